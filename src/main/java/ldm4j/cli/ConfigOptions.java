@@ -1,0 +1,51 @@
+package ldm4j.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import ldm4j.config.Config;
+import ldm4j.config.ConfigResolver;
+import picocli.CommandLine.Option;
+
+/** Options that choose and override the configuration; shared by every command that builds a config. */
+public final class ConfigOptions {
+
+    @Option(names = "--preset", paramLabel = "NAME", defaultValue = "tiny",
+            description = "Preset: tiny (CPU minutes) or seed (the write-up's full recipe, for a GPU). Default: ${DEFAULT-VALUE}.")
+    String preset;
+
+    @Option(names = "--config", paramLabel = "FILE.json", description = "JSON file overriding preset values (e.g. a run's config.json).")
+    Path configFile;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one value, e.g. --set data.resolution=32 (repeatable).")
+    List<String> sets = new ArrayList<>();
+
+    @Option(names = "--seed", paramLabel = "N", description = "Master seed (overrides the config's seed).")
+    Long seed;
+
+    @Option(names = "--threads", paramLabel = "N", description = "libtorch threads; 0 = one per core (overrides the config).")
+    Integer threads;
+
+    @Option(names = "--device", paramLabel = "cpu|cuda|auto", description = "Compute device (overrides the config).")
+    String device;
+
+    @Option(names = "--dry-run", description = "Print the resolved config as JSON and exit.")
+    boolean dryRun;
+
+    /** Resolves preset, file, --set entries, then the explicit options; {@code extra} are further --set entries. */
+    public Config resolve(List<String> extra) {
+        List<String> all = new ArrayList<>(sets);
+        all.addAll(extra);
+        if (seed != null) {
+            all.add("seed=" + seed);
+        }
+        if (threads != null) {
+            all.add("threads=" + threads);
+        }
+        if (device != null) {
+            all.add("device=" + device);
+        }
+        return new ConfigResolver().resolve(preset, configFile, all);
+    }
+}

@@ -1,0 +1,161 @@
+package ldm4j.cli;
+
+import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import ldm4j.config.Config;
+import ldm4j.config.ConfigResolver;
+import ldm4j.data.Batch;
+import ldm4j.data.DataLoader;
+import ldm4j.data.DataSpec;
+import ldm4j.data.ImageDataset;
+import ldm4j.data.RawImage;
+import ldm4j.data.Splits;
+import ldm4j.data.Transform;
+import ldm4j.torch.ImageGrid;
+import ldm4j.torch.StepScope;
+import ldm4j.torch.Threads;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code ldm4j data}: describe a dataset, write an example grid, optionally time the loader. */
+@Command(name = "data", mixinStandardHelpOptions = true,
+        description = {"Show a dataset's splits, images per class and image size, and write a grid of examples "
+                + "(one row per class) as PNG.",
+                "Datasets: cifar10 (downloaded to $LDM4J_CACHE, default ~/.cache/ldm4j), cifar10:PATH "
+                        + "(cifar-10-binary.tar.gz or cifar-10-batches-bin/), folder:PATH (PATH/train/<class>/, PATH/test/<class>/)."})
+public final class DataCommand implements Callable<Integer> {
+
+    @Option(names = "--data", paramLabel = "SPEC", description = "Dataset (overrides data.spec). Default: the preset's (cifar10).")
+    String data;
+
+    @Option(names = "--out", paramLabel = "FILE.png", description = "Write the example grid here.")
+    Path out;
+
+    @Option(names = "--per-class", paramLabel = "N", defaultValue = "10", description = "Examples per class in the grid. Default: ${DEFAULT-VALUE}.")
+    int perClass;
+
+    @Option(names = "--measure", paramLabel = "BATCHES", defaultValue = "0",
+            description = "Also time this many training batches through the loader (shuffle, flip, resize) and print images/s.")
+    int measure;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "128", description = "Batch size for --measure. Default: ${DEFAULT-VALUE}.")
+    int batch;
+
+    @Mixin
+    ConfigOptions config;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        Config cfg = config.resolve(data == null ? List.of() : List.of("data.spec=" + data));
+        if (config.dryRun) {
+            out.println(new ConfigResolver().toJson(cfg));
+            return 0;
+        }
+        if (perClass < 1 || perClass > 100) {
+            throw new ldm4j.LdmException("--per-class = " + perClass + " must be in 1..100");
+        }
+        if (batch < 1 || measure < 0) {
+            throw new ldm4j.LdmException("--batch must be >= 1 and --measure >= 0");
+        }
+        int threads = Threads.configure(cfg.threads());
+        Splits splits = DataSpec.parse(cfg.data().spec()).open(DataSpec.cacheDir());
+        out.println("dataset " + splits.spec());
+        out.println("classes " + splits.classes().size() + ": " + String.join(", ", splits.classes()));
+        describe(out, "train", splits.train());
+        if (splits.test().isPresent()) {
+            describe(out, "test", splits.test().get());
+        } else {
+            out.println("test: none (single-split folder)");
+        }
+        Transform transform = new Transform(cfg.data().resolution(), cfg.data().interpolation());
+        out.println("transform: resize to " + transform.resolution() + "x" + transform.resolution() + " ("
+                + transform.interpolation() + ", antialiased), scale to [-1, 1], random horizontal flip in training: "
+                + cfg.data().flip());
+        if (this.out != null) {
+            writeGrid(splits.train(), transform, this.out);
+            out.println("wrote " + this.out + " (" + perClass + " examples per row, one row per class in label order)");
+        }
+        if (measure > 0) {
+            measureLoader(out, splits.train(), transform, cfg, threads);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static void describe(PrintWriter out, String name, ImageDataset ds) {
+        int[] counts = ds.countsPerClass();
+        RawImage first = ds.load(0);
+        out.printf("%s: %,d images of %dx%d%n", name, ds.size(), first.width(), first.height());
+        StringBuilder sb = new StringBuilder("  per class:");
+        for (int c = 0; c < counts.length; c++) {
+            sb.append(String.format(" %s=%,d", ds.classes().get(c), counts[c]));
+        }
+        out.println(sb);
+    }
+
+    private void writeGrid(ImageDataset ds, Transform transform, Path file) {
+        int classes = ds.classes().size();
+        List<List<RawImage>> rows = new ArrayList<>();
+        for (int c = 0; c < classes; c++) {
+            rows.add(new ArrayList<>());
+        }
+        int found = 0;
+        for (int i = 0; i < ds.size() && found < classes * perClass; i++) {
+            List<RawImage> row = rows.get(ds.label(i));
+            if (row.size() < perClass) {
+                row.add(ds.load(i));
+                found++;
+            }
+        }
+        List<RawImage> images = new ArrayList<>();
+        for (List<RawImage> row : rows) {
+            images.addAll(row);
+            RawImage like = row.get(0);
+            for (int k = row.size(); k < perClass; k++) {
+                images.add(new RawImage(new byte[like.planes().length], like.height(), like.width())); // black filler
+            }
+        }
+        try (StepScope scope = StepScope.open()) {
+            float[] x = transform.apply(images, new boolean[images.size()]);
+            int r = transform.resolution();
+            BufferedImage grid = ImageGrid.of(x, images.size(), r, r, perClass, 2);
+            ImageGrid.writePng(grid, file);
+        }
+    }
+
+    private void measureLoader(PrintWriter out, ImageDataset ds, Transform t, Config cfg, int threads) {
+        int workers = cfg.data().workers();
+        try (DataLoader loader = DataLoader.training(ds, t, batch, cfg.data().flip(), cfg.seed(), workers, cfg.data().prefetch())) {
+            int n = Math.min(measure, loader.batchesPerEpoch());
+            long images = 0;
+            long start = 0;
+            try (DataLoader.Epoch epoch = loader.epoch(0)) {
+                for (int b = 0; b <= n && epoch.hasNext(); b++) {
+                    Batch x = epoch.next();
+                    if (b == 0) {
+                        start = System.nanoTime(); // first batch is warm-up
+                    } else {
+                        images += x.size();
+                    }
+                }
+            }
+            double secs = (System.nanoTime() - start) / 1e9;
+            out.printf("loader: %,d images in %.2f s = %,.0f images/s (batch %d, %dx%d, %d workers, prefetch %d, "
+                            + "%d libtorch threads, %d cores)%n",
+                    images, secs, images / secs, batch, t.resolution(), t.resolution(), workers, cfg.data().prefetch(),
+                    threads, Runtime.getRuntime().availableProcessors());
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package ldm4j.config;
+
+/**
+ * The resolved configuration of a run: a preset, overridden by a config file, by {@code --set}
+ * entries and by explicit options, in that order. Written to {@code <run>/config.json} and
+ * embedded in every checkpoint.
+ *
+ * @param preset  the preset this config started from
+ * @param seed    master seed; every random stream of the run is derived from it
+ * @param device  {@code cpu}, {@code cuda} or {@code auto}
+ * @param threads libtorch intra-op threads (0 = one per core)
+ * @param data    data pipeline
+ */
+public record Config(String preset, long seed, String device, int threads, DataConfig data) {
+    public Config {
+        Check.notBlank("preset", preset);
+        Check.range("seed", seed, 0, Long.MAX_VALUE);
+        Check.oneOf("device", device, "cpu", "cuda", "auto");
+        Check.range("threads", threads, 0, 1024);
+        Check.notNull("data", data);
+    }
+}

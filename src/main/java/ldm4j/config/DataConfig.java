@@ -1,0 +1,22 @@
+package ldm4j.config;
+
+/**
+ * Data pipeline settings.
+ *
+ * @param spec          dataset: {@code cifar10}, {@code cifar10:PATH} or {@code folder:PATH}
+ * @param resolution    training image side in pixels (CIFAR-10's 32 is upscaled to this)
+ * @param interpolation resampling filter: {@code bicubic} (PIL-style, antialiased, default) or {@code bilinear}
+ * @param flip          random horizontal flips for training batches
+ * @param workers       loader threads that decode and resize batches
+ * @param prefetch      batches prepared ahead of the consumer (bounded queue)
+ */
+public record DataConfig(String spec, int resolution, String interpolation, boolean flip, int workers, int prefetch) {
+    public DataConfig {
+        Check.notBlank("data.spec", spec);
+        Check.range("data.resolution", resolution, 8, 1024);
+        Check.multipleOf("data.resolution", resolution, 8);
+        Check.oneOf("data.interpolation", interpolation, "bicubic", "bilinear");
+        Check.range("data.workers", workers, 1, 64);
+        Check.range("data.prefetch", prefetch, 1, 256);
+    }
+}

@@ -1,0 +1,223 @@
+package ldm4j.data;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.SplittableRandom;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.bytedeco.javacpp.PointerScope;
+
+/**
+ * Batches of a dataset, prepared by worker threads ahead of the consumer.
+ *
+ * <ul>
+ *   <li>Order: with {@code shuffle}, epoch e visits a permutation drawn from {@code (seed, e)}; the same
+ *       seed gives the same order and the same flips, whatever the number of workers.</li>
+ *   <li>At most {@code prefetch} batches are in flight (decoded or being decoded).</li>
+ *   <li>{@code dropLast} drops the final incomplete batch (training); evaluation keeps it.</li>
+ *   <li>A worker's exception reaches the consumer as the {@link DataException} naming the file.</li>
+ * </ul>
+ */
+public final class DataLoader implements AutoCloseable {
+    private final ImageDataset dataset;
+    private final Transform transform;
+    private final int batchSize;
+    private final boolean shuffle;
+    private final boolean flip;
+    private final boolean dropLast;
+    private final long seed;
+    private final int prefetch;
+    private final ExecutorService workers;
+
+    public DataLoader(ImageDataset dataset, Transform transform, int batchSize, boolean shuffle, boolean flip,
+                      boolean dropLast, long seed, int workers, int prefetch) {
+        if (batchSize <= 0 || workers <= 0 || prefetch <= 0) {
+            throw new IllegalArgumentException("batchSize, workers and prefetch must be positive");
+        }
+        if (dropLast && dataset.size() < batchSize) {
+            throw new DataException(dataset.source() + " has " + dataset.size() + " images, fewer than one batch of "
+                    + batchSize + ": lower the batch size");
+        }
+        this.dataset = dataset;
+        this.transform = transform;
+        this.batchSize = batchSize;
+        this.shuffle = shuffle;
+        this.flip = flip;
+        this.dropLast = dropLast;
+        this.seed = seed;
+        this.prefetch = prefetch;
+        AtomicInteger n = new AtomicInteger();
+        this.workers = Executors.newFixedThreadPool(workers, r -> {
+            Thread t = new Thread(r, "ldm4j-loader-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** A training loader: shuffled, flipped (if enabled), last partial batch dropped. */
+    public static DataLoader training(ImageDataset ds, Transform t, int batchSize, boolean flip, long seed, int workers,
+                                      int prefetch) {
+        return new DataLoader(ds, t, batchSize, true, flip, true, seed, workers, prefetch);
+    }
+
+    /** An evaluation loader: dataset order, no flips, every image. */
+    public static DataLoader evaluation(ImageDataset ds, Transform t, int batchSize, int workers, int prefetch) {
+        return new DataLoader(ds, t, batchSize, false, false, false, 0, workers, prefetch);
+    }
+
+    public int batchesPerEpoch() {
+        int n = dataset.size();
+        return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
+    }
+
+    public ImageDataset dataset() {
+        return dataset;
+    }
+
+    /** The dataset indices in the order epoch {@code e} visits them. */
+    public int[] order(int epoch) {
+        int n = dataset.size();
+        int[] idx = new int[n];
+        for (int i = 0; i < n; i++) {
+            idx[i] = i;
+        }
+        if (shuffle) {
+            SplittableRandom rng = new SplittableRandom(mix(seed, epoch, -1));
+            for (int i = n - 1; i > 0; i--) {
+                int j = rng.nextInt(i + 1);
+                int t = idx[i];
+                idx[i] = idx[j];
+                idx[j] = t;
+            }
+        }
+        return idx;
+    }
+
+    /** Iterates epoch {@code epoch} from batch 0. */
+    public Epoch epoch(int epoch) {
+        return epoch(epoch, 0);
+    }
+
+    /** Iterates epoch {@code epoch} starting at batch {@code firstBatch} (to resume mid-epoch). */
+    public Epoch epoch(int epoch, int firstBatch) {
+        return new Epoch(epoch, firstBatch);
+    }
+
+    /** Builds one batch; runs on a worker thread. */
+    private Batch build(int epoch, int b, int[] order) {
+        int from = b * batchSize;
+        int to = Math.min(from + batchSize, order.length);
+        int n = to - from;
+        int[] indices = new int[n];
+        long[] labels = new long[n];
+        boolean[] flips = new boolean[n];
+        SplittableRandom rng = new SplittableRandom(mix(seed, epoch, b));
+        List<RawImage> images = new ArrayList<>(n);
+        for (int k = 0; k < n; k++) {
+            int i = order[from + k];
+            indices[k] = i;
+            labels[k] = dataset.label(i);
+            flips[k] = flip && rng.nextBoolean();
+            images.add(dataset.load(i));
+        }
+        try (PointerScope scope = new PointerScope()) {
+            float[] x = transform.apply(images, flips);
+            return new Batch(epoch, b, x, labels, indices, transform.resolution());
+        }
+    }
+
+    static long mix(long seed, long epoch, long batch) {
+        long z = seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L + batch * 0x94D049BB133111EBL;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    @Override
+    public void close() {
+        workers.shutdownNow();
+    }
+
+    /** The batches of one epoch, in order; closing it cancels pending work. */
+    public final class Epoch implements Iterator<Batch>, Iterable<Batch>, AutoCloseable {
+        private final int epoch;
+        private final int[] order;
+        private final int end;
+        private final ArrayDeque<Future<Batch>> inFlight = new ArrayDeque<>();
+        private int nextToSubmit;
+        private int nextToReturn;
+
+        private Epoch(int epoch, int firstBatch) {
+            if (firstBatch < 0 || firstBatch > batchesPerEpoch()) {
+                throw new IllegalArgumentException("first batch " + firstBatch + " outside 0.." + batchesPerEpoch());
+            }
+            this.epoch = epoch;
+            this.order = order(epoch);
+            this.end = batchesPerEpoch();
+            this.nextToSubmit = firstBatch;
+            this.nextToReturn = firstBatch;
+            fill();
+        }
+
+        private void fill() {
+            while (inFlight.size() < prefetch && nextToSubmit < end) {
+                int b = nextToSubmit++;
+                inFlight.add(workers.submit(() -> build(epoch, b, order)));
+            }
+        }
+
+        @Override
+        public boolean hasNext() {
+            return nextToReturn < end;
+        }
+
+        @Override
+        public Batch next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            Future<Batch> f = inFlight.poll();
+            try {
+                Batch batch = f.get();
+                nextToReturn++;
+                fill();
+                return batch;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                close();
+                throw new DataException("interrupted while loading " + dataset.source(), e);
+            } catch (ExecutionException e) {
+                close();
+                Throwable c = e.getCause();
+                if (c instanceof DataException de) {
+                    throw de;
+                }
+                throw new DataException("loading a batch of " + dataset.source() + " failed: " + c, c);
+            } catch (CancellationException e) {
+                throw new DataException("the loader of " + dataset.source() + " was closed", e);
+            }
+        }
+
+        @Override
+        public Iterator<Batch> iterator() {
+            return this;
+        }
+
+        @Override
+        public void close() {
+            for (Future<Batch> f : inFlight) {
+                f.cancel(true);
+            }
+            inFlight.clear();
+            nextToReturn = end;
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package ldm4j.data;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A parsed {@code --data} value.
+ * <ul>
+ *   <li>{@code cifar10}: the official release, downloaded once into {@code $LDM4J_CACHE} (default ~/.cache/ldm4j)</li>
+ *   <li>{@code cifar10:PATH}: a local {@code cifar-10-binary.tar.gz} or its extracted {@code cifar-10-batches-bin} folder</li>
+ *   <li>{@code folder:PATH}: an image folder ({@code PATH/train/<class>/}, {@code PATH/test/<class>/})</li>
+ * </ul>
+ */
+public record DataSpec(Kind kind, Path path) {
+
+    public enum Kind { CIFAR10_DOWNLOAD, CIFAR10_LOCAL, FOLDER }
+
+    public static DataSpec parse(String spec) {
+        String s = spec == null ? "" : spec.trim();
+        if (s.equals("cifar10")) {
+            return new DataSpec(Kind.CIFAR10_DOWNLOAD, null);
+        }
+        if (s.startsWith("cifar10:") && s.length() > 8) {
+            return new DataSpec(Kind.CIFAR10_LOCAL, Path.of(s.substring(8)));
+        }
+        if (s.startsWith("folder:") && s.length() > 7) {
+            return new DataSpec(Kind.FOLDER, Path.of(s.substring(7)));
+        }
+        throw new DataException("--data '" + spec + "' is not a dataset: use cifar10, cifar10:PATH (tarball or "
+                + "cifar-10-batches-bin folder) or folder:PATH (PATH/train/<class>/*.png|jpg)");
+    }
+
+    /** The cache folder: {@code $LDM4J_CACHE}, or {@code ~/.cache/ldm4j}. */
+    public static Path cacheDir() {
+        String env = System.getenv("LDM4J_CACHE");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        return Path.of(System.getProperty("user.home"), ".cache", "ldm4j");
+    }
+
+    /** Opens the dataset (downloading CIFAR-10 first for the {@code cifar10} spec). */
+    public Splits open(Path cacheDir) {
+        String spec = toString();
+        return switch (kind) {
+            case CIFAR10_DOWNLOAD -> {
+                Path tarball = Cifar10Download.official(System.getenv("LDM4J_CIFAR10_URL")).fetch(cacheDir);
+                yield Cifar10Binary.open(tarball, spec);
+            }
+            case CIFAR10_LOCAL -> {
+                if (Files.isRegularFile(path) && !Cifar10Download.md5Of(path).equals(Cifar10.MD5)) {
+                    System.err.println("note: " + path + " is not byte-identical to the official " + Cifar10.TARBALL
+                            + " (MD5 differs); every batch is still checked for size and labels");
+                }
+                yield Cifar10Binary.open(path, spec);
+            }
+            case FOLDER -> ImageFolder.open(path, spec);
+        };
+    }
+
+    @Override
+    public String toString() {
+        return switch (kind) {
+            case CIFAR10_DOWNLOAD -> "cifar10";
+            case CIFAR10_LOCAL -> "cifar10:" + path;
+            case FOLDER -> "folder:" + path;
+        };
+    }
+}

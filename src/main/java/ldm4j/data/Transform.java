@@ -1,0 +1,100 @@
+package ldm4j.data;
+
+import java.util.List;
+
+import ldm4j.torch.Tensors;
+import org.bytedeco.pytorch.InterpolateFuncOptions;
+import org.bytedeco.pytorch.LongVector;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.kBicubic;
+import org.bytedeco.pytorch.kBilinear;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Turns decoded images into a training batch: optional horizontal flip, resize to
+ * {@code resolution} x {@code resolution} in libtorch, scale to [-1, 1].
+ *
+ * <p>Resampling is antialiased bicubic by default: libtorch's {@code _upsample_bicubic2d_aa}
+ * is PIL's BICUBIC filter (a = -0.5), sharper than bilinear when upscaling CIFAR-10's 32 px to 64 px,
+ * and with the antialias flag it stays correct when a folder holds images larger than the target
+ * (downscaling without it aliases). Bicubic overshoots slightly, so values are clamped to [-1, 1].
+ */
+public record Transform(int resolution, String interpolation) {
+
+    public Transform {
+        if (resolution <= 0) {
+            throw new IllegalArgumentException("resolution must be positive");
+        }
+        if (!interpolation.equals("bicubic") && !interpolation.equals("bilinear")) {
+            throw new IllegalArgumentException("interpolation must be bicubic or bilinear, got " + interpolation);
+        }
+    }
+
+    /**
+     * Applies the transform to a batch. Call inside a PointerScope; the result is a Java array.
+     *
+     * @param images decoded images (any sizes)
+     * @param flip   flip[i] mirrors image i horizontally
+     * @return (B, 3, R, R) row-major floats in [-1, 1]
+     */
+    public float[] apply(List<RawImage> images, boolean[] flip) {
+        int b = images.size();
+        int r = resolution;
+        float[] out = new float[b * 3 * r * r];
+        int i = 0;
+        while (i < b) {
+            // Group consecutive images of equal size into one libtorch call.
+            int h = images.get(i).height();
+            int w = images.get(i).width();
+            int j = i + 1;
+            while (j < b && images.get(j).height() == h && images.get(j).width() == w) {
+                j++;
+            }
+            byte[] raw = new byte[(j - i) * 3 * h * w];
+            for (int k = i; k < j; k++) {
+                byte[] planes = flip[k] ? flipPlanes(images.get(k)) : images.get(k).planes();
+                System.arraycopy(planes, 0, raw, (k - i) * 3 * h * w, planes.length);
+            }
+            Tensor x = Tensors.fromBytes(raw, j - i, 3, h, w)          // (n, 3, h, w) uint8
+                    .to(torch.ScalarType.Float).div_(new org.bytedeco.pytorch.Scalar(127.5))
+                    .sub_(new org.bytedeco.pytorch.Scalar(1.0));       // [-1, 1]
+            if (h != r || w != r) {
+                x = resize(x, r).clamp_(new org.bytedeco.pytorch.ScalarOptional(new org.bytedeco.pytorch.Scalar(-1.0)),
+                        new org.bytedeco.pytorch.ScalarOptional(new org.bytedeco.pytorch.Scalar(1.0)));
+            }
+            float[] part = Tensors.toFloats(x);                        // (n, 3, r, r)
+            System.arraycopy(part, 0, out, i * 3 * r * r, part.length);
+            i = j;
+        }
+        return out;
+    }
+
+    /** (n, 3, h, w) float to (n, 3, r, r), antialiased, align_corners = false. */
+    Tensor resize(Tensor x, int r) {
+        InterpolateFuncOptions o = new InterpolateFuncOptions();
+        o.size().put(new LongVector(r, r));
+        if (interpolation.equals("bicubic")) {
+            o.mode().put(new kBicubic());
+        } else {
+            o.mode().put(new kBilinear());
+        }
+        o.align_corners().put(false);
+        o.antialias().put(true);
+        return torch.interpolate(x, o);
+    }
+
+    /** Mirrors a planar image left-right. */
+    static byte[] flipPlanes(RawImage img) {
+        int h = img.height();
+        int w = img.width();
+        byte[] src = img.planes();
+        byte[] dst = new byte[src.length];
+        for (int row = 0; row < 3 * h; row++) {
+            int base = row * w;
+            for (int x = 0; x < w; x++) {
+                dst[base + x] = src[base + w - 1 - x];
+            }
+        }
+        return dst;
+    }
+}
