@@ -70,7 +70,7 @@ public final class DataCommand implements Callable<Integer> {
             throw new ldm4j.LdmException("--batch must be >= 1 and --measure >= 0");
         }
         int threads = Threads.configure(cfg.threads());
-        Splits splits = DataSpec.parse(cfg.data().spec()).open(DataSpec.cacheDir());
+        Splits splits = DataSpec.parse(cfg.data().spec()).open(DataSpec.cacheDir(), spec.commandLine().getErr()::println);
         out.println("dataset " + splits.spec());
         out.println("classes " + splits.classes().size() + ": " + String.join(", ", splits.classes()));
         describe(out, "train", splits.train());

@@ -62,8 +62,7 @@ public final class Main implements Runnable {
     }
 
     static boolean isUserError(Throwable e) {
-        return e instanceof LdmException || e instanceof UncheckedIOException
-                || e.getClass().getName().equals("ldm4j.io.FormatException");
+        return e instanceof LdmException || e instanceof UncheckedIOException;
     }
 
     static String oneLine(String s) {

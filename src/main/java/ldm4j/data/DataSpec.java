@@ -39,8 +39,8 @@ public record DataSpec(Kind kind, Path path) {
         return Path.of(System.getProperty("user.home"), ".cache", "ldm4j");
     }
 
-    /** Opens the dataset (downloading CIFAR-10 first for the {@code cifar10} spec). */
-    public Splits open(Path cacheDir) {
+    /** Opens the dataset (downloading CIFAR-10 first for the {@code cifar10} spec); {@code notes} receives warnings. */
+    public Splits open(Path cacheDir, java.util.function.Consumer<String> notes) {
         String spec = toString();
         return switch (kind) {
             case CIFAR10_DOWNLOAD -> {
@@ -49,7 +49,7 @@ public record DataSpec(Kind kind, Path path) {
             }
             case CIFAR10_LOCAL -> {
                 if (Files.isRegularFile(path) && !Cifar10Download.md5Of(path).equals(Cifar10.MD5)) {
-                    System.err.println("note: " + path + " is not byte-identical to the official " + Cifar10.TARBALL
+                    notes.accept("note: " + path + " is not byte-identical to the official " + Cifar10.TARBALL
                             + " (MD5 differs); every batch is still checked for size and labels");
                 }
                 yield Cifar10Binary.open(path, spec);

@@ -40,7 +40,7 @@ public final class Devices {
     }
 
     public static boolean isCuda(Device d) {
-        return d.type() == torch.DeviceType.CUDA;
+        return d.type().value == torch.DeviceType.CUDA.value; // bytedeco enum instances from native calls are not the constants
     }
 
     public static String describe(Device d) {

@@ -93,20 +93,22 @@ public final class Tensors {
         }
     }
 
+    /**
+     * The stored dtype of a libtorch scalar type. Compares {@code value}: the enum instances that
+     * bytedeco returns from native calls are not the constants (== and switch fail on them).
+     */
     public static DType dtypeOf(ScalarType s) {
-        return switch (s) {
-            case Float -> DType.F32;
-            case Double -> DType.F64;
-            case Half -> DType.F16;
-            case BFloat16 -> DType.BF16;
-            case Long -> DType.I64;
-            case Int -> DType.I32;
-            case Short -> DType.I16;
-            case Char -> DType.I8;
-            case Byte -> DType.U8;
-            case Bool -> DType.BOOL;
-            default -> throw new IllegalArgumentException("no stored dtype for libtorch scalar type " + s);
-        };
+        for (DType d : DType.values()) {
+            if (scalarTypeOf(d).value == s.value) {
+                return d;
+            }
+        }
+        throw new IllegalArgumentException("no stored dtype for libtorch scalar type " + s);
+    }
+
+    /** True if two bytedeco scalar types are the same (see {@link #dtypeOf}). */
+    public static boolean same(ScalarType a, ScalarType b) {
+        return a.value == b.value;
     }
 
     public static ScalarType scalarTypeOf(DType d) {

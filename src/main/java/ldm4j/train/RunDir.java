@@ -1,0 +1,83 @@
+package ldm4j.train;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import ldm4j.LdmException;
+import ldm4j.config.Config;
+import ldm4j.config.ConfigResolver;
+import ldm4j.io.AtomicFiles;
+
+/**
+ * A run folder: {@code config.json}, {@code metrics.jsonl}, {@code tb/} (TensorBoard),
+ * {@code images/} and {@code checkpoints/}. Later stages of the pipeline write into the same folder.
+ */
+public record RunDir(Path root) {
+
+    public static RunDir create(Path root) {
+        try {
+            Files.createDirectories(root);
+            Files.createDirectories(root.resolve("images"));
+        } catch (IOException e) {
+            throw new LdmException("cannot create run folder " + root + " (" + e.getMessage() + "): choose another --run");
+        }
+        return new RunDir(root);
+    }
+
+    public Path configFile() {
+        return root.resolve("config.json");
+    }
+
+    public Path metricsFile() {
+        return root.resolve("metrics.jsonl");
+    }
+
+    public Path tensorBoardDir() {
+        return root.resolve("tb");
+    }
+
+    public Path imagesDir() {
+        return root.resolve("images");
+    }
+
+    public Path checkpointsDir(String stage) {
+        return root.resolve("checkpoints").resolve(stage);
+    }
+
+    /** Writes the resolved config atomically. */
+    public void writeConfig(Config config) {
+        try {
+            AtomicFiles.writeBytes(configFile(), (new ConfigResolver().toJson(config) + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new LdmException("cannot write " + configFile() + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Standard metadata for every checkpoint of this run: the resolved config, versions, and the
+     * SHA-256 of the parent artifact (e.g. the VAE a latent cache was computed with), if any.
+     */
+    public static Map<String, String> provenance(Config config, String kind, long step, String parentSha256) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("format", "ldm4j");
+        m.put("kind", kind);
+        m.put("step", Long.toString(step));
+        m.put("config", new ConfigResolver().toJson(config));
+        m.put("ldm4j_version", version());
+        m.put("libtorch_version", "2.10.0");
+        m.put("java_version", System.getProperty("java.version"));
+        if (parentSha256 != null) {
+            m.put("parent_sha256", parentSha256);
+        }
+        return m;
+    }
+
+    static String version() {
+        String v = RunDir.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+}

@@ -1,0 +1,112 @@
+package ldm4j.torch;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.Map;
+
+import javax.imageio.ImageIO;
+
+import ldm4j.io.DType;
+import ldm4j.io.HostTensor;
+import ldm4j.io.Safetensors;
+import ldm4j.io.SafetensorsFile;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TensorsTest {
+
+    @Test
+    void floatsLongsAndBytesRoundTrip() {
+        try (StepScope s = StepScope.open()) {
+            float[] v = {1.5f, -2f, 3.25f, 0f, 7f, -0.5f};
+            Tensor t = Tensors.fromFloats(v, 2, 3);
+            assertArrayEquals(new long[]{2, 3}, Tensors.shape(t));
+            assertArrayEquals(v, Tensors.toFloats(t));
+            assertArrayEquals(new float[]{1.5f, 0f, -2f, 7f, 3.25f, -0.5f}, Tensors.toFloats(t.t()), "non-contiguous view");
+            long[] l = {3, -1, 1L << 40};
+            assertArrayEquals(l, Tensors.toLongs(Tensors.fromLongs(l, 3)));
+            Tensor b = Tensors.fromBytes(new byte[]{(byte) 200, 1}, 2);
+            assertArrayEquals(new float[]{200f, 1f}, Tensors.toFloats(b));
+            assertThrows(IllegalArgumentException.class, () -> Tensors.fromFloats(v, 4, 2));
+        }
+    }
+
+    @Test
+    void hostTensorsRoundTripThroughSafetensors(@TempDir Path dir) throws Exception {
+        try (StepScope s = StepScope.open()) {
+            Tensor w = torch.arange(new org.bytedeco.pytorch.Scalar(12)).to(torch.ScalarType.Float)
+                    .div_(new org.bytedeco.pytorch.Scalar(3)).reshape(3, 4);
+            Tensor bf = w.to(torch.ScalarType.BFloat16);
+            Path f = dir.resolve("w.safetensors");
+            Safetensors.write(f, Map.of("w", Tensors.toHost(w), "w_bf16", Tensors.toHost(bf)), Map.of());
+            try (SafetensorsFile in = Safetensors.read(f)) {
+                HostTensor h = in.requireShape("w", DType.F32, 3, 4);
+                Tensor back = Tensors.fromHost(h);
+                assertArrayEquals(Tensors.toFloats(w), Tensors.toFloats(back));
+                HostTensor hb = in.get("w_bf16");
+                assertEquals(DType.BF16, hb.dtype());
+                assertArrayEquals(Tensors.toFloats(bf), hb.toFloats(), "bf16 bits decoded like libtorch");
+                assertTrue(Tensors.same(torch.ScalarType.BFloat16, Tensors.fromHost(hb).scalar_type()));
+            }
+            HostTensor empty = Tensors.toHost(torch.zeros(0, 3));
+            assertEquals(0, Tensors.fromHost(empty).numel());
+        }
+    }
+
+    @Test
+    void gridLaysOutImagesAndMapsRange(@TempDir Path dir) throws Exception {
+        // 3 images 2x2: all -1 (black), all 1 (white), all 0 (grey 128)
+        float[] x = new float[3 * 3 * 4];
+        java.util.Arrays.fill(x, 0, 12, -1f);
+        java.util.Arrays.fill(x, 12, 24, 1f);
+        BufferedImage g = ImageGrid.of(x, 3, 2, 2, 2, 1);
+        assertEquals(2 * 2 + 3, g.getWidth());
+        assertEquals(2 * 2 + 3, g.getHeight());
+        assertEquals(0x000000, g.getRGB(1, 1) & 0xFFFFFF);
+        assertEquals(0xFFFFFF, g.getRGB(4, 1) & 0xFFFFFF);
+        assertEquals(0x808080, g.getRGB(1, 4) & 0xFFFFFF);
+        Path png = dir.resolve("g.png");
+        ImageGrid.writePng(g, png);
+        BufferedImage back = ImageIO.read(png.toFile());
+        assertEquals(g.getRGB(4, 1), back.getRGB(4, 1));
+        assertEquals(1, java.nio.file.Files.list(dir).count(), "no temporary file left");
+        assertEquals(0, ImageGrid.toByte(-3f));
+        assertEquals(255, ImageGrid.toByte(2f));
+    }
+
+    @Test
+    void stepScopesKeepNativeMemoryFlat() {
+        long before = 0;
+        for (int i = 0; i < 300; i++) {
+            try (StepScope s = StepScope.open()) {
+                Tensor a = torch.randn(256, 256);
+                Tensor b = a.matmul(a).add(a);
+                assertTrue(Tensors.toFloats(b.sum()).length == 1);
+            }
+            if (i == 49) {
+                before = Pointer.totalBytes();
+            }
+        }
+        long after = Pointer.totalBytes();
+        assertTrue(after - before < 4 << 20, "JavaCPP-tracked bytes grew by " + (after - before));
+    }
+
+    @Test
+    void devicesParseAndFallBack() {
+        assertEquals(Devices.Kind.AUTO, Devices.parse("auto"));
+        assertThrows(IllegalArgumentException.class, () -> Devices.parse("tpu"));
+        if (!Devices.cudaAvailable()) {
+            assertEquals(torch.DeviceType.CPU.value, Devices.resolve("auto").type().value);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> Devices.resolve("cuda"));
+            assertTrue(e.getMessage().contains("--device cpu"));
+        }
+    }
+}
