@@ -10,13 +10,15 @@ package ldm4j.config;
  * @param device  {@code cpu}, {@code cuda} or {@code auto}
  * @param threads libtorch intra-op threads (0 = one per core)
  * @param data    data pipeline
+ * @param vae     VAE-GAN stage
  */
-public record Config(String preset, long seed, String device, int threads, DataConfig data) {
+public record Config(String preset, long seed, String device, int threads, DataConfig data, VaeConfig vae) {
     public Config {
         Check.notBlank("preset", preset);
         Check.range("seed", seed, 0, Long.MAX_VALUE);
         Check.oneOf("device", device, "cpu", "cuda", "auto");
         Check.range("threads", threads, 0, 1024);
         Check.notNull("data", data);
+        Check.notNull("vae", vae);
     }
 }

@@ -160,7 +160,14 @@ public final class ConfigResolver {
         node.set(last, coerce(key, old, parseScalar(raw, old), "--set"));
     }
 
-    private static JsonNode parseScalar(String raw, JsonNode like) {
+    private JsonNode parseScalar(String raw, JsonNode like) {
+        if (like.isArray()) {
+            try {
+                return json.readTree(raw.trim());
+            } catch (JsonProcessingException e) {
+                return TextNode.valueOf(raw);
+            }
+        }
         if (like.isTextual() || like.isNull()) {
             return TextNode.valueOf(raw);
         }
@@ -183,6 +190,18 @@ public final class ConfigResolver {
     }
 
     private static JsonNode coerce(String key, JsonNode old, JsonNode value, String source) {
+        if (old.isArray()) {
+            boolean sameKind = value.isArray();
+            for (JsonNode e : value) {
+                sameKind &= old.size() == 0 || e.getNodeType() == old.get(0).getNodeType()
+                        || e.isIntegralNumber() && old.get(0).isIntegralNumber();
+            }
+            if (!sameKind) {
+                throw new ConfigException(source + ": " + key + " = " + value + " has the wrong type: expected a JSON list "
+                        + "like the default " + old + " (e.g. --set " + key + "=" + old + ")");
+            }
+            return value;
+        }
         boolean ok = (old.isTextual() && value.isTextual())
                 || (old.isBoolean() && value.isBoolean())
                 || (old.isIntegralNumber() && value.isIntegralNumber())

@@ -31,12 +31,24 @@ public final class Presets {
     /** CPU minutes: the whole pipeline on a 2-core laptop. */
     public static Config tiny() {
         return new Config("tiny", 0, "auto", 0,
-                new DataConfig("cifar10", 64, "bicubic", true, 2, 6));
+                new DataConfig("cifar10", 64, "bicubic", true, 2, 6),
+                new VaeConfig(
+                        new AutoencoderConfig(32, List.of(1, 2, 2), 1, 4, true, 8),
+                        new DiscriminatorConfig(32, 3, 8),
+                        new VaeLossConfig(0.0, 1e-4, 500, 1e-3, 0.02, 500, 500, "hinge"),
+                        new VaeTrainConfig(64, 1, 2000, 8e-4, 1e-7, 2.4e-3, 1e-6, 0.9, 0.999, 0.5, 0.9,
+                                0.0, 1.0, 25, 500, 512, 2000, 500, 2)));
     }
 
     /** The write-up's recipe: 300 VAE epochs and 750 UNet epochs at batch 128, 8 loader workers. */
     public static Config seed() {
         return new Config("seed", 0, "auto", 0,
-                new DataConfig("cifar10", 64, "bicubic", true, 8, 16));
+                new DataConfig("cifar10", 64, "bicubic", true, 8, 16),
+                new VaeConfig(
+                        new AutoencoderConfig(128, List.of(1, 2, 4), 2, 4, true, 32),
+                        new DiscriminatorConfig(64, 3, 32),
+                        new VaeLossConfig(0.0, 1e-4, 10_000, 1e-3, 0.02, 10_000, 10_000, "hinge"),
+                        new VaeTrainConfig(128, 300, 0, 8e-4, 1e-7, 2.4e-3, 1e-6, 0.9, 0.999, 0.5, 0.9,
+                                0.0, 1.0, 100, 390, 2000, 10_000, 3900, 3)));
     }
 }

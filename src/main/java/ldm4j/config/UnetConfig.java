@@ -1,0 +1,38 @@
+package ldm4j.config;
+
+import java.util.List;
+
+/**
+ * Class-conditional UNet on latents (ADM/LDM style).
+ *
+ * @param channels       width of the first level
+ * @param multipliers    width multiplier per level; 2x down/upsampling between levels
+ * @param resBlocks      residual blocks per level (the decoder has one more per level, as in ADM)
+ * @param attentionResolutions latent resolutions (e.g. 8 for an 8x8 feature map) that get self-attention
+ * @param headChannels   channels per attention head
+ * @param dropout        dropout inside residual blocks
+ * @param groups         GroupNorm groups
+ * @param numClasses     real classes; index numClasses is the "null" class for classifier-free guidance
+ */
+public record UnetConfig(int channels, List<Integer> multipliers, int resBlocks, List<Integer> attentionResolutions,
+                         int headChannels, double dropout, int groups, int numClasses) {
+    public UnetConfig {
+        Check.range("unet.model.channels", channels, 1, 4096);
+        Check.notNull("unet.model.multipliers", multipliers);
+        Check.range("unet.model.multipliers (length)", multipliers.size(), 1, 8);
+        multipliers = List.copyOf(multipliers);
+        attentionResolutions = List.copyOf(Check.notNull("unet.model.attentionResolutions", attentionResolutions));
+        Check.range("unet.model.resBlocks", resBlocks, 1, 16);
+        Check.range("unet.model.headChannels", headChannels, 1, 4096);
+        Check.range("unet.model.dropout", dropout, 0, 0.9);
+        Check.range("unet.model.groups", groups, 1, 256);
+        Check.range("unet.model.numClasses", numClasses, 1, 100_000);
+        for (int m : multipliers) {
+            Check.range("unet.model.multipliers (entry)", m, 1, 64);
+            if (channels * m % groups != 0) {
+                throw new ConfigException("unet.model.groups = " + groups + " does not divide the level width "
+                        + channels * m);
+            }
+        }
+    }
+}
