@@ -49,10 +49,12 @@ public final class ConfigResolver {
      * @param overrides {@code key.path=value} entries, applied in order
      */
     public Config resolve(String preset, Path file, List<String> overrides) {
-        ObjectNode tree = toTree(Presets.get(preset));
-        if (file != null) {
-            ObjectNode fromFile = readFile(file);
-            fromFile.remove("preset"); // the preset is chosen by --preset; a saved config.json may carry it
+        ObjectNode fromFile = file == null ? null : readFile(file);
+        // A saved config.json names its preset: start from that one so that its values and name carry over.
+        String base = fromFile != null && fromFile.hasNonNull("preset") ? fromFile.get("preset").asText() : preset;
+        ObjectNode tree = toTree(Presets.get(base));
+        if (fromFile != null) {
+            fromFile.remove("preset");
             merge(tree, fromFile, "", file.toString());
         }
         for (String o : overrides) {

@@ -1,0 +1,76 @@
+package ldm4j.train;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import ldm4j.io.tensorboard.TensorBoardWriter;
+import ldm4j.torch.ImageGrid;
+
+/**
+ * Where a training stage reports: {@code metrics.jsonl}, TensorBoard scalars and images under
+ * {@code <run>/tb/<stage>}, and PNGs under {@code <run>/images}. Scalars go to TensorBoard as
+ * {@code <event>/<name>}.
+ */
+public final class TrainLog implements AutoCloseable {
+    private final RunDir run;
+    private final MetricsLog metrics;
+    private final TensorBoardWriter tb;
+
+    public TrainLog(RunDir run, String stage) {
+        this.run = run;
+        this.metrics = new MetricsLog(run.metricsFile());
+        try {
+            this.tb = new TensorBoardWriter(run.tensorBoardDir().resolve(stage));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create TensorBoard log in " + run.tensorBoardDir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Logs numbers (and strings, to metrics.jsonl only) for one event at one step. */
+    public void scalars(String event, long step, Map<String, ?> values) {
+        metrics.log(event, step, values);
+        Map<String, Number> numbers = new LinkedHashMap<>();
+        for (Map.Entry<String, ?> e : values.entrySet()) {
+            if (e.getValue() instanceof Number n && Double.isFinite(n.doubleValue())) {
+                numbers.put(event + "/" + e.getKey(), n);
+            }
+        }
+        try {
+            tb.addScalars(numbers, step);
+            tb.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write TensorBoard log: " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes {@code <run>/images/<name>.png} and the same picture to TensorBoard under {@code tag}. */
+    public Path image(String tag, String name, BufferedImage image, long step) {
+        Path file = run.imagesDir().resolve(name + ".png");
+        ImageGrid.writePng(image, file);
+        try {
+            tb.addImage(tag, image, step);
+            tb.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write TensorBoard image: " + e.getMessage(), e);
+        }
+        return file;
+    }
+
+    public Path imagesDir() {
+        return run.imagesDir();
+    }
+
+    @Override
+    public void close() {
+        metrics.close();
+        try {
+            tb.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
