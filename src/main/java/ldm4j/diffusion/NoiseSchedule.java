@@ -1,0 +1,31 @@
+package ldm4j.diffusion;
+
+/**
+ * A variance-preserving noise schedule over continuous time t in [0, 1]:
+ * {@code x_t = alpha(t) x_0 + sigma(t) eps} with {@code alpha^2 + sigma^2 = 1}. All math in double.
+ */
+public sealed interface NoiseSchedule permits CosineSchedule {
+
+    double alpha(double t);
+
+    double sigma(double t);
+
+    /** log-SNR {@code lambda(t) = log(alpha^2 / sigma^2)}, decreasing in t. */
+    default double logSnr(double t) {
+        return 2 * (Math.log(alpha(t)) - Math.log(sigma(t)));
+    }
+
+    /** The time with the given log-SNR (inverse of {@link #logSnr}). */
+    double timeAt(double logSnr);
+
+    /** Smallest time used in training and sampling (the clean end, kept away from 0). */
+    double tMin();
+
+    /** Largest time used (the noise end, kept away from 1). */
+    double tMax();
+
+    /** Clamps t into [tMin, tMax]. */
+    default double clamp(double t) {
+        return Math.max(tMin(), Math.min(tMax(), t));
+    }
+}
