@@ -11,8 +11,12 @@ package ldm4j.config;
  * @param threads libtorch intra-op threads (0 = one per core)
  * @param data    data pipeline
  * @param vae     VAE-GAN stage
+ * @param latents latent cache
+ * @param unet    latent diffusion stage
+ * @param sample  sampling defaults
  */
-public record Config(String preset, long seed, String device, int threads, DataConfig data, VaeConfig vae) {
+public record Config(String preset, long seed, String device, int threads, DataConfig data, VaeConfig vae,
+                     LatentsConfig latents, UnetStageConfig unet, SampleConfig sample) {
     public Config {
         Check.notBlank("preset", preset);
         Check.range("seed", seed, 0, Long.MAX_VALUE);
@@ -20,5 +24,8 @@ public record Config(String preset, long seed, String device, int threads, DataC
         Check.range("threads", threads, 0, 1024);
         Check.notNull("data", data);
         Check.notNull("vae", vae);
+        Check.notNull("latents", latents);
+        Check.notNull("unet", unet);
+        Check.notNull("sample", sample);
     }
 }

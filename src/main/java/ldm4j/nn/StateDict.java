@@ -26,7 +26,10 @@ public final class StateDict {
     private StateDict() {
     }
 
-    /** Parameters then buffers, in registration order, as live tensors (not copies). */
+    /**
+     * Parameters then buffers, in registration order, as live tensors (handles sharing the
+     * module's storage, not copies of the data). Call outside a step scope to keep the handles.
+     */
     public static Map<String, Tensor> tensors(Module module) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         put(out, module.named_parameters(true));
@@ -38,7 +41,9 @@ public final class StateDict {
         StringTensorDictItemVector items = dict.items();
         for (long i = 0; i < items.size(); i++) {
             StringTensorDictItem item = items.get(i);
-            out.put(item.key().getString(), item.value());
+            // item.value() is a reference into the dict's native memory, which is freed with the dict:
+            // copy the handle (shares the TensorImpl, like a C++ Tensor copy) so it stays valid.
+            out.put(item.key().getString(), new Tensor(item.value()));
         }
     }
 

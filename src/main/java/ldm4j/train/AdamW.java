@@ -42,7 +42,7 @@ public final class AdamW {
         Map<String, Tensor> named = new LinkedHashMap<>();
         var items = module.named_parameters(true).items();
         for (long i = 0; i < items.size(); i++) {
-            named.put(items.get(i).key().getString(), items.get(i).value());
+            named.put(items.get(i).key().getString(), new Tensor(items.get(i).value())); // own the handle
         }
         for (Map.Entry<String, Tensor> e : named.entrySet()) {
             if (!e.getValue().requires_grad()) {

@@ -1,0 +1,75 @@
+package ldm4j.autoencoder;
+
+import java.util.List;
+
+import ldm4j.config.AutoencoderConfig;
+import ldm4j.nn.Container;
+import ldm4j.nn.Layers;
+import ldm4j.nn.ResBlock;
+import org.bytedeco.pytorch.Conv2dImpl;
+import org.bytedeco.pytorch.GroupNormImpl;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The LDM autoencoder's encoder (Rombach et al. 2022, appendix G; CompVis {@code Encoder}): an image
+ * (B, 3, H, W) to the posterior over a (B, latentChannels, H/f, W/f) latent, f = 2^(levels-1).
+ *
+ * <p>State-dict names: {@code conv_in}; {@code down.{i}.res.{j}} ({@link ResBlock}, the first of a
+ * level maps the previous width to {@code channels * multipliers[i]}) and {@code down.{i}.downsample}
+ * (3x3 conv, stride 2, padding 1) for every level but the last; {@code mid.res1}, {@code mid.attn}
+ * (if enabled), {@code mid.res2}; {@code norm_out}; {@code conv_out} (to 2 * latentChannels).
+ */
+public final class Encoder extends Module {
+    private final Conv2dImpl convIn;
+    private final Container down; // down.{i}.res.{j}, down.{i}.downsample
+    private final ResBlock[][] res;
+    private final Conv2dImpl[] downsample;
+    private final MidBlock mid;
+    private final GroupNormImpl normOut;
+    private final Conv2dImpl convOut;
+
+    public Encoder(AutoencoderConfig c) {
+        List<Integer> m = c.multipliers();
+        int levels = m.size();
+        long cur = (long) c.channels() * m.get(0);
+        convIn = register_module("conv_in", Layers.conv3x3(3, cur));
+        down = register_module("down", new Container());
+        res = new ResBlock[levels][c.resBlocks()];
+        downsample = new Conv2dImpl[levels];
+        for (int i = 0; i < levels; i++) {
+            Container level = down.add(i, new Container());
+            Container blocks = level.add("res", new Container());
+            long width = (long) c.channels() * m.get(i);
+            for (int j = 0; j < c.resBlocks(); j++) {
+                res[i][j] = blocks.add(j, new ResBlock(cur, width, c.groups(), 0.0));
+                cur = width;
+            }
+            if (i < levels - 1) {
+                downsample[i] = level.add("downsample", Layers.conv2d(cur, cur, 3, 2, 1));
+            }
+        }
+        mid = register_module("mid", new MidBlock(cur, c.groups(), c.midAttention()));
+        normOut = register_module("norm_out", Layers.groupNorm(c.groups(), cur));
+        convOut = register_module("conv_out", Layers.conv3x3(cur, 2L * c.latentChannels()));
+    }
+
+    /** (B, 3, H, W) -> posterior with mean and logvar of shape (B, latentChannels, H/f, W/f). */
+    public DiagonalGaussian forward(Tensor x) {
+        Tensor h = convIn.forward(x);                       // (B, ch*m0, H, W)
+        for (int i = 0; i < res.length; i++) {
+            for (ResBlock block : res[i]) {
+                h = block.forward(h);                       // (B, ch*m_i, H/2^i, W/2^i)
+            }
+            if (downsample[i] != null) {
+                h = downsample[i].forward(h);               // (B, ch*m_i, H/2^(i+1), W/2^(i+1))
+            }
+        }
+        h = mid.forward(h);                                 // (B, ch*m_last, H/f, W/f)
+        h = convOut.forward(torch.silu(normOut.forward(h))); // (B, 2*latent, H/f, W/f)
+        TensorVector parts = h.chunk(2, 1);                 // mean, logvar: (B, latent, H/f, W/f)
+        return new DiagonalGaussian(parts.get(0), parts.get(1));
+    }
+}

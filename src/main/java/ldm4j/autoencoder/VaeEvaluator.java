@@ -1,0 +1,107 @@
+package ldm4j.autoencoder;
+
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.List;
+
+import ldm4j.data.Batch;
+import ldm4j.data.DataLoader;
+import ldm4j.data.ImageDataset;
+import ldm4j.data.RawImage;
+import ldm4j.data.Transform;
+import ldm4j.torch.ImageGrid;
+import ldm4j.torch.StepScope;
+import ldm4j.torch.Tensors;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.InferenceMode;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Test-set reconstruction quality on a fixed subset (the first N test images in dataset order),
+ * through the posterior mode (mean), and reconstruction grids (originals on top, reconstructions below).
+ */
+public final class VaeEvaluator {
+    private static final int BATCH = 100;
+    private final ImageDataset test;
+    private final Transform transform;
+    private final Device device;
+    private final int workers;
+
+    public VaeEvaluator(ImageDataset test, Transform transform, Device device, int workers) {
+        this.test = test;
+        this.transform = transform;
+        this.device = device;
+        this.workers = workers;
+    }
+
+    /** MSE and PSNR over the first {@code images} test images (all of them if fewer). */
+    public ReconstructionMetrics evaluate(Autoencoder vae, int images) {
+        int n = Math.min(images, test.size());
+        ImageDataset subset = subset(test, n);
+        boolean wasTraining = vae.is_training();
+        vae.train(false);
+        double sse = 0;
+        long elements = 0;
+        try (DataLoader loader = DataLoader.evaluation(subset, transform, BATCH, workers, 2);
+             DataLoader.Epoch epoch = loader.epoch(0);
+             InferenceMode mode = new InferenceMode()) {
+            for (Batch b : epoch) {
+                try (StepScope s = StepScope.open()) {
+                    Tensor x = b.imageTensor().to(device, torch.ScalarType.Float);        // (B, 3, H, W)
+                    Tensor xhat = vae.decode(vae.encode(x).mean()).to(torch.ScalarType.Float);
+                    sse += xhat.sub(x).pow(new org.bytedeco.pytorch.Scalar(2)).sum().item_double();
+                    elements += x.numel();
+                }
+            }
+        } finally {
+            vae.train(wasTraining);
+        }
+        return ReconstructionMetrics.of(sse, elements, n);
+    }
+
+    /** A grid of the first {@code n} test images (top row) and their reconstructions (bottom row). */
+    public BufferedImage grid(Autoencoder vae, int n) {
+        int count = Math.min(n, test.size());
+        List<RawImage> raw = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            raw.add(test.load(i));
+        }
+        boolean wasTraining = vae.is_training();
+        vae.train(false);
+        try (StepScope s = StepScope.open(); InferenceMode mode = new InferenceMode()) {
+            int r = transform.resolution();
+            float[] x = transform.apply(raw, new boolean[count]);
+            Tensor xt = Tensors.fromFloats(x, count, 3, r, r).to(device, torch.ScalarType.Float);
+            Tensor xhat = vae.decode(vae.encode(xt).mean());
+            Tensor both = torch.cat(new org.bytedeco.pytorch.TensorVector(xt, xhat.to(torch.ScalarType.Float)), 0);
+            return ImageGrid.of(both, count, 2);
+        } finally {
+            vae.train(wasTraining);
+        }
+    }
+
+    static ImageDataset subset(ImageDataset ds, int n) {
+        return new ImageDataset() {
+            public String source() {
+                return ds.source() + " [first " + n + "]";
+            }
+
+            public List<String> classes() {
+                return ds.classes();
+            }
+
+            public int size() {
+                return n;
+            }
+
+            public int label(int i) {
+                return ds.label(i);
+            }
+
+            public RawImage load(int i) {
+                return ds.load(i);
+            }
+        };
+    }
+}

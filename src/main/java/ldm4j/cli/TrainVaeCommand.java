@@ -1,0 +1,70 @@
+package ldm4j.cli;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import ldm4j.autoencoder.VaeTrainer;
+import ldm4j.config.Config;
+import ldm4j.config.ConfigResolver;
+import ldm4j.data.DataSpec;
+import ldm4j.data.Splits;
+import ldm4j.torch.Devices;
+import ldm4j.torch.Threads;
+import ldm4j.train.RunDir;
+import org.bytedeco.pytorch.Device;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code ldm4j train-vae}: the VAE-GAN stage. */
+@Command(name = "train-vae", mixinStandardHelpOptions = true,
+        description = {"Train the VAE (3x64x64 -> 4x16x16 latent) against a patch discriminator.",
+                "Writes <run>/vae.safetensors (weights + latent normaliser), checkpoints under <run>/checkpoints/vae/, "
+                        + "metrics.jsonl, TensorBoard logs (<run>/tb/vae) and reconstruction grids (<run>/images/)."})
+public final class TrainVaeCommand implements Callable<Integer> {
+
+    @Option(names = "--data", paramLabel = "SPEC", description = "Dataset (overrides data.spec): cifar10, cifar10:PATH or folder:PATH.")
+    String data;
+
+    @Mixin
+    ConfigOptions config;
+
+    @Mixin
+    RunOptions runOptions;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        Config cfg = resolveConfig();
+        if (config.dryRun) {
+            out.println(new ConfigResolver().toJson(cfg));
+            return 0;
+        }
+        var budget = runOptions.budget();
+        Threads.configure(cfg.threads());
+        Device device = Devices.resolve(cfg.device());
+        Splits splits = DataSpec.parse(cfg.data().spec()).open(DataSpec.cacheDir(), spec.commandLine().getErr()::println);
+        RunDir run = RunDir.create(runOptions.run());
+        new VaeTrainer(cfg, run, splits, device, out).train(budget, runOptions.resume());
+        out.flush();
+        return 0;
+    }
+
+    /** With --resume and no explicit --config, the run's own config.json is the base. */
+    private Config resolveConfig() {
+        List<String> extra = data == null ? List.of() : List.of("data.spec=" + data);
+        if (runOptions.resume() && config.configFile == null) {
+            var saved = runOptions.run().resolve("config.json");
+            if (java.nio.file.Files.isRegularFile(saved)) {
+                config.configFile = saved;
+            }
+        }
+        return config.resolve(extra);
+    }
+}
