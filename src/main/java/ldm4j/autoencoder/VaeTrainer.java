@@ -257,7 +257,7 @@ public final class VaeTrainer {
                 : torch.clip_grad_norm_(opt.parameters(), Double.MAX_VALUE, 2.0, false);
     }
 
-    private static void checkFinite(Map<String, Double> m, long step, Path lastGood) {
+    static void checkFinite(Map<String, Double> m, long step, Path lastGood) {
         for (Map.Entry<String, Double> e : m.entrySet()) {
             if (!Double.isFinite(e.getValue())) {
                 throw new LdmException("training diverged: " + e.getKey() + " = " + e.getValue() + " at step " + (step + 1)

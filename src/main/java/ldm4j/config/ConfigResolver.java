@@ -63,6 +63,15 @@ public final class ConfigResolver {
         return fromTree(tree);
     }
 
+    /** Applies {@code key.path=value} overrides to an existing config (e.g. the one stored in a checkpoint). */
+    public Config override(Config base, List<String> overrides) {
+        ObjectNode tree = toTree(base);
+        for (String o : overrides) {
+            applySet(tree, o);
+        }
+        return fromTree(tree);
+    }
+
     public ObjectNode toTree(Config config) {
         return json.valueToTree(config);
     }

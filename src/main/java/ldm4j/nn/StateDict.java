@@ -1,5 +1,6 @@
 package ldm4j.nn;
 
+import java.lang.ref.Reference;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,14 +38,25 @@ public final class StateDict {
         return out;
     }
 
+    /** Parameters only, in registration order, as owned handles. */
+    public static Map<String, Tensor> parameters(Module module) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        put(out, module.named_parameters(true));
+        return out;
+    }
+
     private static void put(Map<String, Tensor> out, StringTensorDict dict) {
         StringTensorDictItemVector items = dict.items();
         for (long i = 0; i < items.size(); i++) {
             StringTensorDictItem item = items.get(i);
-            // item.value() is a reference into the dict's native memory, which is freed with the dict:
-            // copy the handle (shares the TensorImpl, like a C++ Tensor copy) so it stays valid.
+            // item.value() is a reference into native memory owned by the item and the dict, which the
+            // GC may free as soon as they are unreachable: copy the handle (shares the TensorImpl, like
+            // a C++ Tensor copy) and keep item, items and dict alive until the copy is made.
             out.put(item.key().getString(), new Tensor(item.value()));
+            Reference.reachabilityFence(item);
         }
+        Reference.reachabilityFence(items);
+        Reference.reachabilityFence(dict);
     }
 
     /** Copies every parameter and buffer to host memory, with {@code prefix} before each name. */
@@ -99,9 +111,8 @@ public final class StateDict {
     /** Total number of parameter elements. */
     public static long parameterCount(Module module) {
         long n = 0;
-        StringTensorDictItemVector items = module.named_parameters(true).items();
-        for (long i = 0; i < items.size(); i++) {
-            n += items.get(i).value().numel();
+        for (Tensor t : parameters(module).values()) {
+            n += t.numel();
         }
         return n;
     }

@@ -27,11 +27,13 @@ public final class StepScope implements AutoCloseable {
     }
 
     /**
-     * Detaches a pointer (tensor) from this scope so that it outlives the step; the caller (or an
-     * enclosing scope) becomes its owner.
+     * Keeps a pointer (tensor) alive past this scope: adds a reference, so closing the scope leaves
+     * it allocated. The caller owns it and frees it with {@code releaseReference()} (or leaves it
+     * to the garbage collector). ({@code PointerScope.detach} is not enough: it releases the
+     * scope's reference, which frees the tensor at once.)
      */
     public <P extends Pointer> P keep(P pointer) {
-        scope.detach(pointer);
+        pointer.retainReference();
         return pointer;
     }
 

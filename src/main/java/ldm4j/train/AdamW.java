@@ -39,11 +39,7 @@ public final class AdamW {
         this.beta2 = beta2;
         this.eps = eps;
         this.weightDecay = weightDecay;
-        Map<String, Tensor> named = new LinkedHashMap<>();
-        var items = module.named_parameters(true).items();
-        for (long i = 0; i < items.size(); i++) {
-            named.put(items.get(i).key().getString(), new Tensor(items.get(i).value())); // own the handle
-        }
+        Map<String, Tensor> named = StateDict.parameters(module);
         for (Map.Entry<String, Tensor> e : named.entrySet()) {
             if (!e.getValue().requires_grad()) {
                 continue;

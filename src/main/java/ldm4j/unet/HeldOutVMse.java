@@ -44,9 +44,10 @@ public final class HeldOutVMse implements AutoCloseable {
         noise = torch.randn(new long[]{TIMES.length, shape[0], shape[1], shape[2], shape[3]},
                 new GeneratorOptional(Seeds.generator(seed, Seeds.SAMPLING, 999_983)),
                 new TensorOptions(torch.ScalarType.Float)).to(device, torch.ScalarType.Float);
-        owner.detach(z0);
-        owner.detach(labels);
-        owner.detach(noise);
+        // Keep these three past the scope: it releases one reference to everything it saw.
+        z0.retainReference();
+        labels.retainReference();
+        noise.retainReference();
         owner.close();
     }
 
@@ -90,8 +91,8 @@ public final class HeldOutVMse implements AutoCloseable {
 
     @Override
     public void close() {
-        z0.close();
-        labels.close();
-        noise.close();
+        z0.releaseReference();
+        labels.releaseReference();
+        noise.releaseReference();
     }
 }

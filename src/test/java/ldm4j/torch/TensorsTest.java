@@ -100,6 +100,16 @@ class TensorsTest {
     }
 
     @Test
+    void keptTensorsOutliveTheirScope() {
+        Tensor kept;
+        try (StepScope s = StepScope.open()) {
+            kept = s.keep(torch.ones(3).mul(new org.bytedeco.pytorch.Scalar(2)));
+        }
+        assertArrayEquals(new float[]{2f, 2f, 2f}, Tensors.toFloats(kept));
+        kept.releaseReference();
+    }
+
+    @Test
     void devicesParseAndFallBack() {
         assertEquals(Devices.Kind.AUTO, Devices.parse("auto"));
         assertThrows(IllegalArgumentException.class, () -> Devices.parse("tpu"));

@@ -1,0 +1,85 @@
+package ldm4j.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import ldm4j.autoencoder.VaeCheckpoints;
+import ldm4j.config.Config;
+import ldm4j.config.ConfigResolver;
+import ldm4j.data.DataSpec;
+import ldm4j.data.ImageDataset;
+import ldm4j.data.Splits;
+import ldm4j.data.Transform;
+import ldm4j.latents.LatentCache;
+import ldm4j.torch.Devices;
+import ldm4j.torch.Threads;
+import org.bytedeco.pytorch.Device;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code ldm4j encode}: the latent cache of a run's VAE. */
+@Command(name = "encode", mixinStandardHelpOptions = true,
+        description = {"Cache the posterior moments (mean, logvar) of the run's frozen VAE for every training and test "
+                + "image and its horizontal flip, under <run>/latents/.",
+                "Reused when the VAE, data and transform are unchanged; rebuilt (with a message) otherwise."})
+public final class EncodeCommand implements Callable<Integer> {
+
+    @Option(names = "--run", paramLabel = "DIR", required = true, description = "Run folder holding vae.safetensors.")
+    Path run;
+
+    @Option(names = "--data", paramLabel = "SPEC", description = "Dataset (default: the one the VAE was trained on).")
+    String data;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override latents.* (e.g. latents.dtype=f32) or data.workers.")
+    java.util.List<String> sets = new java.util.ArrayList<>();
+
+    @Option(names = "--threads", paramLabel = "N", description = "libtorch threads (0 = one per core).")
+    Integer threads;
+
+    @Option(names = "--device", paramLabel = "cpu|cuda|auto", description = "Compute device.")
+    String device;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        VaeCheckpoints.LoadedVae vae = VaeCheckpoints.loadVae(run.resolve("vae.safetensors"));
+        Config cfg = overrides(vae.config());
+        Threads.configure(cfg.threads());
+        Device dev = Devices.resolve(cfg.device());
+        vae.vae().to(dev, false);
+        Splits splits = DataSpec.parse(cfg.data().spec()).open(DataSpec.cacheDir(), spec.commandLine().getErr()::println);
+        Map<String, ImageDataset> parts = new LinkedHashMap<>();
+        parts.put("train", splits.train());
+        parts.put("test", splits.requireTest());
+        LatentCache.Key key = new LatentCache.Key(vae.sha256(), cfg.data().spec(), cfg.data().resolution(),
+                cfg.data().interpolation(), cfg.latents().dtype());
+        LatentCache.build(run.resolve("latents"), key, parts, vae.vae(),
+                new Transform(cfg.data().resolution(), cfg.data().interpolation()), dev, cfg.latents().batchSize(),
+                cfg.latents().shardSize(), cfg.data().workers(), out);
+        out.flush();
+        return 0;
+    }
+
+    private Config overrides(Config base) {
+        java.util.List<String> all = new java.util.ArrayList<>(sets);
+        if (data != null) {
+            all.add("data.spec=" + data);
+        }
+        if (threads != null) {
+            all.add("threads=" + threads);
+        }
+        if (device != null) {
+            all.add("device=" + device);
+        }
+        return new ConfigResolver().override(base, all);
+    }
+}

@@ -1,0 +1,176 @@
+package ldm4j.latents;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import ldm4j.LdmException;
+import ldm4j.autoencoder.VaeCheckpoints;
+import ldm4j.autoencoder.VaeTrainer;
+import ldm4j.autoencoder.VaeTrainerTest;
+import ldm4j.config.Config;
+import ldm4j.config.ConfigResolver;
+import ldm4j.data.DataSpec;
+import ldm4j.data.ImageDataset;
+import ldm4j.data.Splits;
+import ldm4j.data.SyntheticData;
+import ldm4j.data.Transform;
+import ldm4j.io.FormatException;
+import ldm4j.io.HostTensor;
+import ldm4j.io.Safetensors;
+import ldm4j.io.SafetensorsFile;
+import ldm4j.torch.Devices;
+import ldm4j.torch.StepScope;
+import ldm4j.torch.Tensors;
+import ldm4j.train.Budget;
+import ldm4j.train.RunDir;
+import ldm4j.unet.UnetCheckpoints;
+import ldm4j.unet.UnetTrainer;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** encode -> latent cache -> train-unet on a tiny synthetic dataset. */
+class LatentPipelineTest {
+    @TempDir
+    static Path shared;
+    static Splits data;
+    static Path run;
+    static VaeCheckpoints.LoadedVae vae;
+    static Config config;
+
+    @BeforeAll
+    static void trainTinyVae() throws Exception {
+        SyntheticData.imageFolder(shared.resolve("ds"), List.of("train", "test"), List.of("a", "b", "c"), 8, 16);
+        data = DataSpec.parse("folder:" + shared.resolve("ds")).open(shared, s -> { });
+        config = new ConfigResolver().override(VaeTrainerTest.config("vae.train.steps=2"), List.of(
+                "latents.shardSize=10", "latents.batchSize=7",
+                "unet.model.channels=8", "unet.model.multipliers=[1,2]", "unet.model.resBlocks=1",
+                "unet.model.attentionResolutions=[4]", "unet.model.headChannels=8", "unet.model.groups=4",
+                "unet.model.numClasses=3", "unet.model.dropout=0.1",
+                "unet.train.batchSize=4", "unet.train.steps=6", "unet.train.warmup=2", "unet.train.logEvery=2",
+                "unet.train.evalEvery=3", "unet.train.evalLatents=5", "unet.train.checkpointEvery=2"));
+        run = shared.resolve("run");
+        VaeTrainer.Outcome o = new VaeTrainer(config, RunDir.create(run), data, Devices.resolve("cpu"),
+                new PrintWriter(new StringWriter())).train(Budget.unlimited(), false);
+        vae = VaeCheckpoints.loadVae(o.vaeFile().orElseThrow());
+    }
+
+    static LatentCache.Manifest build(Path dir, String dtype, StringWriter log) {
+        Map<String, ImageDataset> parts = new LinkedHashMap<>();
+        parts.put("train", data.train());
+        parts.put("test", data.requireTest());
+        LatentCache.Key key = new LatentCache.Key(vae.sha256(), "folder:x", 16, "bicubic", dtype);
+        return LatentCache.build(dir, key, parts, vae.vae(), new Transform(16, "bicubic"), Devices.resolve("cpu"), 7, 10, 1,
+                new PrintWriter(log, true));
+    }
+
+    @Test
+    void cacheHoldsBothFlipsMatchesTheEncoderAndIsReused(@TempDir Path dir) throws Exception {
+        StringWriter log = new StringWriter();
+        LatentCache.Manifest m = build(dir, "f32", log);
+        assertEquals(Map.of("train", 24, "test", 24), m.counts());
+        assertEquals(List.of("train-0000.safetensors", "train-0001.safetensors", "train-0002.safetensors"), m.shards().get("train"));
+        assertEquals(4, m.channels());
+        assertEquals(8, m.height());
+        try (LatentSet train = LatentSet.open(dir, "train"); StepScope s = StepScope.open()) {
+            assertEquals(24, train.size());
+            assertEquals(2, train.label(23));
+            int[] idx = {0, 13, 23};
+            LatentSet.Moments plain = train.gather(idx, new boolean[3]);
+            LatentSet.Moments flipped = train.gather(idx, new boolean[]{true, true, true});
+            assertArrayEquals(new long[]{3, 4, 8, 8}, Tensors.shape(plain.mean()));
+            assertArrayEquals(new long[]{0, 1, 2}, Tensors.toLongs(plain.labels()));
+            // recompute image 13 with the encoder: same moments
+            ldm4j.data.RawImage raw = data.train().load(13);
+            float[] x = new Transform(16, "bicubic").apply(List.of(raw), new boolean[1]);
+            Tensor mean = vae.vae().encode(Tensors.fromFloats(x, 1, 3, 16, 16)).mean();
+            assertTrue(mean.sub(plain.mean().narrow(0, 1, 1)).abs().max().item_double() < 1e-5);
+            // synthetic images are flat colours, so flipped and plain moments agree closely but are stored separately
+            assertEquals(plain.mean().sizes().vec().get()[0], flipped.mean().sizes().vec().get()[0]);
+        }
+        StringWriter again = new StringWriter();
+        build(dir, "f32", again);
+        assertTrue(again.toString().contains("is up to date"), again.toString());
+        StringWriter changed = new StringWriter();
+        LatentCache.Manifest bf = build(dir, "bf16", changed);
+        assertTrue(changed.toString().contains("rebuilding it"), changed.toString());
+        assertEquals("bf16", bf.key().dtype());
+        try (SafetensorsFile f = Safetensors.read(dir.resolve("train-0000.safetensors"))) {
+            assertEquals(ldm4j.io.DType.BF16, f.info("mean").dtype());
+        }
+    }
+
+    @Test
+    void corruptShardIsRefusedWithAClearError(@TempDir Path dir) throws Exception {
+        build(dir, "f32", new StringWriter());
+        Path shard = dir.resolve("train-0001.safetensors");
+        byte[] b = Files.readAllBytes(shard);
+        Files.write(shard, java.util.Arrays.copyOf(b, b.length / 2));
+        FormatException e = assertThrows(FormatException.class, () -> LatentSet.open(dir, "train"));
+        assertTrue(e.getMessage().startsWith(shard.toString()), e.getMessage());
+        LdmException none = assertThrows(LdmException.class, () -> LatentSet.open(dir.resolve("empty"), "train"));
+        assertTrue(none.getMessage().contains("run 'bin/ldm4j encode' first"), none.getMessage());
+    }
+
+    @Test
+    void unetResumeIsExactAndArtifactsLoad(@TempDir Path dir) throws Exception {
+        Path cache = dir.resolve("latents");
+        build(cache, "f32", new StringWriter());
+        UnetTrainer.Outcome straight;
+        UnetTrainer.Outcome rest;
+        try (LatentSet train = LatentSet.open(cache, "train"); LatentSet test = LatentSet.open(cache, "test")) {
+            straight = new UnetTrainer(config, RunDir.create(dir.resolve("a")), Devices.resolve("cpu"),
+                    new PrintWriter(new StringWriter())).train(train, test, vae.normalizer(), vae.sha256(), Budget.unlimited(), false);
+            UnetTrainer.Outcome half = new UnetTrainer(config, RunDir.create(dir.resolve("b")), Devices.resolve("cpu"),
+                    new PrintWriter(new StringWriter())).train(train, test, vae.normalizer(), vae.sha256(), Budget.of(3L, null), false);
+            assertEquals(3, half.step());
+            rest = new UnetTrainer(config, RunDir.create(dir.resolve("b")), Devices.resolve("cpu"),
+                    new PrintWriter(new StringWriter())).train(train, test, vae.normalizer(), vae.sha256(), Budget.unlimited(), true);
+        }
+        assertTrue(straight.finished() && rest.finished());
+        Map<String, HostTensor> a = readAll(straight.checkpoint());
+        Map<String, HostTensor> b = readAll(rest.checkpoint());
+        assertEquals(a.keySet(), b.keySet());
+        assertTrue(a.containsKey("ema.__updates") && a.containsKey("opt.step"));
+        for (String k : a.keySet()) {
+            float[] x = a.get(k).toFloats();
+            float[] y = b.get(k).toFloats();
+            for (int i = 0; i < x.length; i++) {
+                assertEquals(x[i], y[i], 1e-6, k + "[" + i + "]");
+            }
+        }
+        assertEquals(straight.heldOutEma().get("mean"), rest.heldOutEma().get("mean"), 1e-6);
+        assertEquals(10, straight.heldOutEma().size(), "mean + 9 times");
+        UnetCheckpoints.LoadedUnet u = UnetCheckpoints.load(straight.unetFile().orElseThrow(), true, 4, 8);
+        assertEquals(vae.sha256(), u.vaeSha256());
+        try (StepScope s = StepScope.open()) {
+            Tensor out = u.unet().forward(torch.randn(2, 4, 8, 8), torch.rand(2), Tensors.fromLongs(new long[]{0, 3}, 2));
+            assertArrayEquals(new long[]{2, 4, 8, 8}, Tensors.shape(out));
+        }
+    }
+
+    static Map<String, HostTensor> readAll(Path f) throws Exception {
+        try (SafetensorsFile s = Safetensors.read(f)) {
+            Map<String, HostTensor> m = new LinkedHashMap<>();
+            for (String n : s.names()) {
+                HostTensor h = s.get(n);
+                byte[] copy = new byte[(int) h.byteSize()];
+                h.data().get(copy);
+                m.put(n, new HostTensor(h.dtype(), h.shape(), java.nio.ByteBuffer.wrap(copy)));
+            }
+            return m;
+        }
+    }
+}
