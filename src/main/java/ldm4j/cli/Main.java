@@ -14,7 +14,8 @@ import picocli.CommandLine.ScopeType;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Class-conditional latent diffusion on the JVM: data, VAE-GAN, latent UNet, sampling.",
-        subcommands = {DataCommand.class, TrainVaeCommand.class, EncodeCommand.class, TrainUnetCommand.class,
+        subcommands = {DataCommand.class, TrainVaeCommand.class, EncodeCommand.class, TrainUnetCommand.class, SampleCommand.class,
+                PipelineCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Run 'ldm4j COMMAND --help' for a command's options."})
 public final class Main implements Runnable {

@@ -52,8 +52,8 @@ public final class LatentCache {
     }
 
     /** The manifest: key, counts per split, shard names. */
-    public record Manifest(Key key, Map<String, Integer> counts, Map<String, List<String>> shards, int channels,
-                           int height, int width) {
+    public record Manifest(Key key, List<String> classes, Map<String, Integer> counts, Map<String, List<String>> shards,
+                           int channels, int height, int width) {
     }
 
     public static Path manifestFile(Path dir) {
@@ -143,7 +143,7 @@ public final class LatentCache {
             counts.put(split.getKey(), ds.size());
             shards.put(split.getKey(), names);
         }
-        Manifest m = new Manifest(key, counts, shards, chw[0], chw[1], chw[2]);
+        Manifest m = new Manifest(key, splits.values().iterator().next().classes(), counts, shards, chw[0], chw[1], chw[2]);
         try {
             AtomicFiles.writeBytes(manifestFile(dir), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
         } catch (IOException e) {

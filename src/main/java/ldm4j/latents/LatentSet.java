@@ -32,12 +32,14 @@ public final class LatentSet implements AutoCloseable {
     private final int h;
     private final int w;
     private final int blockBytes;   // one (C, h, w) block
+    private final List<String> classes;
 
     private LatentSet(Path dir, LatentCache.Manifest m, String split) {
         List<String> names = m.shards().get(split);
         if (names == null) {
             throw new FormatException(LatentCache.manifestFile(dir), "has no split '" + split + "'");
         }
+        this.classes = List.copyOf(m.classes());
         this.c = m.channels();
         this.h = m.height();
         this.w = m.width();
@@ -91,6 +93,11 @@ public final class LatentSet implements AutoCloseable {
 
     public int size() {
         return labels.length;
+    }
+
+    /** Class names in label order. */
+    public List<String> classes() {
+        return classes;
     }
 
     public long label(int i) {

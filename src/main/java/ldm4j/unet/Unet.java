@@ -51,6 +51,10 @@ public final class Unet extends Module {
     private final List<Level> up; // indexed by level, run from L-1 down to 0
     private final GroupNormImpl normOut;
     private final Conv2dImpl convOut;
+    // Java-side containers must stay reachable: libtorch calls back into them (train(), zero_grad()),
+    // and a collected Java half makes those calls fail with a NullPointerException (see nn.Container).
+    private final IndexedModules<Level> downModules;
+    private final IndexedModules<Level> upModules;
 
     /**
      * @param c          architecture
@@ -99,7 +103,7 @@ public final class Unet extends Module {
             }
             down.add(downList.add(level));
         }
-        register_module("down", downList);
+        downModules = register_module("down", downList);
 
         mid = register_module("mid", new Middle(
                 new TimestepResBlock(ch, ch, embedDim, c.groups(), c.dropout()),
@@ -127,7 +131,7 @@ public final class Unet extends Module {
             upList.add(level);
         }
         up = List.of(ups);
-        register_module("up", upList);
+        upModules = register_module("up", upList);
 
         normOut = register_module("norm_out", Layers.groupNorm(c.groups(), widths[0]));
         convOut = register_module("conv_out", TimestepResBlock.zeroInit(Layers.conv3x3(widths[0], inChannels)));

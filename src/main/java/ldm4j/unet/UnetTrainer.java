@@ -225,6 +225,11 @@ public final class UnetTrainer {
             return new Outcome(step, total, false, lastCheckpoint, Optional.empty(), rawEval, emaEval);
         }
         Map<String, String> extra = new LinkedHashMap<>();
+        try {
+            extra.put("classes", new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(train.classes()));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
         if (emaEval != null) {
             extra.put("heldout_vmse_ema", Double.toString(emaEval.get("mean")));
             extra.put("heldout_vmse_raw", Double.toString(rawEval.get("mean")));

@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** encode -> latent cache -> train-unet on a tiny synthetic dataset. */
-class LatentPipelineTest {
+public class LatentPipelineTest {
     @TempDir
     static Path shared;
     static Splits data;
@@ -54,17 +54,22 @@ class LatentPipelineTest {
     static void trainTinyVae() throws Exception {
         SyntheticData.imageFolder(shared.resolve("ds"), List.of("train", "test"), List.of("a", "b", "c"), 8, 16);
         data = DataSpec.parse("folder:" + shared.resolve("ds")).open(shared, s -> { });
-        config = new ConfigResolver().override(VaeTrainerTest.config("vae.train.steps=2"), List.of(
+        config = smallConfig();
+        run = shared.resolve("run");
+        VaeTrainer.Outcome o = new VaeTrainer(config, RunDir.create(run), data, Devices.resolve("cpu"),
+                new PrintWriter(new StringWriter())).train(Budget.unlimited(), false);
+        vae = VaeCheckpoints.loadVae(o.vaeFile().orElseThrow());
+    }
+
+    /** A config small enough for every stage to run in seconds on 16x16 images of 3 classes. */
+    public static Config smallConfig() {
+        return new ConfigResolver().override(VaeTrainerTest.config("vae.train.steps=2"), List.of(
                 "latents.shardSize=10", "latents.batchSize=7",
                 "unet.model.channels=8", "unet.model.multipliers=[1,2]", "unet.model.resBlocks=1",
                 "unet.model.attentionResolutions=[4]", "unet.model.headChannels=8", "unet.model.groups=4",
                 "unet.model.numClasses=3", "unet.model.dropout=0.1",
                 "unet.train.batchSize=4", "unet.train.steps=6", "unet.train.warmup=2", "unet.train.logEvery=2",
                 "unet.train.evalEvery=3", "unet.train.evalLatents=5", "unet.train.checkpointEvery=2"));
-        run = shared.resolve("run");
-        VaeTrainer.Outcome o = new VaeTrainer(config, RunDir.create(run), data, Devices.resolve("cpu"),
-                new PrintWriter(new StringWriter())).train(Budget.unlimited(), false);
-        vae = VaeCheckpoints.loadVae(o.vaeFile().orElseThrow());
     }
 
     static LatentCache.Manifest build(Path dir, String dtype, StringWriter log) {

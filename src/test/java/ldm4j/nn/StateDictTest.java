@@ -33,8 +33,10 @@ class StateDictTest {
     }
 
     static final class Net extends Module {
+        final Block block; // Java-side modules must stay reachable (see Container)
+
         Net(int ch, int k) {
-            register_module("block", new Block(ch, k));
+            block = register_module("block", new Block(ch, k));
         }
     }
 

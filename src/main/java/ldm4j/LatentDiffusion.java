@@ -1,0 +1,139 @@
+package ldm4j;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import ldm4j.autoencoder.VaeCheckpoints;
+import ldm4j.config.SampleConfig;
+import ldm4j.sample.LatentSampler;
+import ldm4j.sample.SampleRequest;
+import ldm4j.torch.Devices;
+import ldm4j.unet.UnetCheckpoints;
+import org.bytedeco.pytorch.Device;
+
+/**
+ * The Java entry point: load a trained run and generate class-conditional images.
+ *
+ * <pre>{@code
+ * try (LatentDiffusion ldm = LatentDiffusion.load(Path.of("runs/pipeline-tiny"))) {
+ *     List<BufferedImage> cats = ldm.generate(ldm.classIndex("cat"), 4, 5.0, 50, 42L);
+ * }
+ * }</pre>
+ *
+ * Images are 8-bit RGB. Image k of a seed is the same whatever n is (per-image noise streams).
+ */
+public final class LatentDiffusion implements AutoCloseable {
+    private final LatentSampler sampler;
+    private final List<String> classes;
+    private final SampleConfig defaults;
+
+    private LatentDiffusion(LatentSampler sampler, List<String> classes, SampleConfig defaults) {
+        this.sampler = sampler;
+        this.classes = classes;
+        this.defaults = defaults;
+    }
+
+    /** Loads {@code <run>/vae.safetensors} and the EMA weights of {@code <run>/unet.safetensors}, on the best device. */
+    public static LatentDiffusion load(Path runDir) {
+        return load(runDir, "auto");
+    }
+
+    /** As {@link #load(Path)}, on {@code cpu}, {@code cuda} or {@code auto}. */
+    public static LatentDiffusion load(Path runDir, String device) {
+        Device dev = Devices.resolve(device);
+        VaeCheckpoints.LoadedVae vae = VaeCheckpoints.loadVae(runDir.resolve("vae.safetensors"));
+        int latentSize = vae.config().data().resolution() / vae.config().vae().model().downsampleFactor();
+        UnetCheckpoints.LoadedUnet unet = UnetCheckpoints.load(runDir.resolve("unet.safetensors"), true,
+                vae.config().vae().model().latentChannels(), latentSize);
+        if (unet.vaeSha256() != null && !unet.vaeSha256().equals(vae.sha256())) {
+            throw new LdmException(runDir.resolve("unet.safetensors") + " was trained on latents of a different VAE than "
+                    + runDir.resolve("vae.safetensors") + " (SHA-256 differs): retrain the UNet (encode, train-unet)");
+        }
+        vae.vae().to(dev, false);
+        unet.unet().to(dev, false);
+        return new LatentDiffusion(new LatentSampler(unet.unet(), vae.vae(), vae.normalizer(), dev),
+                classNames(unet.metadata().get("classes"), unet.config().unet().model().numClasses()),
+                unet.config().sample());
+    }
+
+    static List<String> classNames(String json, int count) {
+        if (json != null) {
+            try {
+                return List.copyOf(new ObjectMapper().readValue(json, new TypeReference<List<String>>() { }));
+            } catch (java.io.IOException e) {
+                // fall through to numbered names
+            }
+        }
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            names.add(Integer.toString(i));
+        }
+        return names;
+    }
+
+    /** The run's sampling defaults (sampler, steps, guidance, ...). */
+    public SampleConfig defaults() {
+        return defaults;
+    }
+
+    /** Class names in label order. */
+    public List<String> classes() {
+        return Collections.unmodifiableList(classes);
+    }
+
+    /** The index of a class given by name or by number. */
+    public int classIndex(String nameOrIndex) {
+        int i = classes.indexOf(nameOrIndex);
+        if (i >= 0) {
+            return i;
+        }
+        try {
+            int k = Integer.parseInt(nameOrIndex.trim());
+            if (k >= 0 && k < classes.size()) {
+                return k;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new LdmException("unknown class '" + nameOrIndex + "': expected one of " + String.join(", ", classes)
+                + " or an index 0.." + (classes.size() - 1));
+    }
+
+    /** {@code n} images of one class with the default sampler (DDIM unless the run's config says otherwise). */
+    public List<BufferedImage> generate(int classIndex, int n, double cfg, int steps, long seed) {
+        return generate(classIndex, n, cfg, steps, seed, defaults.sampler());
+    }
+
+    /** {@code n} images of one class; sampler is {@code ddim}, {@code dpmpp2m} or {@code heun}. */
+    public List<BufferedImage> generate(int classIndex, int n, double cfg, int steps, long seed, String samplerName) {
+        if (classIndex < 0 || classIndex >= classes.size()) {
+            throw new LdmException("class index " + classIndex + " is outside 0.." + (classes.size() - 1));
+        }
+        if (n < 1) {
+            throw new LdmException("n = " + n + " must be at least 1");
+        }
+        List<Integer> labels = Collections.nCopies(n, classIndex);
+        LatentSampler.Images images = sampler.generate(new SampleRequest(labels, samplerName, steps, cfg, defaults.eta(),
+                defaults.spacing(), seed, defaults.batchSize()), k -> { });
+        List<BufferedImage> out = new ArrayList<>();
+        for (int i = 0; i < images.count(); i++) {
+            out.add(images.image(i));
+        }
+        return out;
+    }
+
+    /** The lower-level sampler (batches of mixed classes, progress callbacks). */
+    public LatentSampler sampler() {
+        return sampler;
+    }
+
+    @Override
+    public void close() {
+        // weights are freed with the modules by the garbage collector; nothing native is held here
+    }
+}

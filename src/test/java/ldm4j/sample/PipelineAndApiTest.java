@@ -1,0 +1,125 @@
+package ldm4j.sample;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.List;
+
+import javax.imageio.ImageIO;
+
+import ldm4j.LatentDiffusion;
+import ldm4j.LdmException;
+import ldm4j.cli.Main;
+import ldm4j.config.Config;
+import ldm4j.config.ConfigResolver;
+import ldm4j.data.SyntheticData;
+import ldm4j.latents.LatentPipelineTest;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole job on a tiny synthetic dataset: pipeline, skip on rerun, sample command, Java API. */
+class PipelineAndApiTest {
+    @TempDir
+    static Path dir;
+    static Path run;
+    static String firstOutput;
+
+    static String[] run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        String[] all = new String[args.length + 1];
+        all[0] = "--debug";
+        System.arraycopy(args, 0, all, 1, args.length);
+        int code = Main.run(all, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new String[]{Integer.toString(code), out.toString(), err.toString()};
+    }
+
+    @BeforeAll
+    static void pipeline() throws Exception {
+        SyntheticData.imageFolder(dir.resolve("ds"), List.of("train", "test"), List.of("red", "green", "blue"), 8, 16);
+        Config c = new ConfigResolver().override(LatentPipelineTest.smallConfig(), List.of(
+                "sample.steps=4", "sample.perClass=2", "sample.batchSize=4"));
+        Path cfg = Files.writeString(dir.resolve("small.json"), new ConfigResolver().toJson(c));
+        run = dir.resolve("run");
+        String[] r = run("pipeline", "--data", "folder:" + dir.resolve("ds"), "--run", run.toString(), "--config", cfg.toString());
+        assertEquals("0", r[0], r[1] + r[2]);
+        firstOutput = r[1];
+    }
+
+    @Test
+    void pipelineWritesEveryArtifactAndSkipsFinishedStages() throws Exception {
+        for (String f : List.of("config.json", "vae.safetensors", "latents/manifest.json", "unet.safetensors", "samples.png",
+                "samples.json", "metrics.jsonl")) {
+            assertTrue(Files.exists(run.resolve(f)), f);
+        }
+        assertTrue(firstOutput.contains("[1/4] train-vae"), firstOutput);
+        assertTrue(firstOutput.contains("pipeline finished; wall time (minutes):"), firstOutput);
+        BufferedImage grid = ImageIO.read(run.resolve("samples.png").toFile());
+        assertEquals(2 * 16 + 3 * 2, grid.getWidth(), "2 per class");
+        assertEquals(3 * 16 + 4 * 2, grid.getHeight(), "one row per class");
+        String[] again = run("pipeline", "--run", run.toString());
+        assertEquals("0", again[0], again[1] + again[2]);
+        assertTrue(again[1].contains("train-vae: " + run.resolve("vae.safetensors") + " exists and matches the config; skipped"),
+                again[1]);
+        assertTrue(again[1].contains("is up to date"), again[1]);
+        assertTrue(again[1].contains("train-unet: " + run.resolve("unet.safetensors") + " exists"), again[1]);
+    }
+
+    @Test
+    void sampleCommandWritesGridSettingsAndIndividualImages() throws Exception {
+        Path out = dir.resolve("s/green.png");
+        String[] r = run("sample", "--run", run.toString(), "--class", "green", "--class", "0", "--n", "3", "--steps", "3",
+                "--sampler", "dpmpp2m", "--cfg", "2", "--out", out.toString(), "--individual", dir.resolve("ind").toString());
+        assertEquals("0", r[0], r[1] + r[2]);
+        assertTrue(r[1].contains("rows: green, blue"), r[1]);
+        String json = Files.readString(dir.resolve("s/green.json"));
+        assertTrue(json.contains("\"sampler\" : \"dpmpp2m\"") && json.contains("\"cfg\" : 2.0"), json);
+        assertEquals(6, Files.list(dir.resolve("ind")).count());
+        String[] bad = run("sample", "--run", run.toString(), "--class", "purple");
+        assertEquals("2", bad[0]);
+        assertTrue(bad[2].contains("unknown class 'purple': expected one of blue, green, red"), bad[2]);
+        String[] badSteps = run("sample", "--run", run.toString(), "--steps", "0");
+        assertEquals("2", badSteps[0]);
+        assertTrue(badSteps[2].contains("sample.steps = 0 is out of range"), badSteps[2]);
+    }
+
+    @Test
+    void imageKOfASeedDoesNotDependOnBatchSize() {
+        try (LatentDiffusion ldm = LatentDiffusion.load(run, "cpu")) {
+            List<Integer> labels = List.of(0, 1, 2);
+            LatentSampler.Images one = ldm.sampler().generate(new SampleRequest(labels, "ddim", 3, 3.0, 0.5, "auto", 7, 1), k -> { });
+            LatentSampler.Images three = ldm.sampler().generate(new SampleRequest(labels, "ddim", 3, 3.0, 0.5, "auto", 7, 3), k -> { });
+            float max = 0;
+            for (int i = 0; i < one.chw().length; i++) {
+                max = Math.max(max, Math.abs(one.chw()[i] - three.chw()[i]));
+            }
+            assertTrue(max < 1e-4, "batch 1 vs 3 differ by " + max);
+            LatentSampler.Images other = ldm.sampler().generate(new SampleRequest(labels, "ddim", 3, 3.0, 0.5, "auto", 8, 3), k -> { });
+            assertTrue(!java.util.Arrays.equals(three.chw(), other.chw()), "another seed gives other images");
+        }
+    }
+
+    @Test
+    void readmeJavaExampleRuns() throws Exception {
+        List<BufferedImage> images = ReadmeExample.generate(run);
+        assertEquals(4, images.size());
+        assertEquals(16, images.get(0).getWidth());
+        String readme = Files.readString(Path.of("README.md"));
+        for (String line : ReadmeExample.SNIPPET.lines().toList()) {
+            assertTrue(readme.contains(line.strip()), "README shows the tested example: missing line " + line);
+        }
+        try (LatentDiffusion ldm = LatentDiffusion.load(run, "cpu")) {
+            assertEquals(List.of("blue", "green", "red"), ldm.classes(), "class folders in sorted order");
+            assertThrows(LdmException.class, () -> ldm.generate(5, 1, 1.0, 2, 0));
+            assertEquals(Collections.nCopies(1, 16), List.of(ldm.generate(2, 1, 1.0, 2, 0).get(0).getHeight()));
+        }
+    }
+}
