@@ -194,10 +194,15 @@ public final class VaeTrainer {
         Tensor xhat;
         try (AutoCloseable ac = precision.autocast()) {
             post = vae.encode(x);                                                       // (B, 4, h, w)
-            Tensor eps = torch.randn(Tensors_shape(post.mean()), new org.bytedeco.pytorch.GeneratorOptional(
-                    Seeds.generator(config.seed(), Seeds.POSTERIOR, step)), new TensorOptions(torch.ScalarType.Float))
-                    .to(device, torch.ScalarType.Float);
-            Tensor z = post.sampleWith(eps);
+        } catch (Exception e) {
+            throw rethrow(e);
+        }
+        post = new DiagonalGaussian(post.mean().to(torch.ScalarType.Float), post.logvar().to(torch.ScalarType.Float));
+        Tensor eps = torch.randn(Tensors_shape(post.mean()), new org.bytedeco.pytorch.GeneratorOptional(
+                Seeds.generator(config.seed(), Seeds.POSTERIOR, step)), new TensorOptions(torch.ScalarType.Float))
+                .to(device, torch.ScalarType.Float);
+        Tensor z = post.sampleWith(eps);                                                // sampling and KL in fp32
+        try (AutoCloseable ac = precision.autocast()) {
             xhat = vae.decode(z).to(torch.ScalarType.Float);                            // (B, 3, H, W)
         } catch (Exception e) {
             throw rethrow(e);

@@ -84,19 +84,26 @@ public final class DataLoader implements AutoCloseable {
 
     /** The dataset indices in the order epoch {@code e} visits them. */
     public int[] order(int epoch) {
-        int n = dataset.size();
+        return shuffle ? permutation(dataset.size(), mix(seed, epoch, -1)) : identity(dataset.size());
+    }
+
+    /** A uniformly random permutation of 0..n-1 (Fisher-Yates) from the given seed. */
+    public static int[] permutation(int n, long seed) {
+        int[] idx = identity(n);
+        SplittableRandom rng = new SplittableRandom(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = idx[i];
+            idx[i] = idx[j];
+            idx[j] = t;
+        }
+        return idx;
+    }
+
+    private static int[] identity(int n) {
         int[] idx = new int[n];
         for (int i = 0; i < n; i++) {
             idx[i] = i;
-        }
-        if (shuffle) {
-            SplittableRandom rng = new SplittableRandom(mix(seed, epoch, -1));
-            for (int i = n - 1; i > 0; i--) {
-                int j = rng.nextInt(i + 1);
-                int t = idx[i];
-                idx[i] = idx[j];
-                idx[j] = t;
-            }
         }
         return idx;
     }

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.SplittableRandom;
 
 import ldm4j.LdmException;
 import ldm4j.autoencoder.LatentNormalizer;
@@ -133,7 +132,7 @@ public final class UnetTrainer {
             while (step < total && !budget.exhausted(sessionSteps)) {
                 long epoch = step / perEpoch;
                 if (epoch != orderEpoch) {
-                    order = permutation(train.size(), Seeds.derive(config.seed(), Seeds.GLOBAL, epoch));
+                    order = ldm4j.data.DataLoader.permutation(train.size(), Seeds.derive(config.seed(), Seeds.GLOBAL, epoch));
                     orderEpoch = epoch;
                 }
                 int first = (int) ((step % perEpoch) * batch);
@@ -238,21 +237,6 @@ public final class UnetTrainer {
         UnetCheckpoints.write(file, unet, emaNet, config, step, vaeSha256, extra);
         out.println("wrote " + file);
         return new Outcome(step, total, true, lastCheckpoint, Optional.of(file), rawEval, emaEval);
-    }
-
-    static int[] permutation(int n, long seed) {
-        int[] idx = new int[n];
-        for (int i = 0; i < n; i++) {
-            idx[i] = i;
-        }
-        SplittableRandom rng = new SplittableRandom(seed);
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = idx[i];
-            idx[i] = idx[j];
-            idx[j] = t;
-        }
-        return idx;
     }
 
     private Path save(CheckpointStore store, long step, Unet unet, Ema ema, AdamW opt, String vaeSha256) {

@@ -57,7 +57,8 @@ public class VaeTrainerTest {
                 .train(b, resume);
     }
 
-    static Map<String, HostTensor> tensors(Path f) throws Exception {
+    /** Every tensor of a safetensors file, copied out of the mapping. */
+    public static Map<String, HostTensor> tensors(Path f) throws Exception {
         try (SafetensorsFile s = Safetensors.read(f)) {
             Map<String, HostTensor> m = new java.util.LinkedHashMap<>();
             for (String n : s.names()) {

@@ -145,8 +145,8 @@ public class LatentPipelineTest {
                     new PrintWriter(new StringWriter())).train(train, test, vae.normalizer(), vae.sha256(), Budget.unlimited(), true);
         }
         assertTrue(straight.finished() && rest.finished());
-        Map<String, HostTensor> a = readAll(straight.checkpoint());
-        Map<String, HostTensor> b = readAll(rest.checkpoint());
+        Map<String, HostTensor> a = VaeTrainerTest.tensors(straight.checkpoint());
+        Map<String, HostTensor> b = VaeTrainerTest.tensors(rest.checkpoint());
         assertEquals(a.keySet(), b.keySet());
         assertTrue(a.containsKey("ema.__updates") && a.containsKey("opt.step"));
         for (String k : a.keySet()) {
@@ -163,19 +163,6 @@ public class LatentPipelineTest {
         try (StepScope s = StepScope.open()) {
             Tensor out = u.unet().forward(torch.randn(2, 4, 8, 8), torch.rand(2), Tensors.fromLongs(new long[]{0, 3}, 2));
             assertArrayEquals(new long[]{2, 4, 8, 8}, Tensors.shape(out));
-        }
-    }
-
-    static Map<String, HostTensor> readAll(Path f) throws Exception {
-        try (SafetensorsFile s = Safetensors.read(f)) {
-            Map<String, HostTensor> m = new LinkedHashMap<>();
-            for (String n : s.names()) {
-                HostTensor h = s.get(n);
-                byte[] copy = new byte[(int) h.byteSize()];
-                h.data().get(copy);
-                m.put(n, new HostTensor(h.dtype(), h.shape(), java.nio.ByteBuffer.wrap(copy)));
-            }
-            return m;
         }
     }
 }
