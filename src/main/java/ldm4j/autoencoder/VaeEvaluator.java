@@ -18,8 +18,9 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * Test-set reconstruction quality on a fixed subset (the first N test images in dataset order),
- * through the posterior mode (mean), and reconstruction grids (originals on top, reconstructions below).
+ * Test-set reconstruction quality on a fixed subset (N test images evenly spaced through the split,
+ * so a class-sorted folder contributes every class), through the posterior mode (mean), and
+ * reconstruction grids (originals on top, reconstructions below).
  */
 public final class VaeEvaluator {
     private static final int BATCH = 100;
@@ -35,7 +36,7 @@ public final class VaeEvaluator {
         this.workers = workers;
     }
 
-    /** MSE and PSNR over the first {@code images} test images (all of them if fewer). */
+    /** MSE and PSNR over {@code images} evenly spaced test images (all of them if fewer). */
     public ReconstructionMetrics evaluate(Autoencoder vae, int images) {
         int n = Math.min(images, test.size());
         ImageDataset subset = subset(test, n);
@@ -65,7 +66,7 @@ public final class VaeEvaluator {
         int count = Math.min(n, test.size());
         List<RawImage> raw = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            raw.add(test.load(i));
+            raw.add(test.load(spaced(i, count, test.size())));
         }
         boolean wasTraining = vae.is_training();
         vae.train(false);
@@ -81,10 +82,15 @@ public final class VaeEvaluator {
         }
     }
 
+    /** The k-th of n indices evenly spaced over [0, size). */
+    public static int spaced(int k, int n, int size) {
+        return (int) ((long) k * size / n);
+    }
+
     static ImageDataset subset(ImageDataset ds, int n) {
         return new ImageDataset() {
             public String source() {
-                return ds.source() + " [first " + n + "]";
+                return ds.source() + " [" + n + " evenly spaced]";
             }
 
             public List<String> classes() {
@@ -96,11 +102,11 @@ public final class VaeEvaluator {
             }
 
             public int label(int i) {
-                return ds.label(i);
+                return ds.label(spaced(i, n, ds.size()));
             }
 
             public RawImage load(int i) {
-                return ds.load(i);
+                return ds.load(spaced(i, n, ds.size()));
             }
         };
     }

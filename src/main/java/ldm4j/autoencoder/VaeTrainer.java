@@ -109,8 +109,7 @@ public final class VaeTrainer {
             boolean finished = step >= total;
             long windowStart = System.nanoTime();
             long windowImages = 0;
-            try (Progress progress = Progress.start("train-vae", total, "step")) {
-                progress.step(step);
+            try (Progress progress = Progress.start("train-vae", total, "step", step)) {
                 while (step < total && !budget.exhausted(sessionSteps)) {
                     int epoch = (int) (step / perEpoch);
                     int first = (int) (step % perEpoch);

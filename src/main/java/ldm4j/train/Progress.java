@@ -24,11 +24,12 @@ public final class Progress implements AutoCloseable {
     private final LongSupplier clock;
     private final long start;
     private long done;
+    private long skipped;   // work done before this session (resume): not counted in the rate
     private long lastPrint;
     private String extra = "";
 
     private Progress(String task, long total, String unit, boolean terminal, PrintStream out, Duration interval,
-                     LongSupplier clock) {
+                     LongSupplier clock, long alreadyDone) {
         this.task = task;
         this.total = total;
         this.unit = unit;
@@ -45,22 +46,31 @@ public final class Progress implements AutoCloseable {
                     .setConsumer(new ConsoleProgressBarConsumer(out))
                     .showSpeed()
                     .setUpdateIntervalMillis(250)
+                    .startsFrom(alreadyDone, Duration.ZERO) // the rate counts this session's work only
                     .build();
             this.plainOut = null;
         } else {
             this.bar = null;
             this.plainOut = out;
         }
+        this.done = alreadyDone;
+        this.skipped = alreadyDone;
     }
 
     /** Bar on a terminal (stdout is a console), plain lines every 10 s otherwise. */
     public static Progress start(String task, long total, String unit) {
-        return new Progress(task, total, unit, System.console() != null, System.out, Duration.ofSeconds(10), System::nanoTime);
+        return start(task, total, unit, 0);
+    }
+
+    /** As {@link #start(String, long, String)} for a task resumed with {@code alreadyDone} units finished. */
+    public static Progress start(String task, long total, String unit, long alreadyDone) {
+        return new Progress(task, total, unit, System.console() != null, System.out, Duration.ofSeconds(10), System::nanoTime,
+                alreadyDone);
     }
 
     /** Plain-line progress to {@code out}, for tests and logs. */
     public static Progress plain(String task, long total, String unit, PrintStream out, Duration interval, LongSupplier clock) {
-        return new Progress(task, total, unit, false, out, interval, clock);
+        return new Progress(task, total, unit, false, out, interval, clock, 0);
     }
 
     public void step(long n) {
@@ -90,7 +100,7 @@ public final class Progress implements AutoCloseable {
 
     String line(long now) {
         double secs = Math.max(1e-9, (now - start) / 1e9);
-        double rate = done / secs;
+        double rate = (done - skipped) / secs;
         StringBuilder sb = new StringBuilder(task).append(": ").append(done);
         if (total > 0) {
             sb.append('/').append(total).append(String.format(" (%d%%)", Math.round(100.0 * done / total)));

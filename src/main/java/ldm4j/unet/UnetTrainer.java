@@ -123,8 +123,7 @@ public final class UnetTrainer {
         Map<String, Double> emaEval = null;
         try (TrainLog log = new TrainLog(run, "unet");
              HeldOutVMse heldOut = new HeldOutVMse(test, normalizer, uc.train().evalLatents(), config.seed(), device);
-             Progress progress = Progress.start("train-unet", total, "step")) {
-            progress.step(step);
+             Progress progress = Progress.start("train-unet", total, "step", step)) {
             int[] order = null;
             long orderEpoch = -1;
             long windowStart = System.nanoTime();
