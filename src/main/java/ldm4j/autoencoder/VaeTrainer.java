@@ -197,7 +197,7 @@ public final class VaeTrainer {
             throw rethrow(e);
         }
         post = new DiagonalGaussian(post.mean().to(torch.ScalarType.Float), post.logvar().to(torch.ScalarType.Float));
-        Tensor eps = torch.randn(Tensors_shape(post.mean()), new org.bytedeco.pytorch.GeneratorOptional(
+        Tensor eps = torch.randn(ldm4j.torch.Tensors.shape(post.mean()), new org.bytedeco.pytorch.GeneratorOptional(
                 Seeds.generator(config.seed(), Seeds.POSTERIOR, step)), new TensorOptions(torch.ScalarType.Float))
                 .to(device, torch.ScalarType.Float);
         Tensor z = post.sampleWith(eps);                                                // sampling and KL in fp32
@@ -249,10 +249,6 @@ public final class VaeTrainer {
         }
         m.put("lr_disc", lrD);
         return m;
-    }
-
-    private static long[] Tensors_shape(Tensor t) {
-        return ldm4j.torch.Tensors.shape(t);
     }
 
     private double clip(AdamW opt) {
