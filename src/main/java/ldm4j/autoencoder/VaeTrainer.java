@@ -5,7 +5,6 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -22,7 +21,6 @@ import ldm4j.io.HostTensor;
 import ldm4j.io.Safetensors;
 import ldm4j.io.SafetensorsFile;
 import ldm4j.nn.StateDict;
-import ldm4j.torch.DTypePolicy;
 import ldm4j.torch.Devices;
 import ldm4j.torch.StepScope;
 import ldm4j.train.AdamW;
@@ -30,11 +28,8 @@ import ldm4j.train.Budget;
 import ldm4j.train.LrSchedule;
 import ldm4j.train.Progress;
 import ldm4j.train.RunDir;
-import ldm4j.train.Seeds;
 import ldm4j.train.TrainLog;
 import org.bytedeco.pytorch.Device;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -83,8 +78,7 @@ public final class VaeTrainer {
             AdamW optDisc = new AdamW(disc, vc.train().discBeta1(), vc.train().discBeta2(), 1e-8, vc.train().weightDecay());
             LrSchedule lrVae = new LrSchedule.Cosine(vc.train().lr(), vc.train().lrMin(), 0, total);
             LrSchedule lrDisc = new LrSchedule.Cosine(vc.train().discLr(), vc.train().discLrMin(), 0, total);
-            VaeGanLoss loss = new VaeGanLoss(vc.loss());
-            DTypePolicy precision = DTypePolicy.forDevice(device);
+            VaeGanStep stepper = new VaeGanStep(vc, config.seed(), device, vae, disc, optVae, optDisc);
 
             CheckpointStore store = openStore();
             long step = 0;
@@ -118,8 +112,7 @@ public final class VaeTrainer {
                             Batch b = it.next();
                             Map<String, Double> m;
                             try (StepScope scope = StepScope.open()) {
-                                m = step(step, b, vae, disc, optVae, optDisc, loss, precision,
-                                        lrVae.lr(step), lrDisc.lr(step));
+                                m = stepper.run(step, b.imageTensor(), lrVae.lr(step), lrDisc.lr(step));
                             }
                             checkFinite(m, step, lastCheckpoint);
                             step++;
@@ -175,86 +168,6 @@ public final class VaeTrainer {
             out.println("wrote " + vaeFile);
             return new Outcome(step, total, true, lastCheckpoint, Optional.of(vaeFile), test);
         }
-    }
-
-    /** One optimisation step of both models; returns the logged numbers. */
-    private Map<String, Double> step(long step, Batch b, Autoencoder vae, PatchDiscriminator disc, AdamW optVae,
-                                     AdamW optDisc, VaeGanLoss loss, DTypePolicy precision, double lrV, double lrD) {
-        vae.train(true);
-        disc.train(true);
-        Tensor x = b.imageTensor().to(device, torch.ScalarType.Float);                 // (B, 3, H, W)
-        double klW = VaeGanLoss.klWeight(step, vc.loss());
-        double ramp = VaeGanLoss.advRamp(step, vc.loss());
-        double advW = vc.loss().advWeight() * ramp;
-        double fmW = vc.loss().fmWeight() * ramp;
-        boolean adversarial = ramp > 0;
-
-        DiagonalGaussian post;
-        Tensor xhat;
-        try (AutoCloseable ac = precision.autocast()) {
-            post = vae.encode(x);                                                       // (B, 4, h, w)
-        } catch (Exception e) {
-            throw rethrow(e);
-        }
-        post = new DiagonalGaussian(post.mean().to(torch.ScalarType.Float), post.logvar().to(torch.ScalarType.Float));
-        Tensor eps = torch.randn(ldm4j.torch.Tensors.shape(post.mean()), new org.bytedeco.pytorch.GeneratorOptional(
-                Seeds.generator(config.seed(), Seeds.POSTERIOR, step)), new TensorOptions(torch.ScalarType.Float))
-                .to(device, torch.ScalarType.Float);
-        Tensor z = post.sampleWith(eps);                                                // sampling and KL in fp32
-        try (AutoCloseable ac = precision.autocast()) {
-            xhat = vae.decode(z).to(torch.ScalarType.Float);                            // (B, 3, H, W)
-        } catch (Exception e) {
-            throw rethrow(e);
-        }
-        PatchDiscriminator.Output real = null;
-        PatchDiscriminator.Output fake = null;
-        List<Tensor> realFeatures = null;
-        if (adversarial) {
-            real = disc.forward(x);             // kept with its graph for the discriminator's step below
-            realFeatures = real.features();     // detached inside the feature-matching loss
-            fake = disc.forward(xhat);
-        }
-        VaeGanLoss.GeneratorTerms g = loss.generator(x, xhat, post, fake, realFeatures, klW, advW, fmW);
-        optVae.zeroGrad();
-        g.total().backward();
-        double gradNorm = clip(optVae);
-        optVae.step(lrV);
-
-        Map<String, Double> m = new LinkedHashMap<>();
-        m.put("loss", g.total().item_double());
-        m.put("rec", g.rec().item_double());
-        m.put("kl", g.kl().item_double());
-        m.put("adv", g.adv().item_double());
-        m.put("fm", g.fm().item_double());
-        m.put("w_kl", klW);
-        m.put("w_adv", advW);
-        m.put("w_fm", fmW);
-        double recPart = Math.abs(m.get("rec"));
-        double sum = recPart + Math.abs(klW * m.get("kl")) + Math.abs(advW * m.get("adv")) + Math.abs(fmW * m.get("fm"));
-        m.put("rec_share", recPart / sum);
-        m.put("grad_norm_vae", gradNorm);
-        m.put("lr_vae", lrV);
-        if (adversarial) {
-            Tensor fakeDetached = disc.forward(xhat.detach()).logits();
-            VaeGanLoss.DiscTerms d = loss.discriminator(real.logits(), fakeDetached);
-            optDisc.zeroGrad();
-            d.loss().backward();
-            double dNorm = clip(optDisc);
-            optDisc.step(lrD);
-            m.put("disc_loss", d.loss().item_double());
-            m.put("disc_logit_real", d.meanLogitReal());
-            m.put("disc_logit_fake", d.meanLogitFake());
-            m.put("disc_accuracy", d.accuracy());
-            m.put("grad_norm_disc", dNorm);
-        }
-        m.put("lr_disc", lrD);
-        return m;
-    }
-
-    private double clip(AdamW opt) {
-        double max = vc.train().clipNorm();
-        return max > 0 ? torch.clip_grad_norm_(opt.parameters(), max, 2.0, false)
-                : torch.clip_grad_norm_(opt.parameters(), Double.MAX_VALUE, 2.0, false);
     }
 
     static void checkFinite(Map<String, Double> m, long step, Path lastGood) {
@@ -322,9 +235,6 @@ public final class VaeTrainer {
         }
     }
 
-    private static RuntimeException rethrow(Exception e) {
-        return e instanceof RuntimeException r ? r : new IllegalStateException(e);
-    }
 
     static String fmt(float[] v) {
         StringBuilder sb = new StringBuilder("[");

@@ -18,7 +18,6 @@ import ldm4j.torch.Devices;
 import ldm4j.torch.Threads;
 import org.bytedeco.pytorch.Device;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;

@@ -12,7 +12,6 @@ import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ldm4j.LatentDiffusion;
-import ldm4j.LdmException;
 import ldm4j.config.SampleConfig;
 import ldm4j.io.AtomicFiles;
 import ldm4j.sample.LatentSampler;

@@ -1,0 +1,131 @@
+package ldm4j.autoencoder;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import ldm4j.config.VaeConfig;
+import ldm4j.torch.DTypePolicy;
+import ldm4j.train.AdamW;
+import ldm4j.train.Seeds;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * One VAE-GAN optimisation step (used by the trainer and the benchmarks): encode, sample the
+ * posterior (noise from a generator seeded by (seed, step)), decode; generator loss and AdamW step;
+ * then, once the adversarial ramp has started, the discriminator's hinge (or non-saturating) loss
+ * on real images and detached reconstructions, and its AdamW step.
+ */
+public final class VaeGanStep {
+    private final VaeConfig vc;
+    private final long seed;
+    private final Device device;
+    private final Autoencoder vae;
+    private final PatchDiscriminator disc;
+    private final AdamW optVae;
+    private final AdamW optDisc;
+    private final VaeGanLoss loss;
+    private final DTypePolicy precision;
+
+    public VaeGanStep(VaeConfig vc, long seed, Device device, Autoencoder vae, PatchDiscriminator disc, AdamW optVae,
+                      AdamW optDisc) {
+        this.vc = vc;
+        this.seed = seed;
+        this.device = device;
+        this.vae = vae;
+        this.disc = disc;
+        this.optVae = optVae;
+        this.optDisc = optDisc;
+        this.loss = new VaeGanLoss(vc.loss());
+        this.precision = DTypePolicy.forDevice(device);
+    }
+
+    /**
+     * One optimisation step of both models on images {@code x} (B, 3, H, W) in [-1, 1] (any device);
+     * returns the logged numbers. Call inside a step scope.
+     */
+    public Map<String, Double> run(long step, Tensor images, double lrV, double lrD) {
+        vae.train(true);
+        disc.train(true);
+        Tensor x = images.to(device, torch.ScalarType.Float);                            // (B, 3, H, W)
+        double klW = VaeGanLoss.klWeight(step, vc.loss());
+        double ramp = VaeGanLoss.advRamp(step, vc.loss());
+        double advW = vc.loss().advWeight() * ramp;
+        double fmW = vc.loss().fmWeight() * ramp;
+        boolean adversarial = ramp > 0;
+
+        DiagonalGaussian post;
+        Tensor xhat;
+        try (AutoCloseable ac = precision.autocast()) {
+            post = vae.encode(x);                                                       // (B, 4, h, w)
+        } catch (Exception e) {
+            throw rethrow(e);
+        }
+        post = new DiagonalGaussian(post.mean().to(torch.ScalarType.Float), post.logvar().to(torch.ScalarType.Float));
+        Tensor eps = torch.randn(ldm4j.torch.Tensors.shape(post.mean()), new org.bytedeco.pytorch.GeneratorOptional(
+                Seeds.generator(seed, Seeds.POSTERIOR, step)), new TensorOptions(torch.ScalarType.Float))
+                .to(device, torch.ScalarType.Float);
+        Tensor z = post.sampleWith(eps);                                                // sampling and KL in fp32
+        try (AutoCloseable ac = precision.autocast()) {
+            xhat = vae.decode(z).to(torch.ScalarType.Float);                            // (B, 3, H, W)
+        } catch (Exception e) {
+            throw rethrow(e);
+        }
+        PatchDiscriminator.Output real = null;
+        PatchDiscriminator.Output fake = null;
+        List<Tensor> realFeatures = null;
+        if (adversarial) {
+            real = disc.forward(x);             // kept with its graph for the discriminator's step below
+            realFeatures = real.features();     // detached inside the feature-matching loss
+            fake = disc.forward(xhat);
+        }
+        VaeGanLoss.GeneratorTerms g = loss.generator(x, xhat, post, fake, realFeatures, klW, advW, fmW);
+        optVae.zeroGrad();
+        g.total().backward();
+        double gradNorm = clip(optVae);
+        optVae.step(lrV);
+
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("loss", g.total().item_double());
+        m.put("rec", g.rec().item_double());
+        m.put("kl", g.kl().item_double());
+        m.put("adv", g.adv().item_double());
+        m.put("fm", g.fm().item_double());
+        m.put("w_kl", klW);
+        m.put("w_adv", advW);
+        m.put("w_fm", fmW);
+        double recPart = Math.abs(m.get("rec"));
+        double sum = recPart + Math.abs(klW * m.get("kl")) + Math.abs(advW * m.get("adv")) + Math.abs(fmW * m.get("fm"));
+        m.put("rec_share", recPart / sum);
+        m.put("grad_norm_vae", gradNorm);
+        m.put("lr_vae", lrV);
+        if (adversarial) {
+            Tensor fakeDetached = disc.forward(xhat.detach()).logits();
+            VaeGanLoss.DiscTerms d = loss.discriminator(real.logits(), fakeDetached);
+            optDisc.zeroGrad();
+            d.loss().backward();
+            double dNorm = clip(optDisc);
+            optDisc.step(lrD);
+            m.put("disc_loss", d.loss().item_double());
+            m.put("disc_logit_real", d.meanLogitReal());
+            m.put("disc_logit_fake", d.meanLogitFake());
+            m.put("disc_accuracy", d.accuracy());
+            m.put("grad_norm_disc", dNorm);
+        }
+        m.put("lr_disc", lrD);
+        return m;
+    }
+
+    private double clip(AdamW opt) {
+        double max = vc.train().clipNorm();
+        return max > 0 ? torch.clip_grad_norm_(opt.parameters(), max, 2.0, false)
+                : torch.clip_grad_norm_(opt.parameters(), Double.MAX_VALUE, 2.0, false);
+    }
+
+    private static RuntimeException rethrow(Exception e) {
+        return e instanceof RuntimeException r ? r : new IllegalStateException(e);
+    }
+}

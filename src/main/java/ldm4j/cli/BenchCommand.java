@@ -1,0 +1,239 @@
+package ldm4j.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import ldm4j.LdmException;
+import ldm4j.autoencoder.Autoencoder;
+import ldm4j.autoencoder.PatchDiscriminator;
+import ldm4j.autoencoder.VaeGanStep;
+import ldm4j.bench.Bench;
+import ldm4j.bench.BenchResult;
+import ldm4j.config.Config;
+import ldm4j.data.Batch;
+import ldm4j.data.DataLoader;
+import ldm4j.data.DataSpec;
+import ldm4j.data.Splits;
+import ldm4j.data.Transform;
+import ldm4j.diffusion.ClassifierFreeGuidance;
+import ldm4j.diffusion.CosineSchedule;
+import ldm4j.diffusion.Samplers;
+import ldm4j.diffusion.StepNoise;
+import ldm4j.diffusion.TimeGrid;
+import ldm4j.diffusion.VLoss;
+import ldm4j.io.AtomicFiles;
+import ldm4j.torch.Devices;
+import ldm4j.torch.Threads;
+import ldm4j.train.AdamW;
+import ldm4j.train.Ema;
+import ldm4j.unet.Unet;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.InferenceMode;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code ldm4j bench}: step timings and memory of the preset's models, as a table and JSON. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Time the training and sampling steps of the preset's architectures on random inputs: median ms per "
+                + "step after warm-up, images/s, peak RSS and RSS growth over the timed steps.",
+                "Targets: data (needs --data), vae (VAE + discriminator step), unet (UNet step with AdamW, clipping and EMA), "
+                        + "encode (VAE encoder), sample (DDIM with guidance), all."})
+public final class BenchCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", defaultValue = "all", paramLabel = "TARGET", description = "data, vae, unet, encode, sample or all.")
+    String target;
+
+    @Option(names = "--batch", paramLabel = "N", description = "Batch size (default: the preset's).")
+    Integer batch;
+
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "10", description = "Timed steps. Default: ${DEFAULT-VALUE}.")
+    int steps;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "2", description = "Untimed warm-up steps. Default: ${DEFAULT-VALUE}.")
+    int warmup;
+
+    @Option(names = "--sample-steps", paramLabel = "K", defaultValue = "50", description = "Sampler steps in the sample benchmark.")
+    int sampleSteps;
+
+    @Option(names = "--data", paramLabel = "SPEC", description = "Dataset for the data benchmark.")
+    String data;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
+    Path json;
+
+    @Mixin
+    ConfigOptions config;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        if (steps < 1 || warmup < 0 || sampleSteps < 1 || (batch != null && batch < 1)) {
+            throw new LdmException("--steps, --sample-steps and --batch must be >= 1 and --warmup >= 0");
+        }
+        List<String> targets = target.equals("all") ? List.of("vae", "unet", "encode", "sample") : List.of(target);
+        for (String t : targets) {
+            if (!List.of("data", "vae", "unet", "encode", "sample").contains(t)) {
+                throw new LdmException("unknown bench target '" + t + "': expected data, vae, unet, encode, sample or all");
+            }
+        }
+        Config cfg = config.resolve(data == null ? List.of() : List.of("data.spec=" + data));
+        int threads = Threads.configure(cfg.threads());
+        Device device = Devices.resolve(cfg.device());
+        out.printf("bench: preset %s, %s, %d libtorch threads, OPENBLAS_NUM_THREADS=%s%n", cfg.preset(),
+                Devices.describe(device), threads, System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "(unset)"));
+        out.println(BenchResult.header());
+        List<BenchResult> results = new ArrayList<>();
+        for (String t : targets) {
+            BenchResult r = switch (t) {
+                case "data" -> data(cfg);
+                case "vae" -> vae(cfg, device);
+                case "unet" -> unet(cfg, device);
+                case "encode" -> encode(cfg, device);
+                default -> sample(cfg, device);
+            };
+            results.add(r);
+            out.println(r.row());
+            out.flush();
+        }
+        if (json != null) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("preset", cfg.preset());
+            doc.put("threads", threads);
+            doc.put("device", Devices.describe(device));
+            doc.put("results", results);
+            try {
+                AtomicFiles.writeBytes(json, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(doc));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + json + ": " + e.getMessage(), e);
+            }
+        }
+        return 0;
+    }
+
+    private int batchOr(int preset) {
+        return batch != null ? batch : preset;
+    }
+
+    private BenchResult data(Config cfg) {
+        if (data == null) {
+            throw new LdmException("bench data needs --data SPEC (e.g. --data folder:../shared/data/cifar10-jpeg)");
+        }
+        Splits splits = DataSpec.parse(cfg.data().spec()).open(DataSpec.cacheDir(), spec.commandLine().getErr()::println);
+        int b = batchOr(cfg.vae().train().batchSize());
+        try (DataLoader loader = DataLoader.training(splits.train(), new Transform(cfg.data().resolution(),
+                cfg.data().interpolation()), b, true, cfg.seed(), cfg.data().workers(), cfg.data().prefetch());
+             DataLoader.Epoch epoch = loader.epoch(0)) {
+            return Bench.time("data " + cfg.data().resolution() + "px", b, warmup, steps, i -> {
+                Batch x = epoch.next();
+                return x.size();
+            });
+        }
+    }
+
+    private BenchResult vae(Config cfg, Device device) {
+        torch.manual_seed(cfg.seed());
+        Autoencoder vae = new Autoencoder(cfg.vae().model());
+        PatchDiscriminator disc = new PatchDiscriminator(cfg.vae().disc());
+        vae.to(device, false);
+        disc.to(device, false);
+        AdamW ov = new AdamW(vae, 0.9, 0.999, 1e-8, 0);
+        AdamW od = new AdamW(disc, 0.5, 0.9, 1e-8, 0);
+        VaeGanStep step = new VaeGanStep(cfg.vae(), cfg.seed(), device, vae, disc, ov, od);
+        int b = batchOr(cfg.vae().train().batchSize());
+        int r = cfg.data().resolution();
+        long adversarial = cfg.vae().loss().advStart() + cfg.vae().loss().advWarmup(); // full GAN step
+        return Bench.time("vae+disc train step " + r + "px", b, warmup, steps, i -> {
+            Tensor x = torch.rand(b, 3, r, r).mul(new Scalar(2)).sub(new Scalar(1));
+            step.run(adversarial + i, x, 1e-4, 1e-4);
+            return b;
+        });
+    }
+
+    private BenchResult unet(Config cfg, Device device) {
+        int c = cfg.vae().model().latentChannels();
+        int s = cfg.data().resolution() / cfg.vae().model().downsampleFactor();
+        torch.manual_seed(cfg.seed());
+        Unet unet = new Unet(cfg.unet().model(), c, s);
+        Unet shadow = new Unet(cfg.unet().model(), c, s);
+        unet.to(device, false);
+        shadow.to(device, false);
+        Ema ema = new Ema(unet, shadow, 0.999, true);
+        AdamW opt = new AdamW(unet, 0.9, 0.999, 1e-8, 0);
+        VLoss loss = new VLoss(CosineSchedule.standard(), false, 5);
+        int b = batchOr(cfg.unet().train().batchSize());
+        int classes = cfg.unet().model().numClasses();
+        unet.train(true);
+        return Bench.time("unet train step " + s + "x" + s, b, warmup, steps, i -> {
+            Tensor z = torch.randn(b, c, s, s).to(device, torch.ScalarType.Float);
+            Tensor eps = torch.randn(b, c, s, s).to(device, torch.ScalarType.Float);
+            Tensor t = torch.rand(b).to(device, torch.ScalarType.Float);
+            Tensor y = torch.randint(classes + 1, new long[]{b}).to(device, torch.ScalarType.Long);
+            Tensor l = loss.mean(unet::forward, z, eps, t, y);
+            opt.zeroGrad();
+            l.backward();
+            torch.clip_grad_norm_(opt.parameters(), 1.0, 2.0, false);
+            opt.step(1e-4);
+            ema.update();
+            return b;
+        });
+    }
+
+    private BenchResult encode(Config cfg, Device device) {
+        torch.manual_seed(cfg.seed());
+        Autoencoder vae = new Autoencoder(cfg.vae().model());
+        vae.to(device, false);
+        vae.train(false);
+        int b = batchOr(cfg.latents().batchSize());
+        int r = cfg.data().resolution();
+        return Bench.time("vae encode " + r + "px", b, warmup, steps, i -> {
+            try (InferenceMode m = new InferenceMode()) {
+                vae.encode(torch.rand(b, 3, r, r).to(device, torch.ScalarType.Float)).mean();
+            }
+            return b;
+        });
+    }
+
+    private BenchResult sample(Config cfg, Device device) {
+        int c = cfg.vae().model().latentChannels();
+        int s = cfg.data().resolution() / cfg.vae().model().downsampleFactor();
+        torch.manual_seed(cfg.seed());
+        Unet unet = new Unet(cfg.unet().model(), c, s);
+        unet.to(device, false);
+        unet.train(false);
+        int b = batchOr(cfg.sample().batchSize());
+        var schedule = CosineSchedule.standard();
+        double[] times = TimeGrid.of(schedule, sampleSteps, TimeGrid.defaultFor(cfg.sample().sampler()));
+        var sampler = Samplers.byName(cfg.sample().sampler(), 0);
+        var guided = ClassifierFreeGuidance.of((x, t, y) -> unet.forward(x, torch.full(new long[]{x.size(0)}, new Scalar(t))
+                .to(x.device(), torch.ScalarType.Float), y), cfg.sample().cfg(), cfg.unet().model().numClasses());
+        int warm = Math.min(warmup, 1);
+        int timed = Math.max(1, Math.min(steps, 3));
+        return Bench.time("sample " + cfg.sample().sampler() + " " + sampleSteps + " steps cfg " + cfg.sample().cfg(), b,
+                warm, timed, i -> {
+                    try (InferenceMode m = new InferenceMode()) {
+                        Tensor x = torch.randn(b, c, s, s).to(device, torch.ScalarType.Float);
+                        Tensor y = torch.randint(cfg.unet().model().numClasses(), new long[]{b}).to(device, torch.ScalarType.Long);
+                        sampler.sample(guided, schedule, x, y, times, StepNoise.none());
+                    }
+                    return b;
+                });
+    }
+}

@@ -1,0 +1,40 @@
+package ldm4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import ldm4j.config.ConfigResolver;
+import ldm4j.data.SyntheticData;
+import ldm4j.latents.LatentPipelineTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A seconds-long smoke run of the benchmark harness (no timing assertions). */
+class BenchCommandTest {
+
+    @Test
+    void printsATableAndWritesJson(@TempDir Path dir) throws Exception {
+        SyntheticData.imageFolder(dir.resolve("ds"), List.of("train", "test"), List.of("a", "b"), 4, 16);
+        Path cfg = Files.writeString(dir.resolve("c.json"), new ConfigResolver().toJson(LatentPipelineTest.smallConfig()));
+        Path json = dir.resolve("bench.json");
+        for (String target : List.of("vae", "unet", "encode", "sample", "data")) {
+            CliTest.Result r = CliTest.run("bench", target, "--config", cfg.toString(), "--batch", "2", "--steps", "2",
+                    "--warmup", "1", "--sample-steps", "2", "--data", "folder:" + dir.resolve("ds"), "--json", json.toString());
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.out().contains("median ms"), r.out());
+            JsonNode doc = new ObjectMapper().readTree(json.toFile());
+            JsonNode row = doc.get("results").get(0);
+            assertTrue(row.get("medianMs").asDouble() > 0, row.toString());
+            assertTrue(row.get("imagesPerSecond").asDouble() > 0, row.toString());
+        }
+        CliTest.Result bad = CliTest.run("bench", "gpu");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("unknown bench target 'gpu'"), bad.err());
+    }
+}
