@@ -14,6 +14,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * Batches of a dataset, prepared by worker threads ahead of the consumer.
@@ -56,7 +57,12 @@ public final class DataLoader implements AutoCloseable {
         this.prefetch = prefetch;
         AtomicInteger n = new AtomicInteger();
         this.workers = Executors.newFixedThreadPool(workers, r -> {
-            Thread t = new Thread(r, "ldm4j-loader-" + n.incrementAndGet());
+            // One libtorch thread per loader worker: its resize would otherwise fan out over the intra-op
+            // pool that training uses, oversubscribing the cores (the OpenMP setting is per thread).
+            Thread t = new Thread(() -> {
+                torch.set_num_threads(1);
+                r.run();
+            }, "ldm4j-loader-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
