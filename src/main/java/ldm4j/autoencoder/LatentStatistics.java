@@ -35,6 +35,7 @@ public record LatentStatistics(LatentNormalizer normalizer, long count, double k
         long latentElements = 0;
         try (DataLoader loader = DataLoader.evaluation(ds, transform, 250, workers, 2);
              DataLoader.Epoch epoch = loader.epoch(0);
+             ldm4j.train.Progress progress = ldm4j.train.Progress.start("latent statistics", ds.size(), "img");
              InferenceMode mode = new InferenceMode()) {
             for (Batch b : epoch) {
                 try (StepScope s = StepScope.open()) {
@@ -61,6 +62,7 @@ public record LatentStatistics(LatentNormalizer normalizer, long count, double k
                     klSum += post.klPerElement().to(torch.ScalarType.Double).sum().item_double();
                     latentElements += z.numel();
                 }
+                progress.step(b.size());
             }
         } finally {
             vae.train(wasTraining);
