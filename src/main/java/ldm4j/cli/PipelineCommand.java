@@ -164,7 +164,8 @@ public final class PipelineCommand implements Callable<Integer> {
     static String estimate(Config cfg, Device device, int threads) {
         boolean cuda = Devices.isCuda(device);
         if (cfg.preset().equals("tiny") && !cuda) {
-            return "expected wall time: about 75 minutes on a 2-core CPU (VAE ~25, encode ~5, UNet ~45); "
+            return "expected wall time: about 80 minutes on a 2-core CPU (VAE ~25 with latent statistics, encode ~7, "
+                    + "UNet ~45, sampling ~2); "
                     + "more cores are faster. On an NVIDIA GPU use --device cuda --preset seed for the full recipe.";
         }
         if (cfg.preset().equals("seed") && !cuda) {
