@@ -222,8 +222,9 @@ public final class BenchCommand implements Callable<Integer> {
         var schedule = CosineSchedule.standard();
         double[] times = TimeGrid.of(schedule, sampleSteps, TimeGrid.defaultFor(cfg.sample().sampler()));
         var sampler = Samplers.byName(cfg.sample().sampler(), 0);
-        var guided = ClassifierFreeGuidance.of((x, t, y) -> unet.forward(x, torch.full(new long[]{x.size(0)}, new Scalar(t))
-                .to(x.device(), torch.ScalarType.Float), y), cfg.sample().cfg(), cfg.unet().model().numClasses());
+        var guided = ClassifierFreeGuidance.of(ldm4j.sample.LatentSampler.scoped((x, t, y) -> unet.forward(x,
+                torch.full(new long[]{x.size(0)}, new Scalar(t)).to(x.device(), torch.ScalarType.Float), y)),
+                cfg.sample().cfg(), cfg.unet().model().numClasses());
         int warm = Math.min(warmup, 1);
         int timed = Math.max(1, Math.min(steps, 3));
         return Bench.time("sample " + cfg.sample().sampler() + " " + sampleSteps + " steps cfg " + cfg.sample().cfg(), b,

@@ -48,8 +48,20 @@ public final class LatentSampler {
 
     /** The network as a v-denoiser (time broadcast over the batch). */
     public Denoiser denoiser() {
-        return (x, t, y) -> unet.forward(x, torch.full(new long[]{x.size(0)}, new Scalar(t),
-                new TensorOptions(torch.ScalarType.Float)).to(x.device(), torch.ScalarType.Float), y);
+        return scoped((x, t, y) -> unet.forward(x, torch.full(new long[]{x.size(0)}, new Scalar(t),
+                new TensorOptions(torch.ScalarType.Float)).to(x.device(), torch.ScalarType.Float), y));
+    }
+
+    /**
+     * Runs every network evaluation in its own memory scope and keeps only its output: without it a
+     * 50-step sampling loop holds every activation of every step until the batch ends (tens of GB).
+     */
+    public static Denoiser scoped(Denoiser d) {
+        return (x, t, y) -> {
+            try (StepScope s = StepScope.open()) {
+                return s.keep(d.v(x, t, y));
+            }
+        };
     }
 
     /**
