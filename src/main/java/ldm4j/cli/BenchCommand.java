@@ -94,7 +94,7 @@ public final class BenchCommand implements Callable<Integer> {
                 throw new LdmException("unknown bench target '" + t + "': expected data, vae, unet, encode, sample or all");
             }
         }
-        Config cfg = config.resolve(data == null ? List.of() : List.of("data.spec=" + data));
+        Config cfg = config.resolveWithData(data);
         int threads = Threads.configure(cfg.threads());
         Device device = Devices.resolve(cfg.device());
         out.printf("bench: preset %s, %s, %d libtorch threads, OPENBLAS_NUM_THREADS=%s%n", cfg.preset(),
@@ -177,7 +177,7 @@ public final class BenchCommand implements Callable<Integer> {
         shadow.to(device, false);
         Ema ema = new Ema(unet, shadow, 0.999, true);
         AdamW opt = new AdamW(unet, 0.9, 0.999, 1e-8, 0);
-        VLoss loss = new VLoss(CosineSchedule.standard(), false, 5);
+        VLoss loss = new VLoss(false, 5);
         int b = batchOr(cfg.unet().train().batchSize());
         int classes = cfg.unet().model().numClasses();
         unet.train(true);

@@ -33,6 +33,11 @@ public final class ConfigOptions {
     @Option(names = "--dry-run", description = "Print the resolved config as JSON and exit.")
     boolean dryRun;
 
+    /** As {@link #resolve(List)}, with a command's {@code --data SPEC} (may be null) overriding data.spec. */
+    public Config resolveWithData(String dataSpec) {
+        return resolve(dataSpec == null ? List.of() : List.of("data.spec=" + dataSpec));
+    }
+
     /** Resolves preset, file, --set entries, then the explicit options; {@code extra} are further --set entries. */
     public Config resolve(List<String> extra) {
         List<String> all = new ArrayList<>(sets);

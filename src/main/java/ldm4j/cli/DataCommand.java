@@ -58,7 +58,7 @@ public final class DataCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Config cfg = config.resolve(data == null ? List.of() : List.of("data.spec=" + data));
+        Config cfg = config.resolveWithData(data);
         if (config.dryRun) {
             out.println(new ConfigResolver().toJson(cfg));
             return 0;

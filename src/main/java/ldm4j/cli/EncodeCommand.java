@@ -2,17 +2,13 @@ package ldm4j.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 import ldm4j.autoencoder.VaeCheckpoints;
 import ldm4j.config.Config;
 import ldm4j.config.ConfigResolver;
 import ldm4j.data.DataSpec;
-import ldm4j.data.ImageDataset;
 import ldm4j.data.Splits;
-import ldm4j.data.Transform;
 import ldm4j.latents.LatentCache;
 import ldm4j.torch.Devices;
 import ldm4j.torch.Threads;
@@ -56,14 +52,7 @@ public final class EncodeCommand implements Callable<Integer> {
         Device dev = Devices.resolve(cfg.device());
         vae.vae().to(dev, false);
         Splits splits = DataSpec.parse(cfg.data().spec()).open(DataSpec.cacheDir(), spec.commandLine().getErr()::println);
-        Map<String, ImageDataset> parts = new LinkedHashMap<>();
-        parts.put("train", splits.train());
-        parts.put("test", splits.requireTest());
-        LatentCache.Key key = new LatentCache.Key(vae.sha256(), cfg.data().spec(), cfg.data().resolution(),
-                cfg.data().interpolation(), cfg.latents().dtype());
-        LatentCache.build(run.resolve("latents"), key, parts, vae.vae(),
-                new Transform(cfg.data().resolution(), cfg.data().interpolation()), dev, cfg.latents().batchSize(),
-                cfg.latents().shardSize(), cfg.data().workers(), out);
+        LatentCache.buildForRun(run.resolve("latents"), vae, cfg, splits, dev, out);
         out.flush();
         return 0;
     }

@@ -15,9 +15,7 @@ import ldm4j.autoencoder.VaeTrainer;
 import ldm4j.config.Config;
 import ldm4j.config.ConfigResolver;
 import ldm4j.data.DataSpec;
-import ldm4j.data.ImageDataset;
 import ldm4j.data.Splits;
-import ldm4j.data.Transform;
 import ldm4j.latents.LatentCache;
 import ldm4j.latents.LatentSet;
 import ldm4j.torch.Devices;
@@ -61,7 +59,7 @@ public final class PipelineCommand implements Callable<Integer> {
             config.configFile = saved;
             out.println("continuing " + run + " with its config.json (pass --config to use another)");
         }
-        Config cfg = config.resolve(data == null ? List.of() : List.of("data.spec=" + data));
+        Config cfg = config.resolveWithData(data);
         if (config.dryRun) {
             out.println(new ConfigResolver().toJson(cfg));
             return 0;
@@ -97,14 +95,8 @@ public final class PipelineCommand implements Callable<Integer> {
         t = System.nanoTime();
         VaeCheckpoints.LoadedVae vae = VaeCheckpoints.loadVae(vaeFile);
         vae.vae().to(device, false);
-        Map<String, ImageDataset> parts = new LinkedHashMap<>();
-        parts.put("train", splits.train());
-        parts.put("test", splits.requireTest());
         out.println("[2/4] encode");
-        LatentCache.build(run.resolve("latents"), new LatentCache.Key(vae.sha256(), cfg.data().spec(), cfg.data().resolution(),
-                        cfg.data().interpolation(), cfg.latents().dtype()), parts, vae.vae(),
-                new Transform(cfg.data().resolution(), cfg.data().interpolation()), device, cfg.latents().batchSize(),
-                cfg.latents().shardSize(), cfg.data().workers(), out);
+        LatentCache.buildForRun(run.resolve("latents"), vae, cfg, splits, device, out);
         minutes.put("encode", (System.nanoTime() - t) / 60e9);
 
         // 3. UNet

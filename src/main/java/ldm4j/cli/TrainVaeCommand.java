@@ -1,7 +1,6 @@
 package ldm4j.cli;
 
 import java.io.PrintWriter;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 import ldm4j.autoencoder.VaeTrainer;
@@ -58,13 +57,12 @@ public final class TrainVaeCommand implements Callable<Integer> {
 
     /** With --resume and no explicit --config, the run's own config.json is the base. */
     private Config resolveConfig() {
-        List<String> extra = data == null ? List.of() : List.of("data.spec=" + data);
         if (runOptions.resume() && config.configFile == null) {
             var saved = runOptions.run().resolve("config.json");
             if (java.nio.file.Files.isRegularFile(saved)) {
                 config.configFile = saved;
             }
         }
-        return config.resolve(extra);
+        return config.resolveWithData(data);
     }
 }

@@ -8,9 +8,10 @@ import org.bytedeco.pytorch.global.torch;
  * The v-prediction training loss for one batch: given clean (normalised) latents z0, noise eps and
  * per-sample times t, returns the mean squared error between the network's v and the target
  * {@code alpha eps - sigma z0}, optionally weighted by min-SNR (Hang et al. 2023): for
- * v-prediction the weight is {@code min(SNR, gamma) / (SNR + 1)}.
+ * v-prediction the weight is {@code min(SNR, gamma) / (SNR + 1)}. alpha and sigma are those of
+ * {@link CosineSchedule} (cos and sin of pi t / 2), computed in float64.
  */
-public record VLoss(NoiseSchedule schedule, boolean minSnr, double gamma) {
+public record VLoss(boolean minSnr, double gamma) {
 
     /** The network as the loss sees it: raw v output for noisy input, times (B,) and labels (B,). */
     @FunctionalInterface

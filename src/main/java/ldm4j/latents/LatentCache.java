@@ -153,6 +153,21 @@ public final class LatentCache {
         return m;
     }
 
+    /**
+     * The cache of a run: both splits of {@code splits}, keyed by the VAE file's SHA-256 and the
+     * config's data and latents sections (what encode and pipeline both build).
+     */
+    public static Manifest buildForRun(Path dir, ldm4j.autoencoder.VaeCheckpoints.LoadedVae vae, ldm4j.config.Config cfg,
+                                       ldm4j.data.Splits splits, Device device, PrintWriter out) {
+        Map<String, ImageDataset> parts = new LinkedHashMap<>();
+        parts.put("train", splits.train());
+        parts.put("test", splits.requireTest());
+        Key key = new Key(vae.sha256(), cfg.data().spec(), cfg.data().resolution(), cfg.data().interpolation(),
+                cfg.latents().dtype());
+        return build(dir, key, parts, vae.vae(), new Transform(cfg.data().resolution(), cfg.data().interpolation()), device,
+                cfg.latents().batchSize(), cfg.latents().shardSize(), cfg.data().workers(), out);
+    }
+
     static String describe(Key k) {
         return "VAE " + k.vaeSha256().substring(0, Math.min(12, k.vaeSha256().length())) + ", data " + k.dataSpec()
                 + ", " + k.resolution() + " px " + k.interpolation() + ", " + k.dtype();

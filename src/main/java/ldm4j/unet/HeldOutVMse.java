@@ -59,7 +59,7 @@ public final class HeldOutVMse implements AutoCloseable {
     public Map<String, Double> evaluate(Unet net) {
         boolean training = net.is_training();
         net.train(false);
-        VLoss loss = new VLoss(null, false, 0);
+        VLoss loss = new VLoss(false, 0);
         Map<String, Double> out = new LinkedHashMap<>();
         double total = 0;
         try (InferenceMode mode = new InferenceMode()) {

@@ -91,7 +91,7 @@ public final class UnetTrainer {
         Ema ema = new Ema(unet, emaNet, uc.train().emaDecay(), uc.train().emaWarmup());
         AdamW opt = new AdamW(unet, uc.train().beta1(), uc.train().beta2(), 1e-8, uc.train().weightDecay());
         LrSchedule lr = new LrSchedule.Cosine(uc.train().lr(), uc.train().lrMin(), Math.min(uc.train().warmup(), total - 1), total);
-        VLoss loss = new VLoss(schedule, uc.diffusion().loss().equals("min-snr"), uc.diffusion().minSnrGamma());
+        VLoss loss = new VLoss(uc.diffusion().loss().equals("min-snr"), uc.diffusion().minSnrGamma());
         DTypePolicy precision = DTypePolicy.forDevice(device);
         long nullClass = uc.model().numClasses();
 
