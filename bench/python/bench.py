@@ -83,7 +83,8 @@ def vae_step(cfg, batch):
 def unet_model(cfg):
     m = cfg["unet"]["model"]
     c = cfg["vae"]["model"]["latentChannels"]
-    s = cfg["data"]["resolution"] // 2 ** (len(cfg["vae"]["model"]["multipliers"]) - 1)
+    vm = cfg["vae"]["model"]
+    s = cfg["data"]["resolution"] // (vm["patchSize"] * 2 ** (len(vm["multipliers"]) - 1))
     net = U.Unet(m["channels"], m["multipliers"], m["resBlocks"], m["attentionResolutions"], m["headChannels"],
                  m["dropout"], m["groups"], m["numClasses"], c, s)
     return net, c, s

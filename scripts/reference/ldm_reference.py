@@ -5,7 +5,7 @@ Same classes, same submodule names and registration order as the Java code, so t
 scripts/fixtures/make_vae_fixtures.py to write golden tensors for the Java tests. torch only.
 
 Configs are plain dicts with the Java record's field names:
-  autoencoder:   channels, multipliers, resBlocks, latentChannels, midAttention, groups
+  autoencoder:   channels, multipliers, resBlocks, latentChannels, midAttention, groups, patchSize
   discriminator: channels, layers, groups
   loss:          l1Weight, klWeight, klWarmup, advWeight, fmWeight, advStart, advWarmup, discLoss
 """
@@ -112,7 +112,8 @@ class Encoder(nn.Module):
         super().__init__()
         ch, mult, g = c["channels"], c["multipliers"], c["groups"]
         levels = len(mult)
-        self.conv_in = nn.Conv2d(3, ch * mult[0], 3, padding=1)
+        self.patch = c["patchSize"]
+        self.conv_in = nn.Conv2d(3 * self.patch ** 2, ch * mult[0], 3, padding=1)
         self.down = nn.ModuleList()
         cur = ch * mult[0]
         for i in range(levels):
@@ -129,6 +130,8 @@ class Encoder(nn.Module):
         self.conv_out = nn.Conv2d(cur, 2 * c["latentChannels"], 3, padding=1)
 
     def forward(self, x):
+        if self.patch > 1:
+            x = F.pixel_unshuffle(x, self.patch)  # (B, 3p^2, H/p, W/p)
         h = self.conv_in(x)
         for i, level in enumerate(self.down):
             for block in level.res:
@@ -161,7 +164,8 @@ class Decoder(nn.Module):
             built[i] = level
         self.up = nn.ModuleList(built)  # registered in index order 0..L-1, as in Java
         self.norm_out = group_norm(g, cur)
-        self.conv_out = nn.Conv2d(cur, 3, 3, padding=1)
+        self.patch = c["patchSize"]
+        self.conv_out = nn.Conv2d(cur, 3 * self.patch ** 2, 3, padding=1)
 
     def forward(self, z):
         h = self.mid(self.conv_in(z))
@@ -171,7 +175,8 @@ class Decoder(nn.Module):
                 h = block(h)
             if i > 0:
                 h = level.upsample(h)
-        return self.conv_out(F.silu(self.norm_out(h)))
+        out = self.conv_out(F.silu(self.norm_out(h)))
+        return F.pixel_shuffle(out, self.patch) if self.patch > 1 else out
 
 
 class Autoencoder(nn.Module):

@@ -21,7 +21,8 @@ import org.bytedeco.pytorch.global.torch;
  * <p>State-dict names: {@code conv_in}; {@code mid.res1}, {@code mid.attn} (if enabled),
  * {@code mid.res2}; for level i from the last down to 0, {@code up.{i}.res.{j}} ({@link ResBlock}, the
  * first maps the current width to {@code channels * multipliers[i]}) and, for i > 0,
- * {@code up.{i}.upsample.conv} ({@link Upsample}); {@code norm_out}; {@code conv_out} (to 3 channels).
+ * {@code up.{i}.upsample.conv} ({@link Upsample}); {@code norm_out}; {@code conv_out} (to 3p^2 channels,
+ * pixel-shuffled to 3 channels at p times the size when the patch size p is above 1).
  */
 public final class Decoder extends Module {
     private final Conv2dImpl convIn;
@@ -31,6 +32,7 @@ public final class Decoder extends Module {
     private final Container up; // up.{i}.res.{j}, up.{i}.upsample
     private final GroupNormImpl normOut;
     private final Conv2dImpl convOut;
+    private final int patchSize;
 
     public Decoder(AutoencoderConfig c) {
         List<Integer> m = c.multipliers();
@@ -63,7 +65,8 @@ public final class Decoder extends Module {
             }
         }
         normOut = register_module("norm_out", Layers.groupNorm(c.groups(), cur));
-        convOut = register_module("conv_out", Layers.conv3x3(cur, 3));
+        patchSize = c.patchSize();
+        convOut = register_module("conv_out", Layers.conv3x3(cur, 3L * patchSize * patchSize));
     }
 
     /** (B, latent, h, w) -> (B, 3, h*f, w*f). */
@@ -77,6 +80,7 @@ public final class Decoder extends Module {
                 h = upsample[i].forward(h);                 // spatial size doubles
             }
         }
-        return convOut.forward(torch.silu(normOut.forward(h))); // (B, 3, h*f, w*f)
+        Tensor out = convOut.forward(torch.silu(normOut.forward(h))); // (B, 3p^2, h*f/p, w*f/p)
+        return patchSize > 1 ? torch.pixel_shuffle(out, patchSize) : out; // (B, 3, h*f, w*f)
     }
 }

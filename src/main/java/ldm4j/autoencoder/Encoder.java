@@ -15,9 +15,10 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * The LDM autoencoder's encoder (Rombach et al. 2022, appendix G; CompVis {@code Encoder}): an image
- * (B, 3, H, W) to the posterior over a (B, latentChannels, H/f, W/f) latent, f = 2^(levels-1).
+ * (B, 3, H, W) to the posterior over a (B, latentChannels, H/f, W/f) latent, f = p * 2^(levels-1).
+ * With patch size p > 1 the image is first pixel-unshuffled to (B, 3p^2, H/p, W/p) (Shi et al. 2016).
  *
- * <p>State-dict names: {@code conv_in}; {@code down.{i}.res.{j}} ({@link ResBlock}, the first of a
+ * <p>State-dict names: {@code conv_in} (from 3p^2 channels); {@code down.{i}.res.{j}} ({@link ResBlock}, the first of a
  * level maps the previous width to {@code channels * multipliers[i]}) and {@code down.{i}.downsample}
  * (3x3 conv, stride 2, padding 1) for every level but the last; {@code mid.res1}, {@code mid.attn}
  * (if enabled), {@code mid.res2}; {@code norm_out}; {@code conv_out} (to 2 * latentChannels).
@@ -30,12 +31,14 @@ public final class Encoder extends Module {
     private final MidBlock mid;
     private final GroupNormImpl normOut;
     private final Conv2dImpl convOut;
+    private final int patchSize;
 
     public Encoder(AutoencoderConfig c) {
         List<Integer> m = c.multipliers();
         int levels = m.size();
         long cur = (long) c.channels() * m.get(0);
-        convIn = register_module("conv_in", Layers.conv3x3(3, cur));
+        patchSize = c.patchSize();
+        convIn = register_module("conv_in", Layers.conv3x3(3L * patchSize * patchSize, cur));
         down = register_module("down", new Container());
         res = new ResBlock[levels][c.resBlocks()];
         downsample = new Conv2dImpl[levels];
@@ -58,13 +61,16 @@ public final class Encoder extends Module {
 
     /** (B, 3, H, W) -> posterior with mean and logvar of shape (B, latentChannels, H/f, W/f). */
     public DiagonalGaussian forward(Tensor x) {
-        Tensor h = convIn.forward(x);                       // (B, ch*m0, H, W)
+        if (patchSize > 1) {
+            x = torch.pixel_unshuffle(x, patchSize);         // (B, 3p^2, H/p, W/p)
+        }
+        Tensor h = convIn.forward(x);                       // (B, ch*m0, H/p, W/p)
         for (int i = 0; i < res.length; i++) {
             for (ResBlock block : res[i]) {
-                h = block.forward(h);                       // (B, ch*m_i, H/2^i, W/2^i)
+                h = block.forward(h);                       // (B, ch*m_i, H/(p*2^i), W/(p*2^i))
             }
             if (downsample[i] != null) {
-                h = downsample[i].forward(h);               // (B, ch*m_i, H/2^(i+1), W/2^(i+1))
+                h = downsample[i].forward(h);               // (B, ch*m_i, H/(p*2^(i+1)), ...)
             }
         }
         h = mid.forward(h);                                 // (B, ch*m_last, H/f, W/f)

@@ -12,10 +12,15 @@ import java.util.List;
  * @param latentChannels channels of the latent (4 for the 4x16x16 latent)
  * @param midAttention   single-head self-attention between the two middle residual blocks
  * @param groups         GroupNorm groups (every level's width must be divisible by it)
+ * @param patchSize      pixel-unshuffle factor p before the encoder and pixel-shuffle after the decoder
+ *                       (the "patch size" of DiT / DC-AE): the first level runs at H/p with 3p^2 input
+ *                       channels. 2 suits CIFAR-10 upscaled from 32 px, whose 64x64 grid holds 32x32
+ *                       worth of detail; 1 is the plain LDM autoencoder
  */
 public record AutoencoderConfig(int channels, List<Integer> multipliers, int resBlocks, int latentChannels,
-                                boolean midAttention, int groups) {
+                                boolean midAttention, int groups, int patchSize) {
     public AutoencoderConfig {
+        Check.range("vae.model.patchSize", patchSize, 1, 16);
         Check.range("vae.model.channels", channels, 1, 4096);
         Check.notNull("vae.model.multipliers", multipliers);
         Check.range("vae.model.multipliers (length)", multipliers.size(), 1, 8);
@@ -32,8 +37,8 @@ public record AutoencoderConfig(int channels, List<Integer> multipliers, int res
         }
     }
 
-    /** Spatial reduction factor, 2^(levels-1). */
+    /** Spatial reduction factor of image to latent, patchSize * 2^(levels-1). */
     public int downsampleFactor() {
-        return 1 << (multipliers.size() - 1);
+        return patchSize << (multipliers.size() - 1);
     }
 }

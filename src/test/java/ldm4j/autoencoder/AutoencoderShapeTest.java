@@ -48,7 +48,9 @@ class AutoencoderShapeTest {
     @Test
     void stateDictNamesFollowTheContract() {
         VaeConfig c = Presets.tiny().vae();
-        Set<String> vae = StateDict.tensors(new Autoencoder(c.model())).keySet();
+        // three levels, two blocks each, widths 16/32/64, patch size 1: every kind of name appears
+        Set<String> vae = StateDict.tensors(new Autoencoder(
+                new ldm4j.config.AutoencoderConfig(16, List.of(1, 2, 4), 2, 4, true, 8, 1))).keySet();
         for (String name : List.of("encoder.conv_in.weight", "encoder.down.0.res.0.norm1.weight",
                 "encoder.down.0.res.0.conv1.weight", "encoder.down.1.res.0.skip.weight", "encoder.down.0.downsample.weight",
                 "encoder.down.1.downsample.bias", "encoder.mid.res1.conv2.bias", "encoder.mid.attn.qkv.weight",
@@ -61,6 +63,10 @@ class AutoencoderShapeTest {
         assertFalse(vae.contains("encoder.down.2.downsample.weight"), "the last level does not downsample");
         assertFalse(vae.contains("decoder.up.0.upsample.conv.weight"), "level 0 does not upsample");
         assertFalse(vae.contains("encoder.down.0.res.0.skip.weight"), "no skip conv when widths agree");
+        // the tiny preset pixel-unshuffles by 2: conv_in sees 3 * 2^2 channels, conv_out produces them
+        var tiny = StateDict.tensors(new Autoencoder(c.model()));
+        assertArrayEquals(new long[]{48, 12, 3, 3}, Tensors.shape(tiny.get("encoder.conv_in.weight")));
+        assertArrayEquals(new long[]{12, 48, 3, 3}, Tensors.shape(tiny.get("decoder.conv_out.weight")));
         Set<String> disc = StateDict.tensors(new PatchDiscriminator(c.disc())).keySet();
         assertEquals(Set.of("blocks.0.conv.weight", "blocks.0.conv.bias", "blocks.1.conv.weight", "blocks.1.conv.bias",
                 "blocks.1.norm.weight", "blocks.1.norm.bias", "blocks.2.conv.weight", "blocks.2.conv.bias",

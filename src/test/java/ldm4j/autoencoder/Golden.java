@@ -12,28 +12,28 @@ import ldm4j.torch.Tensors;
 import org.bytedeco.pytorch.Tensor;
 
 /** Compares Java tensors with reference tensors from a fixture, relative to max |reference|. */
-final class Golden {
+public final class Golden {
     static final double TOLERANCE = 1e-4;
 
     private final SafetensorsFile file;
     private final Map<String, Double> errors = new TreeMap<>();
 
-    Golden(SafetensorsFile file) {
+    public Golden(SafetensorsFile file) {
         this.file = file;
     }
 
-    Tensor tensor(String name) {
+    public Tensor tensor(String name) {
         return Tensors.fromHost(file.get(name));
     }
 
     /** Checks shape and max |actual - ref| / max |ref| < TOLERANCE; returns the relative error. */
-    double check(String name, Tensor actual) {
+    public double check(String name, Tensor actual) {
         float[] ref = file.get(name).toFloats();
         assertArrayEquals(file.info(name).shape(), Tensors.shape(actual), name + " shape");
         return check(name, ref, Tensors.toFloats(actual));
     }
 
-    double check(String name, double actual) {
+    public double check(String name, double actual) {
         return check(name, file.get(name).toFloats(), new float[]{(float) actual});
     }
 
@@ -53,7 +53,7 @@ final class Golden {
     }
 
     /** Largest relative error so far, with its tensor's name. */
-    String worst() {
+    public String worst() {
         return errors.entrySet().stream().max(Map.Entry.comparingByValue())
                 .map(e -> String.format("%.3g (%s), %d tensors compared", e.getValue(), e.getKey(), errors.size()))
                 .orElse("nothing compared");

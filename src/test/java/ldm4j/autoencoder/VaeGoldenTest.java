@@ -40,7 +40,8 @@ class VaeGoldenTest {
         List<Integer> mult = new ArrayList<>();
         j.get("multipliers").forEach(n -> mult.add(n.asInt()));
         return new AutoencoderConfig(j.get("channels").asInt(), mult, j.get("resBlocks").asInt(),
-                j.get("latentChannels").asInt(), j.get("midAttention").asBoolean(), j.get("groups").asInt());
+                j.get("latentChannels").asInt(), j.get("midAttention").asBoolean(), j.get("groups").asInt(),
+                j.get("patchSize").asInt());
     }
 
     static VaeLossConfig lossConfig(JsonNode j, String discLoss) {
@@ -50,7 +51,7 @@ class VaeGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"small_attn", "deep_noattn"})
+    @ValueSource(strings = {"small_attn", "deep_noattn", "patch2"})
     void modelsAndLossesMatchPyTorch(String name) throws Exception {
         Path path = DIR.resolve(name + ".safetensors");
         try (SafetensorsFile f = Safetensors.read(path)) {
@@ -147,11 +148,11 @@ class VaeGoldenTest {
         try (SafetensorsFile f = Safetensors.read(path)) {
             Map<String, HostTensor> all = f.getAll();
             // no mid attention: the checkpoint has tensors the model lacks
-            Autoencoder noAttn = new Autoencoder(new AutoencoderConfig(8, List.of(1, 2), 1, 4, false, 4));
+            Autoencoder noAttn = new Autoencoder(new AutoencoderConfig(8, List.of(1, 2), 1, 4, false, 4, 1));
             FormatException names = assertThrows(FormatException.class, () -> StateDict.load(noAttn, all, "vae.", path));
             assertTrue(names.getMessage().contains("encoder.mid.attn.qkv.weight"), names.getMessage());
             // wider first level: same names, different shapes
-            Autoencoder wider = new Autoencoder(new AutoencoderConfig(12, List.of(1, 2), 1, 4, true, 4));
+            Autoencoder wider = new Autoencoder(new AutoencoderConfig(12, List.of(1, 2), 1, 4, true, 4, 1));
             FormatException shapes = assertThrows(FormatException.class, () -> StateDict.load(wider, all, "vae.", path));
             assertTrue(shapes.getMessage().contains("vae.encoder.conv_in.weight is [8, 3, 3, 3] but the model has [12, 3, 3, 3]"),
                     shapes.getMessage());

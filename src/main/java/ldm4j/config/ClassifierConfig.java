@@ -1,0 +1,58 @@
+package ldm4j.config;
+
+import java.util.List;
+
+/**
+ * The evaluation classifier (ResNet-9, Page 2018) and its training recipe: SGD with Nesterov momentum,
+ * a linear warm-up to {@code lr} over {@code warmupEpochs} then linear decay to 0 at the end, label
+ * smoothing, random crops of the reflect-padded image ({@code cropPadding} pixels) and
+ * horizontal flips. Images are 32x32 in [-1, 1].
+ *
+ * @param widths       channels of prep, stage 1, stage 2, stage 3 (the last is the feature dimension)
+ * @param classes      output classes (10 for CIFAR-10)
+ * @param batchSize    images per step
+ * @param epochs       passes over the training set
+ * @param lr           peak learning rate (mean loss over the batch)
+ * @param warmupEpochs epochs of linear warm-up (fractional allowed)
+ * @param momentum     Nesterov momentum
+ * @param weightDecay  L2 weight decay (coupled, as in SGD)
+ * @param labelSmoothing label smoothing of the cross-entropy
+ * @param cropPadding  reflect padding before the random 32x32 crop (0 disables cropping)
+ * @param seed         seed of initialisation, data order and augmentation
+ */
+public record ClassifierConfig(List<Integer> widths, int classes, int batchSize, int epochs, double lr,
+                               double warmupEpochs, double momentum, double weightDecay, double labelSmoothing,
+                               int cropPadding, long seed) {
+    public ClassifierConfig {
+        Check.notNull("classifier.widths", widths);
+        if (widths.size() != 4) {
+            throw new ConfigException("classifier.widths must list 4 widths (prep, stage 1, 2, 3), got " + widths);
+        }
+        widths = List.copyOf(widths);
+        for (int w : widths) {
+            Check.range("classifier.widths (entry)", w, 1, 8192);
+        }
+        Check.range("classifier.classes", classes, 2, 100_000);
+        Check.range("classifier.batchSize", batchSize, 1, 65536);
+        Check.range("classifier.epochs", epochs, 1, 10_000);
+        Check.range("classifier.lr", lr, 0, 100);
+        Check.range("classifier.warmupEpochs", warmupEpochs, 0, epochs);
+        Check.range("classifier.momentum", momentum, 0, 0.999999);
+        Check.range("classifier.weightDecay", weightDecay, 0, 1);
+        Check.range("classifier.labelSmoothing", labelSmoothing, 0, 0.999);
+        Check.range("classifier.cropPadding", cropPadding, 0, 16);
+    }
+
+    /** Half-width ResNet-9 sized for about 40 minutes on 2 CPU cores. */
+    public static ClassifierConfig cpuDefault() {
+        return new ClassifierConfig(List.of(32, 64, 128, 256), 10, 256, 8, 0.4, 2, 0.9, 5e-4, 0.2, 4, 0);
+    }
+
+    /** Learning rate at fractional epoch e: linear 0 -> lr over the warm-up, then linear -> 0 at the end. */
+    public double lrAt(double e) {
+        if (e < warmupEpochs) {
+            return lr * e / warmupEpochs;
+        }
+        return lr * Math.max(0.0, (epochs - e) / (epochs - warmupEpochs));
+    }
+}
