@@ -123,7 +123,7 @@ public final class ClassifierTrainer {
         return new Result(accuracy, seconds, curve);
     }
 
-    /** Top-1 accuracy of {@code model} (inference mode) on every image of {@code data}. */
+    /** Top-1 accuracy (with flip test-time augmentation, {@link ResNet9#predict}) on every image of {@code data}. */
     public static double accuracy(ResNet9 model, ImageTensors data) {
         model.train(false);
         long correct = 0;
@@ -132,7 +132,7 @@ public final class ClassifierTrainer {
             for (int from = 0; from < data.size(); from += chunk) {
                 int n = Math.min(chunk, data.size() - from);
                 try (StepScope scope = StepScope.open()) {
-                    Tensor pred = model.forward(data.imageRange(from, n)).argmax(new org.bytedeco.pytorch.LongOptional(1), false);
+                    Tensor pred = model.predict(data.imageRange(from, n));
                     correct += pred.eq(data.labelRange(from, n)).sum().item_long();
                 }
             }

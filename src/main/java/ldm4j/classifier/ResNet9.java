@@ -61,6 +61,21 @@ public final class ResNet9 extends Module implements FeatureExtractor {
         return logits(features(x));
     }
 
+    /**
+     * Predicted classes with flip test-time augmentation: the argmax of the mean of the logits of the
+     * image and of its mirror. (B, 3, 32, 32) -> (B,) int64. Call in inference mode.
+     */
+    public Tensor predict(Tensor x) {
+        Tensor logits = forward(x).add(forward(x.flip(3)));                  // (B, classes), twice the mean
+        return logits.argmax(new org.bytedeco.pytorch.LongOptional(1), false); // (B,)
+    }
+
+    /** Predictions of images whose features were already computed: mean logits of {@code features} and of the mirror's. */
+    public Tensor predict(Tensor x, Tensor features) {
+        Tensor logits = logits(features).add(forward(x.flip(3)));
+        return logits.argmax(new org.bytedeco.pytorch.LongOptional(1), false);
+    }
+
     /** (B, widths[3]) features -> (B, classes) logits. */
     public Tensor logits(Tensor features) {
         return fc.forward(features).mul(new Scalar(LOGIT_SCALE));

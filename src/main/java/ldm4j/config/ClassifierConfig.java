@@ -50,7 +50,7 @@ public record ClassifierConfig(List<Integer> widths, int classes, int batchSize,
 
     /** Learning rate at fractional epoch e: linear 0 -> lr over the warm-up, then linear -> 0 at the end. */
     public double lrAt(double e) {
-        if (e < warmupEpochs) {
+        if (e < warmupEpochs || warmupEpochs >= epochs) {
             return lr * e / warmupEpochs;
         }
         return lr * Math.max(0.0, (epochs - e) / (epochs - warmupEpochs));

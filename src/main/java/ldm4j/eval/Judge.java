@@ -5,7 +5,6 @@ import ldm4j.data.Transform;
 import ldm4j.torch.StepScope;
 import ldm4j.torch.Tensors;
 import org.bytedeco.pytorch.InferenceMode;
-import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -15,7 +14,8 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * Runs images of any size through the evaluation classifier: resize to its 32x32 input (bicubic,
  * antialiased, clamped to [-1, 1]: for 64x64 images this is the 32 -> 64 -> 32 round trip), then
- * features and predicted class, in chunks.
+ * features (of the image as given) and predicted class (flip test-time augmentation, as the
+ * classifier's reported accuracy), in chunks.
  */
 public final class Judge {
     public static final int INPUT = 32;
@@ -43,7 +43,7 @@ public final class Judge {
                                 new ScalarOptional(new Scalar(1.0)));                            // (b, 3, 32, 32)
                     }
                     Tensor f = classifier.features(x);                                          // (b, D)
-                    long[] p = Tensors.toLongs(classifier.logits(f).argmax(new LongOptional(1), false));
+                    long[] p = Tensors.toLongs(classifier.predict(x, f));                        // flip TTA
                     System.arraycopy(p, 0, pred, (int) from, (int) b);
                     feats.push_back(scope.keep(f.clone()));
                 }

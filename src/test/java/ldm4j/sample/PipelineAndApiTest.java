@@ -122,4 +122,59 @@ class PipelineAndApiTest {
             assertEquals(Collections.nCopies(1, 16), List.of(ldm.generate(2, 1, 1.0, 2, 0).get(0).getHeight()));
         }
     }
+
+    @Test
+    void classifierEvalReportAndPipelineEvalStage() throws Exception {
+        Path clf = dir.resolve("clf/judge.safetensors");
+        String ds = "folder:" + dir.resolve("ds");
+        String[] t = run("train-classifier", "--data", ds, "--out", clf.toString(), "--epochs", "2", "--batch", "8",
+                "--widths", "8,8,8,8");
+        assertEquals("0", t[0], t[1] + t[2]);
+        assertTrue(t[1].contains("epoch 2/2") && t[1].contains("classifier: test accuracy"), t[1]);
+        assertEquals(2, Files.readAllLines(dir.resolve("clf/judge.metrics.jsonl")).size(), "one curve row per epoch");
+        String[] again = run("train-classifier", "--data", ds, "--out", clf.toString(), "--epochs", "1");
+        assertEquals("2", again[0]);
+        assertTrue(again[2].contains("already exists: pass --force"), again[2]);
+
+        String[] e = run("eval", "--run", run.toString(), "--classifier", clf.toString(), "--per-class", "4", "--steps", "2",
+                "--batch", "5");
+        assertEquals("0", e[0], e[1] + e[2]);
+        assertTrue(e[1].contains("floor: VAE reconstructions"), e[1]);
+        com.fasterxml.jackson.databind.JsonNode j = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(run.resolve("eval.json").toFile());
+        assertEquals(12, j.path("settings").path("samples").asInt());
+        assertEquals("ddim", j.path("settings").path("sampler").asText());
+        assertEquals(24, j.path("reference").path("images").asInt(), "the whole test split is the reference");
+        for (String set : List.of("samples", "floors.train_vs_test", "floors.vae_reconstruction_vs_test")) {
+            com.fasterxml.jackson.databind.JsonNode n = j.at("/" + set.replace('.', '/'));
+            assertTrue(n.path("class_accuracy").asDouble(-1) >= 0 && n.path("class_accuracy").asDouble() <= 1, set);
+            assertTrue(n.path("frechet_distance").asDouble(-1) >= 0, set);
+            assertTrue(n.path("precision").isNumber() && n.path("recall").isNumber(), set);
+        }
+        assertEquals(3, j.path("samples").path("per_class_accuracy").size());
+        assertTrue(j.path("vae").path("mse").asDouble() > 0, "VAE test MSE copied from the run's metrics");
+        assertTrue(j.path("unet").path("heldout_v_mse_ema").asDouble() > 0, "held-out v-MSE copied from the run's metrics");
+        assertTrue(Files.isRegularFile(run.resolve("images/eval-samples.png")));
+
+        String html = Files.readString(run.resolve("report.html"));
+        for (String id : List.of("evaluation", "curves", "reconstructions", "samples", "config")) {
+            assertTrue(html.contains("<section id=\"" + id + "\">"), "section " + id);
+        }
+        assertTrue(html.contains("<polyline"), "loss curves drawn");
+        assertTrue(html.contains("data:image/png;base64,"), "images inline");
+        assertTrue(html.contains("floor: real train images") && html.contains("generated samples"), "evaluation table");
+        assertTrue(!html.contains("src=\"http") && !html.contains("<script"), "self-contained, no scripts");
+
+        String[] wrongKind = run("eval", "--run", run.toString(), "--classifier", run.resolve("vae.safetensors").toString());
+        assertEquals("2", wrongKind[0]);
+        assertTrue(wrongKind[2].contains("is a 'vae' checkpoint, but a 'classifier' checkpoint is needed"), wrongKind[2]);
+        String[] tooFew = run("eval", "--run", run.toString(), "--classifier", clf.toString(), "--per-class", "2");
+        assertEquals("2", tooFew[0]);
+        assertTrue(tooFew[2].contains("--per-class 2 is out of range"), tooFew[2]);
+
+        String[] p = run("pipeline", "--run", run.toString(), "--classifier", clf.toString(), "--eval-per-class", "4");
+        assertEquals("0", p[0], p[1] + p[2]);
+        assertTrue(p[1].contains("[5/5] eval with " + clf), p[1]);
+        assertTrue(p[1].contains(" eval ") && p[1].contains("report: " + run.resolve("report.html")), p[1]);
+    }
 }
