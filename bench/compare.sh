@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Java vs PyTorch on the same machine, back to back: same architectures (from the preset), same
-# batch sizes and step counts. Prints both tables and the Java/Python ratio of median step time.
+# batch sizes and step counts. Prints both tables and the Java/Python ratio of median step time,
+# then the numerical agreement of one VAE-GAN and one UNet batch (bench agree + bench/python/agree.py).
 # usage: bench/compare.sh [--preset tiny] [targets...] [--steps N] [--threads N]
 # needs: .venv-ref with torch (python3 -m venv .venv-ref && .venv-ref/bin/pip install torch numpy safetensors)
 set -euo pipefail
@@ -32,3 +33,6 @@ for t in targets:
     print(f"{j['name']:34s} {j['medianMs']:10.1f} {p['medianMs']:10.1f} {j['medianMs'] / p['medianMs']:11.2f}x "
           f"{j['peakRssBytes'] / 1e9:9.2f}G {p['peakRssBytes'] / 1e9:8.2f}G")
 PY
+bin/ldm4j bench agree --preset "$PRESET" --threads "$THREADS" --agree-dir "$OUT/agree" > /dev/null
+echo
+.venv-ref/bin/python bench/python/agree.py "$OUT/agree" --threads "$THREADS"

@@ -15,6 +15,7 @@ import ldm4j.LdmException;
 import ldm4j.autoencoder.Autoencoder;
 import ldm4j.autoencoder.PatchDiscriminator;
 import ldm4j.autoencoder.VaeGanStep;
+import ldm4j.bench.Agreement;
 import ldm4j.bench.Bench;
 import ldm4j.bench.BenchResult;
 import ldm4j.config.Config;
@@ -55,7 +56,7 @@ import picocli.CommandLine.Model.CommandSpec;
                         + "encode (VAE encoder), sample (DDIM with guidance), all."})
 public final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", defaultValue = "all", paramLabel = "TARGET", description = "data, vae, unet, encode, sample or all.")
+    @Parameters(index = "0", defaultValue = "all", paramLabel = "TARGET", description = "data, vae, unet, encode, sample, all, or agree (export one VAE-GAN and one UNet batch for bench/python/agree.py).")
     String target;
 
     @Option(names = "--batch", paramLabel = "N", description = "Batch size (default: the preset's).")
@@ -79,6 +80,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
+    @Option(names = "--agree-dir", paramLabel = "DIR", defaultValue = "target/agree",
+            description = "Where 'agree' writes its batches. Default: ${DEFAULT-VALUE}.")
+    Path agreeDir;
+
     @Spec
     CommandSpec spec;
 
@@ -90,12 +95,19 @@ public final class BenchCommand implements Callable<Integer> {
         }
         List<String> targets = target.equals("all") ? List.of("vae", "unet", "encode", "sample") : List.of(target);
         for (String t : targets) {
-            if (!List.of("data", "vae", "unet", "encode", "sample").contains(t)) {
-                throw new LdmException("unknown bench target '" + t + "': expected data, vae, unet, encode, sample or all");
+            if (!List.of("data", "vae", "unet", "encode", "sample", "agree").contains(t)) {
+                throw new LdmException("unknown bench target '" + t + "': expected data, vae, unet, encode, sample, all or agree");
             }
         }
         Config cfg = config.resolveWithData(data);
         int threads = Threads.configure(cfg.threads());
+        if (target.equals("agree")) {
+            Path v = Agreement.vae(cfg, batchOr(cfg.vae().train().batchSize()), agreeDir);
+            Path u = Agreement.unet(cfg, batchOr(cfg.unet().train().batchSize()), agreeDir);
+            out.println("wrote " + v + " and " + u + "; compare with: .venv-ref/bin/python bench/python/agree.py " + agreeDir);
+            out.flush();
+            return 0;
+        }
         Device device = Devices.resolve(cfg.device());
         out.printf("bench: preset %s, %s, %d libtorch threads, OPENBLAS_NUM_THREADS=%s%n", cfg.preset(),
                 Devices.describe(device), threads, System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "(unset)"));

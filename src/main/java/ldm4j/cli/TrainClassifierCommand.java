@@ -37,16 +37,16 @@ public final class TrainClassifierCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "Classifier file. Default: runs/classifier/classifier.safetensors.")
     Path out = DEFAULT_FILE;
 
-    @Option(names = "--epochs", paramLabel = "N", description = "Epochs (default 8: about 40 minutes on 2 CPU cores).")
+    @Option(names = "--epochs", paramLabel = "N", description = "Epochs (default 14: about 40 minutes on 2 CPU cores).")
     Integer epochs;
 
-    @Option(names = "--batch", paramLabel = "N", description = "Batch size (default 256).")
+    @Option(names = "--batch", paramLabel = "N", description = "Batch size (default 512).")
     Integer batch;
 
     @Option(names = "--lr", paramLabel = "X", description = "Peak learning rate (default 0.4).")
     Double lr;
 
-    @Option(names = "--widths", paramLabel = "W", split = ",", description = "Four widths: prep,stage1,stage2,stage3 (default 32,64,128,256).")
+    @Option(names = "--widths", paramLabel = "W", split = ",", description = "Four widths: prep,stage1,stage2,stage3 (default 24,48,96,192).")
     List<Integer> widths;
 
     @Option(names = "--train-limit", paramLabel = "N", description = "Use only N evenly spaced training images (smoke tests).")
@@ -70,7 +70,7 @@ public final class TrainClassifierCommand implements Callable<Integer> {
         ClassifierConfig d = ClassifierConfig.cpuDefault();
         ClassifierConfig c = new ClassifierConfig(widths != null ? widths : d.widths(), d.classes(),
                 batch != null ? batch : d.batchSize(), epochs != null ? epochs : d.epochs(), lr != null ? lr : d.lr(),
-                Math.min(d.warmupEpochs(), Math.max(0.0, (epochs != null ? epochs : d.epochs()) * 0.25)),
+                Math.min(d.warmupEpochs(), (epochs != null ? epochs : d.epochs()) * 0.25), // ~20% warm-up, as Page's 5 of 24
                 d.momentum(), d.weightDecay(), d.labelSmoothing(), d.cropPadding(), seed);
         if (Files.exists(out) && !force) {
             throw new ldm4j.LdmException(out + " already exists: pass --force to overwrite it, or choose another --out");

@@ -33,8 +33,29 @@ class BenchCommandTest {
             assertTrue(row.get("medianMs").asDouble() > 0, row.toString());
             assertTrue(row.get("imagesPerSecond").asDouble() > 0, row.toString());
         }
+        CliTest.Result agree = CliTest.run("bench", "agree", "--config", cfg.toString(), "--batch", "2", "--agree-dir",
+                dir.resolve("agree").toString());
+        assertEquals(0, agree.code(), agree.err());
+        try (var f = ldm4j.io.Safetensors.read(dir.resolve("agree/agree-vae.safetensors"))) {
+            for (String k : List.of("x", "eps", "out.xhat", "loss.total", "grad_norm.vae", "grad_norm.disc", "vae.decoder.conv_out.weight")) {
+                assertTrue(f.metadata().containsKey("config") && f.getAll().containsKey(k), k);
+            }
+            assertTrue(f.get("grad_norm.vae").toFloats()[0] > 0, "a real backward pass");
+        }
+        try (var f = ldm4j.io.Safetensors.read(dir.resolve("agree/agree-unet.safetensors"))) {
+            assertTrue(f.getAll().containsKey("out.v") && f.getAll().containsKey("loss.v_mse"), "UNet outputs exported");
+            assertTrue(maxAbs(f.get("out.v").toFloats()) > 0, "perturbed weights give a non-zero v");
+        }
         CliTest.Result bad = CliTest.run("bench", "gpu");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("unknown bench target 'gpu'"), bad.err());
+    }
+
+    static double maxAbs(float[] v) {
+        double m = 0;
+        for (float x : v) {
+            m = Math.max(m, Math.abs(x));
+        }
+        return m;
     }
 }
