@@ -181,8 +181,8 @@ public final class PipelineCommand implements Callable<Integer> {
     static String estimate(Config cfg, Device device, int threads) {
         boolean cuda = Devices.isCuda(device);
         if (cfg.preset().equals("tiny") && !cuda) {
-            return "expected wall time: about 75 minutes on a 2-core CPU (VAE ~22 with latent statistics, encode ~4, "
-                    + "UNet ~45, sampling ~2); "
+            return "expected wall time: about 55 minutes on a 2-core CPU (VAE ~20 with latent statistics, encode ~4, "
+                    + "UNet ~28, sampling ~2); "
                     + "more cores are faster. On an NVIDIA GPU use --device cuda --preset seed for the full recipe.";
         }
         if (cfg.preset().equals("seed") && !cuda) {
