@@ -44,6 +44,7 @@ public class VaeTrainerTest {
         List<String> sets = new java.util.ArrayList<>(List.of(
                 "data.resolution=16", "data.workers=1", "data.prefetch=2", "threads=2",
                 "vae.model.channels=8", "vae.model.multipliers=[1,2]", "vae.model.resBlocks=1", "vae.model.groups=4",
+                "vae.model.patchSize=1", // 16 px -> 8x8 latents, which the small UNet configs assume
                 "vae.disc.channels=8", "vae.disc.layers=2", "vae.disc.groups=4",
                 "vae.loss.klWarmup=2", "vae.loss.advStart=2", "vae.loss.advWarmup=2",
                 "vae.train.batchSize=4", "vae.train.steps=8", "vae.train.logEvery=2", "vae.train.evalEvery=4",
