@@ -15,10 +15,6 @@ public record ImageTensors(Tensor images, Tensor labels, int size) {
 
     /** Decodes every image of {@code ds} at {@code resolution} with the threaded loader (dataset order). */
     public static ImageTensors load(ImageDataset ds, int resolution, int workers, String task) {
-        // The loader's workers run libtorch single-threaded (torch.set_num_threads(1) on their threads); measured
-        // here, the calling thread was left with one intra-op thread afterwards (top: one busy thread, a ResNet-9
-        // step 2x slower), so the caller's setting is restored when loading ends.
-        int threads = torch.get_num_threads();
         TensorVector images = new TensorVector();
         TensorVector labels = new TensorVector();
         try (DataLoader loader = DataLoader.evaluation(ds, new Transform(resolution, "bicubic"), 500, workers, 4);
@@ -30,7 +26,6 @@ public record ImageTensors(Tensor images, Tensor labels, int size) {
                 progress.step(b.size());
             }
         }
-        torch.set_num_threads(threads);
         return new ImageTensors(torch.cat(images), torch.cat(labels), ds.size());
     }
 

@@ -67,21 +67,20 @@ public final class TrainClassifierCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter pw = spec.commandLine().getOut();
-        ClassifierConfig d = ClassifierConfig.cpuDefault();
-        ClassifierConfig c = new ClassifierConfig(widths != null ? widths : d.widths(), d.classes(),
-                batch != null ? batch : d.batchSize(), epochs != null ? epochs : d.epochs(), lr != null ? lr : d.lr(),
-                Math.min(d.warmupEpochs(), (epochs != null ? epochs : d.epochs()) * 0.25), // ~20% warm-up, as Page's 5 of 24
-                d.momentum(), d.weightDecay(), d.labelSmoothing(), d.cropPadding(), seed);
         if (Files.exists(out) && !force) {
             throw new ldm4j.LdmException(out + " already exists: pass --force to overwrite it, or choose another --out");
         }
         Threads.configure(threads);
         Splits splits = DataSpec.parse(data).open(DataSpec.cacheDir(), spec.commandLine().getErr()::println);
+        ClassifierConfig d = ClassifierConfig.cpuDefault();
+        int epochCount = epochs != null ? epochs : d.epochs();
+        ClassifierConfig c = new ClassifierConfig(widths != null ? widths : d.widths(), splits.classes().size(),
+                batch != null ? batch : d.batchSize(), epochCount, lr != null ? lr : d.lr(),
+                Math.min(d.warmupEpochs(), epochCount * 0.25), // ~20% warm-up, as Page's 5 of 24
+                d.momentum(), d.weightDecay(), d.labelSmoothing(), d.cropPadding(), seed);
         var trainSet = trainLimit == null ? splits.train() : ldm4j.data.Subset.spaced(splits.train(), trainLimit);
         ImageTensors train = ImageTensors.load(trainSet, 32, 2, "decode train");
         ImageTensors test = ImageTensors.load(splits.requireTest(), 32, 2, "decode test");
-        c = new ClassifierConfig(c.widths(), splits.classes().size(), c.batchSize(), c.epochs(), c.lr(), c.warmupEpochs(),
-                c.momentum(), c.weightDecay(), c.labelSmoothing(), c.cropPadding(), c.seed());
         Path metrics = metricsFile(out);
         try {
             Files.deleteIfExists(metrics); // a fresh curve for a fresh classifier

@@ -37,6 +37,7 @@ public final class DataLoader implements AutoCloseable {
     private final long seed;
     private final int prefetch;
     private final ExecutorService workers;
+    private final int callerThreads;
 
     public DataLoader(ImageDataset dataset, Transform transform, int batchSize, boolean shuffle, boolean flip,
                       boolean dropLast, long seed, int workers, int prefetch) {
@@ -56,6 +57,7 @@ public final class DataLoader implements AutoCloseable {
         this.seed = seed;
         this.prefetch = prefetch;
         AtomicInteger n = new AtomicInteger();
+        this.callerThreads = torch.get_num_threads();
         this.workers = Executors.newFixedThreadPool(workers, r -> {
             // One libtorch thread per loader worker: its resize would otherwise fan out over the intra-op
             // pool that training uses, oversubscribing the cores (the OpenMP setting is per thread).
@@ -154,9 +156,15 @@ public final class DataLoader implements AutoCloseable {
         return z ^ (z >>> 31);
     }
 
+    /**
+     * Stops the workers and restores the libtorch thread count of the thread that created the loader:
+     * measured here, after the workers' {@code set_num_threads(1)} the creating thread was left with one
+     * intra-op thread (a ResNet-9 step at batch 512 took 3.0 s instead of 1.6 s).
+     */
     @Override
     public void close() {
         workers.shutdownNow();
+        torch.set_num_threads(callerThreads);
     }
 
     /** The batches of one epoch, in order; closing it cancels pending work. */

@@ -49,7 +49,9 @@ class PipelineAndApiTest {
                 "sample.steps=4", "sample.perClass=2", "sample.batchSize=4"));
         Path cfg = Files.writeString(dir.resolve("small.json"), new ConfigResolver().toJson(c));
         run = dir.resolve("run");
-        String[] r = run("pipeline", "--data", "folder:" + dir.resolve("ds"), "--run", run.toString(), "--config", cfg.toString());
+        // an explicit, absent classifier: the default path may hold a real CIFAR-10 classifier on a developer's machine
+        String[] r = run("pipeline", "--data", "folder:" + dir.resolve("ds"), "--run", run.toString(), "--config", cfg.toString(),
+                "--classifier", dir.resolve("no-classifier.safetensors").toString());
         assertEquals("0", r[0], r[1] + r[2]);
         firstOutput = r[1];
     }
@@ -65,7 +67,7 @@ class PipelineAndApiTest {
         BufferedImage grid = ImageIO.read(run.resolve("samples.png").toFile());
         assertEquals(2 * 16 + 3 * 2, grid.getWidth(), "2 per class");
         assertEquals(3 * 16 + 4 * 2, grid.getHeight(), "one row per class");
-        String[] again = run("pipeline", "--run", run.toString());
+        String[] again = run("pipeline", "--run", run.toString(), "--classifier", dir.resolve("no-classifier.safetensors").toString());
         assertEquals("0", again[0], again[1] + again[2]);
         assertTrue(again[1].contains("train-vae: " + run.resolve("vae.safetensors") + " exists and matches the config; skipped"),
                 again[1]);
