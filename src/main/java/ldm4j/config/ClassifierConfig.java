@@ -45,12 +45,13 @@ public record ClassifierConfig(List<Integer> widths, int classes, int batchSize,
 
     /**
      * ResNet-9 at 3/8 of the published widths (0.93M parameters) for about 40 minutes on 2 CPU cores:
-     * batch 512, peak lr 0.4, weight decay 5e-4 and label smoothing 0.2 as in Page (2018); 14 epochs,
-     * since in PyTorch on this machine a step of these widths costs half of one at half width
-     * (0.8 s vs 1.7 s at batch 256), and twice the epochs buy more than the extra width here.
+     * weight decay 5e-4 and label smoothing 0.2 as in Page (2018); batch 128 with his peak lr 0.4 scaled
+     * linearly to 0.1, and his 24 epochs. Batch 128 with channels-last input is the fastest per image on
+     * this machine (Java, 2 threads: 519 images/s vs 463 at batch 512 channels-last and 320 at batch 512
+     * contiguous), and 4x the steps per epoch. 20 epochs measured 89.45% (flip test-time augmentation).
      */
     public static ClassifierConfig cpuDefault() {
-        return new ClassifierConfig(List.of(24, 48, 96, 192), 10, 512, 14, 0.4, 3, 0.9, 5e-4, 0.2, 4, 0);
+        return new ClassifierConfig(List.of(24, 48, 96, 192), 10, 128, 24, 0.1, 3, 0.9, 5e-4, 0.2, 4, 0);
     }
 
     /** Learning rate at fractional epoch e: linear 0 -> lr over the warm-up, then linear -> 0 at the end. */

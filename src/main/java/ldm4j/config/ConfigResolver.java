@@ -84,13 +84,32 @@ public final class ConfigResolver {
         }
     }
 
-    /** Parses a config serialized by {@link #toJson} (for example from a checkpoint's metadata). */
+    /**
+     * Parses a config serialized by {@link #toJson} (for example from a checkpoint's metadata). Fields
+     * added after a checkpoint was written take the value that reproduces how it was trained
+     * ({@link #upgrade}).
+     */
     public Config parse(String text, String source) {
         try {
-            return fromTree((ObjectNode) json.readTree(text));
+            return fromTree(upgrade((ObjectNode) json.readTree(text)));
         } catch (JsonProcessingException | ClassCastException e) {
             throw new ConfigException(source + ": not a valid config JSON object (" + firstLine(e.getMessage()) + ")");
         }
+    }
+
+    /**
+     * Fills in the fields that later versions added, with the value that means "as before":
+     * {@code vae.model.patchSize = 1} (no pixel-unshuffle) and {@code vae.loss.instanceNoise = 0}.
+     */
+    static ObjectNode upgrade(ObjectNode tree) {
+        JsonNode vae = tree.path("vae");
+        if (vae.path("model") instanceof ObjectNode model && !model.has("patchSize")) {
+            model.put("patchSize", 1);
+        }
+        if (vae.path("loss") instanceof ObjectNode loss && !loss.has("instanceNoise")) {
+            loss.put("instanceNoise", 0.0);
+        }
+        return tree;
     }
 
     private Config fromTree(ObjectNode tree) {

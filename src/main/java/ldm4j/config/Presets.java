@@ -46,7 +46,7 @@ public final class Presets {
                         // was 0.0023 at step 800 (weight 2.6e-4) and 0.0060 at 1,000 (full weight). Adversarial
                         // 2.5e-4 keeps that regime; feature matching (a perceptual term: discriminator features
                         // of x vs its reconstruction) 0.004 puts reconstruction near 65-70% of the total.
-                        new VaeLossConfig(0.0, 1e-5, 200, 2.5e-4, 0.004, 700, 300, "hinge"),
+                        new VaeLossConfig(0.0, 1e-5, 200, 2.5e-4, 0.004, 700, 300, "hinge", 0.15),
                         // ~1,500 steps fit the 20-minute CPU budget
                         new VaeTrainConfig(64, 1, 1500, 8e-4, 1e-7, 2.4e-3, 1e-6, 0.9, 0.999, 0.5, 0.9,
                                 0.0, 1.0, 20, 200, 512, 2000, 200, 2)),
@@ -67,7 +67,7 @@ public final class Presets {
                 new VaeConfig(
                         new AutoencoderConfig(128, List.of(1, 2, 4), 2, 4, true, 32, 1),
                         new DiscriminatorConfig(64, 3, 32),
-                        new VaeLossConfig(0.0, 1e-4, 10_000, 1e-3, 0.01, 10_000, 10_000, "hinge"),
+                        new VaeLossConfig(0.0, 1e-4, 10_000, 1e-3, 0.01, 10_000, 10_000, "hinge", 0.0),
                         new VaeTrainConfig(128, 300, 0, 8e-4, 1e-7, 2.4e-3, 1e-6, 0.9, 0.999, 0.5, 0.9,
                                 0.0, 1.0, 100, 390, 2000, 10_000, 3900, 3)),
                 new LatentsConfig("bf16", 10_000, 500),

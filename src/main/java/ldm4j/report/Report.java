@@ -143,6 +143,9 @@ public final class Report {
                 series("adversarial", m.all("train"), vaeRow, "adv"),
                 series("feature matching", m.all("train"), vaeRow, "fm"),
                 series("discriminator loss", m.all("train"), vaeRow, "disc_loss")), false));
+        h.append(SvgChart.render("Discriminator patch accuracy", "step", List.of(
+                series("on its (noisy) inputs", m.all("train"), vaeRow, "disc_accuracy"),
+                series("on clean images", m.all("train"), vaeRow, "disc_accuracy_clean")), false));
         h.append(SvgChart.render("UNet v-MSE", "step", List.of(
                 series("train loss (batch)", m.all("train"), unetRow, "loss"),
                 series("held-out, raw", m.all("heldout_raw"), r -> true, "mean"),

@@ -35,4 +35,5 @@ public final class Seeds {
     public static final long GLOBAL = 8;
     public static final long AUGMENT = 9;
     public static final long ORDER = 10;
+    public static final long INSTANCE_NOISE = 11;
 }

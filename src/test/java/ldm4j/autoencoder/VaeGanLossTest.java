@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 class VaeGanLossTest {
     static VaeLossConfig cfg(String discLoss) {
-        return new VaeLossConfig(0.5, 1e-4, 100, 0.1, 0.02, 500, 200, discLoss);
+        return new VaeLossConfig(0.5, 1e-4, 100, 0.1, 0.02, 500, 200, discLoss, 0.0);
     }
 
     @Test
@@ -83,7 +83,7 @@ class VaeGanLossTest {
         assertEquals(0.5e-4, VaeGanLoss.klWeight(50, c), 1e-18);
         assertEquals(1e-4, VaeGanLoss.klWeight(100, c));
         assertEquals(1e-4, VaeGanLoss.klWeight(10_000, c));
-        VaeLossConfig noWarmup = new VaeLossConfig(0, 1e-4, 0, 0.1, 0.02, 0, 0, "hinge");
+        VaeLossConfig noWarmup = new VaeLossConfig(0, 1e-4, 0, 0.1, 0.02, 0, 0, "hinge", 0.0);
         assertEquals(1e-4, VaeGanLoss.klWeight(0, noWarmup));
         assertEquals(1.0, VaeGanLoss.advRamp(0, noWarmup));
 
@@ -95,7 +95,7 @@ class VaeGanLossTest {
         assertEquals(1.0, VaeGanLoss.advRamp(5000, c));
         assertEquals(0.05, VaeGanLoss.advWeight(600, c), 1e-12);
         assertEquals(0.01, VaeGanLoss.fmWeight(600, c), 1e-12);
-        VaeLossConfig instant = new VaeLossConfig(0, 1e-4, 0, 0.1, 0.02, 500, 0, "hinge");
+        VaeLossConfig instant = new VaeLossConfig(0, 1e-4, 0, 0.1, 0.02, 500, 0, "hinge", 0.0);
         assertEquals(0.0, VaeGanLoss.advRamp(499, instant));
         assertEquals(1.0, VaeGanLoss.advRamp(500, instant));
     }

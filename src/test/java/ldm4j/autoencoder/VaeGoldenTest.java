@@ -47,7 +47,7 @@ class VaeGoldenTest {
     static VaeLossConfig lossConfig(JsonNode j, String discLoss) {
         return new VaeLossConfig(j.get("l1Weight").asDouble(), j.get("klWeight").asDouble(), j.get("klWarmup").asLong(),
                 j.get("advWeight").asDouble(), j.get("fmWeight").asDouble(), j.get("advStart").asLong(),
-                j.get("advWarmup").asLong(), discLoss);
+                j.get("advWarmup").asLong(), discLoss, 0.0);
     }
 
     @ParameterizedTest

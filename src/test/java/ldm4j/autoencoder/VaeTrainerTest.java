@@ -102,6 +102,8 @@ public class VaeTrainerTest {
         assertTrue(Files.list(dir.resolve("a/images")).anyMatch(p -> p.toString().endsWith(".png")));
         List<String> metrics = Files.readAllLines(dir.resolve("a/metrics.jsonl"));
         assertTrue(metrics.stream().anyMatch(l -> l.contains("\"disc_accuracy\"")), "discriminator metrics logged");
+        assertTrue(c.vae().loss().instanceNoise() > 0, "the tiny preset's instance noise is covered by this resume test");
+        assertTrue(metrics.stream().anyMatch(l -> l.contains("\"disc_accuracy_clean\"")), "accuracy without the noise");
         assertTrue(metrics.stream().anyMatch(l -> l.contains("\"event\":\"test\"") && l.contains("\"psnr\"")));
         assertTrue(Files.list(dir.resolve("a/tb/vae")).findAny().isPresent(), "TensorBoard events");
     }

@@ -103,6 +103,18 @@ class ConfigResolverTest {
     }
 
     @Test
+    void checkpointsWrittenBeforeLaterFieldsLoadAsTheyWereTrained() {
+        Config c = r.resolve("tiny", null, List.of());
+        String old = r.toJson(c).replaceAll(",\\s*\"instanceNoise\"\\s*:\\s*[0-9.eE-]+", "")
+                .replaceAll(",\\s*\"patchSize\"\\s*:\\s*[0-9]+", "");
+        assertTrue(!old.contains("instanceNoise") && !old.contains("patchSize"), old);
+        Config parsed = r.parse(old, "an older checkpoint");
+        assertEquals(0.0, parsed.vae().loss().instanceNoise(), "no instance noise before it existed");
+        assertEquals(1, parsed.vae().model().patchSize(), "no pixel-unshuffle before it existed");
+        assertTrue(c.vae().loss().instanceNoise() > 0 && c.vae().model().patchSize() == 2, "the preset has both");
+    }
+
+    @Test
     void editDistance() {
         assertEquals(0, ConfigResolver.editDistance("abc", "abc"));
         assertEquals(2, ConfigResolver.editDistance("resolutoin", "resolution"));

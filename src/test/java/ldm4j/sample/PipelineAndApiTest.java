@@ -163,6 +163,7 @@ class PipelineAndApiTest {
             assertTrue(html.contains("<section id=\"" + id + "\">"), "section " + id);
         }
         assertTrue(html.contains("<polyline"), "loss curves drawn");
+        assertTrue(html.contains("aria-label=\"Discriminator patch accuracy\""), "discriminator accuracy chart");
         assertTrue(html.contains("data:image/png;base64,"), "images inline");
         assertTrue(html.contains("floor: real train images") && html.contains("generated samples"), "evaluation table");
         assertTrue(!html.contains("src=\"http") && !html.contains("<script"), "self-contained, no scripts");
