@@ -14,7 +14,7 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * Runs images of any size through the evaluation classifier: resize to its 32x32 input (bicubic,
  * antialiased, clamped to [-1, 1]: for 64x64 images this is the 32 -> 64 -> 32 round trip), then
- * features (of the image as given) and predicted class (flip test-time augmentation, as the
+ * features (of the image as given) and predicted class (6-view test-time augmentation, {@link ResNet9#predict}, as the
  * classifier's reported accuracy), in chunks.
  */
 public final class Judge {
@@ -43,7 +43,7 @@ public final class Judge {
                                 new ScalarOptional(new Scalar(1.0)));                            // (b, 3, 32, 32)
                     }
                     Tensor f = classifier.features(x);                                          // (b, D)
-                    long[] p = Tensors.toLongs(classifier.predict(x, f));                        // flip TTA
+                    long[] p = Tensors.toLongs(classifier.predict(x, f));                        // 6-view TTA
                     System.arraycopy(p, 0, pred, (int) from, (int) b);
                     feats.push_back(scope.keep(f.clone()));
                 }

@@ -37,6 +37,10 @@ public class ResBlock extends Module {
 
     /** (B, in, H, W) -> (B, out, H, W). */
     public Tensor forward(Tensor x) {
+        return ldm4j.torch.BlockScope.call(() -> body(x)); // intermediates freed at the block's end
+    }
+
+    private Tensor body(Tensor x) {
         Tensor h = conv1.forward(torch.silu(norm1.forward(x))); // (B, out, H, W)
         h = conditioning(h);
         h = torch.silu(norm2.forward(h));

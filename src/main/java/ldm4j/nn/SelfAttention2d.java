@@ -34,6 +34,10 @@ public class SelfAttention2d extends Module {
 
     /** (B, C, H, W) -> (B, C, H, W). */
     public Tensor forward(Tensor x) {
+        return ldm4j.torch.BlockScope.call(() -> body(x)); // intermediates freed at the block's end
+    }
+
+    private Tensor body(Tensor x) {
         long[] s = x.sizes().vec().get();
         long b = s[0], c = s[1], h = s[2], w = s[3];
         TensorVector parts = qkv.forward(norm.forward(x)).chunk(3, 1); // 3 x (B, C, H, W)

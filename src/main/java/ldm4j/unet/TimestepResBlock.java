@@ -41,6 +41,10 @@ public final class TimestepResBlock extends Module {
 
     /** @param x (B, in, H, W); @param emb (B, E); @return (B, out, H, W) */
     public Tensor forward(Tensor x, Tensor emb) {
+        return ldm4j.torch.BlockScope.call(() -> body(x, emb)); // intermediates freed at the block's end
+    }
+
+    private Tensor body(Tensor x, Tensor emb) {
         Tensor h = conv1.forward(torch.silu(norm1.forward(x))); // (B, out, H, W)
         Tensor e = embProj.forward(torch.silu(emb)); // (B, out)
         h = h.add(e.unsqueeze(2).unsqueeze(3)); // (B, out, H, W)

@@ -187,8 +187,11 @@ public final class Unet extends Module {
         for (int i = up.size() - 1; i >= 0; i--) {
             Level level = up.get(i);
             for (int j = 0; j < level.res.size(); j++) {
-                Tensor cat = torch.cat(new TensorVector(h, skips.pop()), 1); // (B, ch + skip ch, s, s)
-                h = level.res.get(j).forward(cat, emb); // (B, w_i, s, s)
+                Tensor in = h;
+                Tensor skip = skips.pop();
+                TimestepResBlock block = level.res.get(j);
+                h = ldm4j.torch.BlockScope.call(() -> block.forward(   // the concatenation is freed with the block
+                        torch.cat(new TensorVector(in, skip), 1), emb)); // (B, ch + skip ch, s, s) -> (B, w_i, s, s)
                 if (level.attn.size() > 0) {
                     h = level.attn.get(j).forward(h); // (B, w_i, s, s)
                 }

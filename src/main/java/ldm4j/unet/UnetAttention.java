@@ -34,6 +34,10 @@ public final class UnetAttention extends Module {
 
     /** @param x (B, C, H, W); @return (B, C, H, W) */
     public Tensor forward(Tensor x) {
+        return ldm4j.torch.BlockScope.call(() -> body(x)); // intermediates freed at the block's end
+    }
+
+    private Tensor body(Tensor x) {
         long[] s = Tensors.shape(x);
         long b = s[0], c = s[1], h = s[2], w = s[3];
         Tensor q3 = qkv.forward(norm.forward(x)); // (B, 3C, H, W)
