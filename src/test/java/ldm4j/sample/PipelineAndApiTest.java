@@ -133,7 +133,11 @@ class PipelineAndApiTest {
                 "--widths", "8,8,8,8");
         assertEquals("0", t[0], t[1] + t[2]);
         assertTrue(t[1].contains("epoch 2/2") && t[1].contains("classifier: test accuracy"), t[1]);
-        assertEquals(2, Files.readAllLines(dir.resolve("clf/judge.metrics.jsonl")).size(), "one curve row per epoch");
+        List<String> curve = Files.readAllLines(dir.resolve("clf/judge.metrics.jsonl"));
+        assertEquals(2, curve.stream().filter(l -> l.contains("\"event\":\"epoch\"")).count(), "one curve row per epoch");
+        assertTrue(curve.get(curve.size() - 1).contains("\"event\":\"final\"")
+                && curve.get(curve.size() - 1).contains("\"test_accuracy_tta\""), "then the 6-view accuracy");
+        assertTrue(t[1].contains("test-time augmentation (6 views)"), t[1]);
         String[] again = run("train-classifier", "--data", ds, "--out", clf.toString(), "--epochs", "1");
         assertEquals("2", again[0]);
         assertTrue(again[2].contains("already exists: pass --force"), again[2]);
