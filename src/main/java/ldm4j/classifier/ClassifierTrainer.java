@@ -118,7 +118,7 @@ public final class ClassifierTrainer {
         last.put("test_accuracy_tta", accuracy);
         last.put("elapsed_s", (System.nanoTime() - start) / 1e9);
         log.log("final", config.epochs(), last);
-        out.printf("test accuracy with test-time augmentation (%d views): %.2f%%%n", 2 * ResNet9.TTA_SHIFTS.length,
+        out.printf("test accuracy with test-time augmentation (%d views): %.2f%%%n", 2 * (1 + ResNet9.TTA_SHIFTS.length),
                 100 * accuracy);
         double seconds = (System.nanoTime() - start) / 1e9;
         Map<String, String> meta = new LinkedHashMap<>(provenance);

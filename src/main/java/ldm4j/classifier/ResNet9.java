@@ -78,19 +78,16 @@ public final class ResNet9 extends Module implements FeatureExtractor {
 
     /** {@link #predict(Tensor)} for images whose (untranslated, unmirrored) features were already computed. */
     public Tensor predict(Tensor x, Tensor features) {
-        Tensor sum = logits(features);                                   // (B, classes)
+        Tensor sum = logits(features).add(forward(x.flip(3)));         // (B, classes): the image and its mirror
         for (int[] d : TTA_SHIFTS) {
-            Tensor v = d[0] == 0 && d[1] == 0 ? x : translate(x, d[0], d[1]);
-            if (v != x) {
-                sum = sum.add(forward(v));
-            }
-            sum = sum.add(forward(v.flip(3)));
+            Tensor v = translate(x, d[0], d[1]);                          // (B, 3, 32, 32)
+            sum = sum.add(forward(v)).add(forward(v.flip(3)));
         }
         return sum.argmax(new org.bytedeco.pytorch.LongOptional(1), false); // (B,)
     }
 
-    /** Translations (dy, dx) of the test-time augmentation; each view is also mirrored. */
-    static final int[][] TTA_SHIFTS = {{0, 0}, {1, 1}, {-1, -1}};
+    /** Translations (dy, dx) of the test-time augmentation besides the image itself; each view is also mirrored. */
+    static final int[][] TTA_SHIFTS = {{1, 1}, {-1, -1}};
 
     /**
      * (B, C, H, W) -> (B, C, H, W) shifted so that output pixel (i, j) is input pixel (i + dy, j + dx),
