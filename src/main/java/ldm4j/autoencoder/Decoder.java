@@ -7,6 +7,7 @@ import ldm4j.nn.Container;
 import ldm4j.nn.Layers;
 import ldm4j.nn.ResBlock;
 import ldm4j.nn.Upsample;
+import ldm4j.torch.BlockScope;
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.GroupNormImpl;
 import org.bytedeco.pytorch.Module;
@@ -71,16 +72,19 @@ public final class Decoder extends Module {
 
     /** (B, latent, h, w) -> (B, 3, h*f, w*f). */
     public Tensor forward(Tensor z) {
-        Tensor h = mid.forward(convIn.forward(z));          // (B, ch*m_last, h, w)
+        Tensor h = BlockScope.call(() -> mid.forward(convIn.forward(z))); // (B, ch*m_last, h, w)
+        // each h is freed once the next exists (BlockScope.consume), as in PyTorch
         for (int i = res.length - 1; i >= 0; i--) {
             for (ResBlock block : res[i]) {
-                h = block.forward(h);                       // (B, ch*m_i, h*2^(L-1-i), w*2^(L-1-i))
+                h = BlockScope.consume(h, block::forward);  // (B, ch*m_i, h*2^(L-1-i), w*2^(L-1-i))
             }
             if (upsample[i] != null) {
-                h = upsample[i].forward(h);                 // spatial size doubles
+                h = BlockScope.consume(h, upsample[i]::forward); // spatial size doubles
             }
         }
-        Tensor out = convOut.forward(torch.silu(normOut.forward(h))); // (B, 3p^2, h*f/p, w*f/p)
+        Tensor last = h;
+        Tensor out = BlockScope.call(() -> convOut.forward(Layers.normSilu(normOut, last))); // (B, 3p^2, h*f/p, w*f/p)
+        BlockScope.free(last);
         return patchSize > 1 ? torch.pixel_shuffle(out, patchSize) : out; // (B, 3, h*f, w*f)
     }
 }

@@ -6,6 +6,7 @@ import ldm4j.config.AutoencoderConfig;
 import ldm4j.nn.Container;
 import ldm4j.nn.Layers;
 import ldm4j.nn.ResBlock;
+import ldm4j.torch.BlockScope;
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.GroupNormImpl;
 import org.bytedeco.pytorch.Module;
@@ -64,17 +65,19 @@ public final class Encoder extends Module {
         if (patchSize > 1) {
             x = torch.pixel_unshuffle(x, patchSize);         // (B, 3p^2, H/p, W/p)
         }
-        Tensor h = convIn.forward(x);                       // (B, ch*m0, H/p, W/p)
+        Tensor input = x;
+        Tensor h = BlockScope.call(() -> convIn.forward(input)); // (B, ch*m0, H/p, W/p)
+        // each h is freed once the next exists (BlockScope.consume), as in PyTorch
         for (int i = 0; i < res.length; i++) {
             for (ResBlock block : res[i]) {
-                h = block.forward(h);                       // (B, ch*m_i, H/(p*2^i), W/(p*2^i))
+                h = BlockScope.consume(h, block::forward);  // (B, ch*m_i, H/(p*2^i), W/(p*2^i))
             }
             if (downsample[i] != null) {
-                h = downsample[i].forward(h);               // (B, ch*m_i, H/(p*2^(i+1)), ...)
+                h = BlockScope.consume(h, downsample[i]::forward); // (B, ch*m_i, H/(p*2^(i+1)), ...)
             }
         }
-        h = mid.forward(h);                                 // (B, ch*m_last, H/f, W/f)
-        h = convOut.forward(torch.silu(normOut.forward(h))); // (B, 2*latent, H/f, W/f)
+        h = BlockScope.consume(h, mid::forward);            // (B, ch*m_last, H/f, W/f)
+        h = BlockScope.consume(h, v -> BlockScope.call(() -> convOut.forward(Layers.normSilu(normOut, v)))); // (B, 2*latent, H/f, W/f)
         TensorVector parts = h.chunk(2, 1);                 // mean, logvar: (B, latent, H/f, W/f)
         return new DiagonalGaussian(parts.get(0), parts.get(1));
     }

@@ -1,5 +1,6 @@
 package ldm4j.nn;
 
+import ldm4j.torch.BlockScope;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.Conv2dOptions;
@@ -7,6 +8,8 @@ import org.bytedeco.pytorch.GroupNormImpl;
 import org.bytedeco.pytorch.GroupNormOptions;
 import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.LinearOptions;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * Factories for libtorch layers with the option plumbing done right: kernel, stride and padding are
@@ -34,6 +37,14 @@ public final class Layers {
     /** 1x1 conv. */
     public static Conv2dImpl conv1x1(long in, long out) {
         return conv2d(in, out, 1, 1, 0);
+    }
+
+    /**
+     * {@code silu(norm(x))}, freeing the normalised copy as soon as the activation exists (as PyTorch's
+     * reference counting does for the temporary): one activation-sized tensor less at the peak.
+     */
+    public static Tensor normSilu(GroupNormImpl norm, Tensor x) {
+        return BlockScope.consume(norm.forward(x), torch::silu); // (B, C, H, W)
     }
 
     public static GroupNormImpl groupNorm(long groups, long channels) {

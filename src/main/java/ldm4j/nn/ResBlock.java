@@ -1,5 +1,6 @@
 package ldm4j.nn;
 
+import ldm4j.torch.BlockScope;
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.GroupNormImpl;
 import org.bytedeco.pytorch.Module;
@@ -37,17 +38,17 @@ public class ResBlock extends Module {
 
     /** (B, in, H, W) -> (B, out, H, W). */
     public Tensor forward(Tensor x) {
-        return ldm4j.torch.BlockScope.call(() -> body(x)); // intermediates freed at the block's end
+        return BlockScope.call(() -> body(x)); // intermediates freed at the block's end
     }
 
     private Tensor body(Tensor x) {
-        Tensor h = conv1.forward(torch.silu(norm1.forward(x))); // (B, out, H, W)
-        h = conditioning(h);
-        h = torch.silu(norm2.forward(h));
-        if (dropout > 0) {
-            h = torch.dropout(h, dropout, is_training());
-        }
-        h = conv2.forward(h);                                    // (B, out, H, W)
+        // nested scopes free each half's normalised and activated copies as soon as its conv has run
+        Tensor h1 = BlockScope.call(() -> conditioning(conv1.forward(Layers.normSilu(norm1, x)))); // (B, out, H, W)
+        Tensor h = BlockScope.call(() -> {
+            Tensor a = Layers.normSilu(norm2, h1);
+            return conv2.forward(dropout > 0 ? torch.dropout(a, dropout, is_training()) : a); // (B, out, H, W)
+        });
+        BlockScope.free(h1);
         return (skip != null ? skip.forward(x) : x).add(h);     // (B, out, H, W)
     }
 

@@ -57,11 +57,7 @@ public final class LatentSampler {
      * 50-step sampling loop holds every activation of every step until the batch ends (tens of GB).
      */
     public static Denoiser scoped(Denoiser d) {
-        return (x, t, y) -> {
-            try (StepScope s = StepScope.open()) {
-                return s.keep(d.v(x, t, y));
-            }
-        };
+        return (x, t, y) -> ldm4j.torch.BlockScope.call(() -> d.v(x, t, y));
     }
 
     /**

@@ -1,6 +1,7 @@
 package ldm4j.unet;
 
 import ldm4j.nn.Layers;
+import ldm4j.torch.BlockScope;
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.GroupNormImpl;
 import org.bytedeco.pytorch.LinearImpl;
@@ -41,18 +42,18 @@ public final class TimestepResBlock extends Module {
 
     /** @param x (B, in, H, W); @param emb (B, E); @return (B, out, H, W) */
     public Tensor forward(Tensor x, Tensor emb) {
-        return ldm4j.torch.BlockScope.call(() -> body(x, emb)); // intermediates freed at the block's end
+        return BlockScope.call(() -> body(x, emb)); // intermediates freed at the block's end
     }
 
     private Tensor body(Tensor x, Tensor emb) {
-        Tensor h = conv1.forward(torch.silu(norm1.forward(x))); // (B, out, H, W)
-        Tensor e = embProj.forward(torch.silu(emb)); // (B, out)
-        h = h.add(e.unsqueeze(2).unsqueeze(3)); // (B, out, H, W)
-        h = torch.silu(norm2.forward(h)); // (B, out, H, W)
-        if (dropout > 0) {
-            h = torch.dropout(h, dropout, is_training()); // (B, out, H, W)
-        }
-        h = conv2.forward(h); // (B, out, H, W)
+        // nested scopes free each half's normalised and activated copies as soon as its conv has run
+        Tensor h1 = BlockScope.call(() -> conv1.forward(Layers.normSilu(norm1, x))); // (B, out, H, W)
+        Tensor h = BlockScope.call(() -> {
+            Tensor e = embProj.forward(torch.silu(emb)); // (B, out)
+            Tensor a = Layers.normSilu(norm2, h1.add(e.unsqueeze(2).unsqueeze(3))); // (B, out, H, W)
+            return conv2.forward(dropout > 0 ? torch.dropout(a, dropout, is_training()) : a); // (B, out, H, W)
+        });
+        BlockScope.free(h1);
         return (skip == null ? x : skip.forward(x)).add(h); // (B, out, H, W)
     }
 

@@ -7,6 +7,7 @@ import java.util.List;
 
 import ldm4j.config.UnetConfig;
 import ldm4j.nn.Layers;
+import ldm4j.torch.BlockScope;
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.EmbeddingImpl;
 import org.bytedeco.pytorch.EmbeddingOptions;
@@ -164,16 +165,17 @@ public final class Unet extends Module {
      * @return (B, C, S, S) raw network output
      */
     public Tensor forward(Tensor x, Tensor t, Tensor y) {
+        // Memory: every block runs in its own scope (BlockScope); a block output is freed once its
+        // consumer has run, as in PyTorch: a down-path output lives until its skip connection is used.
         Tensor emb = embedding(t, y); // (B, E)
         Tensor h = convIn.forward(x); // (B, w_0, S, S)
         Deque<Tensor> skips = new ArrayDeque<>();
         skips.push(h);
         for (Level level : down) {
             for (int j = 0; j < level.res.size(); j++) {
-                h = level.res.get(j).forward(h, emb); // (B, w_i, s, s)
-                if (level.attn.size() > 0) {
-                    h = level.attn.get(j).forward(h); // (B, w_i, s, s)
-                }
+                Tensor in = h;
+                int k = j;
+                h = BlockScope.call(() -> level.stage(k, level.res.get(k).forward(in, emb))); // (B, w_i, s, s)
                 skips.push(h);
             }
             if (level.resample != null) {
@@ -181,26 +183,25 @@ public final class Unet extends Module {
                 skips.push(h);
             }
         }
-        h = mid.res1.forward(h, emb); // (B, w_{L-1}, s, s)
-        h = mid.attn.forward(h); // (B, w_{L-1}, s, s)
-        h = mid.res2.forward(h, emb); // (B, w_{L-1}, s, s)
+        Tensor bottom = h;
+        h = BlockScope.call(() -> mid.res2.forward(mid.attn.forward(mid.res1.forward(bottom, emb)), emb)); // (B, w_{L-1}, s, s)
         for (int i = up.size() - 1; i >= 0; i--) {
             Level level = up.get(i);
             for (int j = 0; j < level.res.size(); j++) {
                 Tensor in = h;
                 Tensor skip = skips.pop();
-                TimestepResBlock block = level.res.get(j);
-                h = ldm4j.torch.BlockScope.call(() -> block.forward(   // the concatenation is freed with the block
-                        torch.cat(new TensorVector(in, skip), 1), emb)); // (B, ch + skip ch, s, s) -> (B, w_i, s, s)
-                if (level.attn.size() > 0) {
-                    h = level.attn.get(j).forward(h); // (B, w_i, s, s)
-                }
+                int k = j;
+                h = BlockScope.call(() -> level.stage(k, level.res.get(k).forward(   // the concatenation is freed with the block
+                        torch.cat(new TensorVector(in, skip), 1), emb)));             // (B, ch + skip ch, s, s) -> (B, w_i, s, s)
+                BlockScope.free(in);
+                BlockScope.free(skip);
             }
             if (level.upsample != null) {
-                h = level.upsample.forward(h); // (B, w_i, 2s, 2s)
+                h = BlockScope.consume(h, level.upsample::forward); // (B, w_i, 2s, 2s)
             }
         }
-        return convOut.forward(torch.silu(normOut.forward(h))); // (B, C, S, S)
+        Tensor top = h;
+        return BlockScope.call(() -> convOut.forward(Layers.normSilu(normOut, top))); // (B, C, S, S)
     }
 
     public UnetConfig config() {
@@ -235,6 +236,11 @@ public final class Unet extends Module {
         Level() {
             res = register_module("res", new IndexedModules<>());
             attn = register_module("attn", new IndexedModules<>());
+        }
+
+        /** The attention after residual block {@code j}, if this level has attention. */
+        Tensor stage(int j, Tensor h) {
+            return attn.size() > 0 ? attn.get(j).forward(h) : h; // (B, w_i, s, s)
         }
     }
 

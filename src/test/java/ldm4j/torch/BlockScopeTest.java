@@ -36,4 +36,43 @@ class BlockScopeTest {
             assertEquals(12.0, w.grad().sum().item_double(), 1e-6, "d(2 w^2)/dw = 4 w = 4, three entries");
         }
     }
+
+    @Test
+    void consumeFreesItsInputOnceTheOutputExists() {
+        try (StepScope step = StepScope.open()) {
+            Tensor h = torch.ones(2, 2).mul(new org.bytedeco.pytorch.Scalar(2.0));
+            Tensor out = BlockScope.consume(h, v -> v.add(v));
+            assertTrue(h.isNull(), "the consumed tensor's handle is released at once, not when the step ends");
+            assertEquals(16.0, out.sum().item_double(), 0.0, "4 x (2 + 2)");
+            Tensor same = BlockScope.consume(out, v -> v);
+            assertFalse(same.isNull(), "a function returning its input does not lose it");
+        }
+    }
+
+    @Test
+    void freeingEarlyKeepsWhatAutogradNeeds() {
+        try (StepScope step = StepScope.open()) {
+            Tensor w = torch.ones(3).set_requires_grad(true);
+            Tensor a = w.mul(new org.bytedeco.pytorch.Scalar(3.0));
+            Tensor b = a.mul(a); // backward needs a
+            BlockScope.free(a);
+            assertTrue(a.isNull());
+            b.sum().backward();
+            assertEquals(54.0, w.grad().sum().item_double(), 1e-6, "d(9 w^2)/dw = 18 w = 18, three entries");
+            BlockScope.free(null); // a no-op
+            BlockScope.free(a);    // freeing twice is a no-op
+        }
+    }
+
+    @Test
+    void withoutAnEnclosingScopeTheOutputSurvivesAndIntermediatesAreFreed() {
+        Tensor[] temp = new Tensor[1];
+        Tensor out = BlockScope.call(() -> {
+            temp[0] = torch.ones(3).mul(new org.bytedeco.pytorch.Scalar(5.0));
+            return temp[0].add(new org.bytedeco.pytorch.Scalar(1.0));
+        });
+        assertTrue(temp[0].isNull(), "intermediates are freed even when no step scope is open");
+        assertEquals(18.0, out.sum().item_double(), 0.0);
+        out.releaseReference();
+    }
 }
