@@ -109,8 +109,9 @@ public final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         Device device = Devices.resolve(cfg.device());
-        out.printf("bench: preset %s, %s, %d libtorch threads, OPENBLAS_NUM_THREADS=%s%n", cfg.preset(),
-                Devices.describe(device), threads, System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "(unset)"));
+        out.printf("bench: preset %s, %s, %d libtorch threads, OPENBLAS_NUM_THREADS=%s, allocator %s%n", cfg.preset(),
+                Devices.describe(device), threads, System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "(unset)"),
+                allocator());
         out.println(BenchResult.header());
         List<BenchResult> results = new ArrayList<>();
         for (String t : targets) {
@@ -130,6 +131,7 @@ public final class BenchCommand implements Callable<Integer> {
             doc.put("preset", cfg.preset());
             doc.put("threads", threads);
             doc.put("device", Devices.describe(device));
+            doc.put("allocator", allocator());
             doc.put("results", results);
             try {
                 AtomicFiles.writeBytes(json, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(doc));
@@ -138,6 +140,19 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The native allocator this process runs with (bin/ldm4j chooses it; see bin/lib/allocator.sh). */
+    static String allocator() {
+        Map<String, String> env = System.getenv();
+        if (env.getOrDefault("LD_PRELOAD", "").contains("jemalloc")) {
+            return "jemalloc";
+        }
+        String mmap = env.get("MALLOC_MMAP_THRESHOLD_");
+        String tunables = env.get("GLIBC_TUNABLES");
+        return mmap == null && tunables == null ? "glibc (defaults)"
+                : "glibc (" + (mmap != null ? "mmap threshold " + mmap : "") + (mmap != null && tunables != null ? ", " : "")
+                + (tunables != null ? tunables : "") + ")";
     }
 
     private int batchOr(int preset) {

@@ -191,7 +191,7 @@ public final class Evaluator {
                     Tensor x = images.narrow(0, from, b);
                     Tensor y = vae.vae().decode(vae.vae().encode(x).mode()).clamp(new ScalarOptional(new Scalar(-1.0)),
                             new ScalarOptional(new Scalar(1.0)));                       // (b, 3, R, R)
-                    parts.push_back(scope.keep(y));
+                    parts.push_back(y); // the vector holds its own reference
                 }
             }
         }

@@ -45,7 +45,7 @@ public final class Judge {
                     Tensor f = classifier.features(x);                                          // (b, D)
                     long[] p = Tensors.toLongs(classifier.predict(x, f));                        // 6-view TTA
                     System.arraycopy(p, 0, pred, (int) from, (int) b);
-                    feats.push_back(scope.keep(f.clone()));
+                    feats.push_back(f.clone()); // the vector holds its own reference
                 }
             }
         }

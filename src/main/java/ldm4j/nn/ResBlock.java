@@ -42,14 +42,14 @@ public class ResBlock extends Module {
     }
 
     private Tensor body(Tensor x) {
-        // nested scopes free each half's normalised and activated copies as soon as its conv has run
-        Tensor h1 = BlockScope.call(() -> conditioning(conv1.forward(Layers.normSilu(norm1, x)))); // (B, out, H, W)
-        Tensor h = BlockScope.call(() -> {
-            Tensor a = Layers.normSilu(norm2, h1);
-            return conv2.forward(dropout > 0 ? torch.dropout(a, dropout, is_training()) : a); // (B, out, H, W)
-        });
-        BlockScope.free(h1);
-        return (skip != null ? skip.forward(x) : x).add(h);     // (B, out, H, W)
+        // each intermediate is freed as soon as the next exists: at most x and two activations at once
+        Tensor h = BlockScope.call(() -> conv1.forward(Layers.normSilu(norm1, x))); // (B, out, H, W)
+        h = BlockScope.chain(h, this::conditioning, norm2::forward, torch::silu, this::dropout, conv2::forward);
+        return h.add_(skip != null ? skip.forward(x) : x);      // (B, out, H, W), in place on conv2's output
+    }
+
+    private Tensor dropout(Tensor h) {
+        return dropout > 0 ? torch.dropout(h, dropout, is_training()) : h;
     }
 
     /**

@@ -15,9 +15,9 @@ import org.bytedeco.pytorch.Tensor;
  * in training too. Without an enclosing scope the output is left to the garbage collector.
  *
  * <p>Two tools give a forward pass PyTorch's lifetimes: nested {@link #call}s for sub-expressions
- * (what is inside is freed when the sub-expression ends), and {@link #consume} for chains
- * {@code h = f(h)} (the previous {@code h} is freed once {@code f} has run, as Python's reference
- * counting does).
+ * (what is inside is freed when the sub-expression ends), and {@link #consume} / {@link #chain} for
+ * chains {@code h = f(h)} (the previous {@code h} is freed once {@code f} has run, as Python's
+ * reference counting does).
  */
 public final class BlockScope {
     private BlockScope() {
@@ -48,6 +48,20 @@ public final class BlockScope {
             free(h);
         }
         return out;
+    }
+
+    /**
+     * {@code h} through each function in turn, freeing every input as soon as the next output exists:
+     * {@code chain(h, norm::forward, torch::silu, conv::forward)} holds at most two of them at once,
+     * where {@code conv(silu(norm(h)))} holds all four until the enclosing scope ends. {@code h} is
+     * consumed too: it must be the forward pass's own intermediate.
+     */
+    @SafeVarargs
+    public static Tensor chain(Tensor h, UnaryOperator<Tensor>... fs) {
+        for (UnaryOperator<Tensor> f : fs) {
+            h = consume(h, f);
+        }
+        return h;
     }
 
     /**

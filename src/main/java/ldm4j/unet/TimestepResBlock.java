@@ -46,15 +46,15 @@ public final class TimestepResBlock extends Module {
     }
 
     private Tensor body(Tensor x, Tensor emb) {
-        // nested scopes free each half's normalised and activated copies as soon as its conv has run
-        Tensor h1 = BlockScope.call(() -> conv1.forward(Layers.normSilu(norm1, x))); // (B, out, H, W)
-        Tensor h = BlockScope.call(() -> {
-            Tensor e = embProj.forward(torch.silu(emb)); // (B, out)
-            Tensor a = Layers.normSilu(norm2, h1.add(e.unsqueeze(2).unsqueeze(3))); // (B, out, H, W)
-            return conv2.forward(dropout > 0 ? torch.dropout(a, dropout, is_training()) : a); // (B, out, H, W)
-        });
-        BlockScope.free(h1);
-        return (skip == null ? x : skip.forward(x)).add(h); // (B, out, H, W)
+        // each intermediate is freed as soon as the next exists: at most x and two activations at once
+        Tensor h = BlockScope.call(() -> conv1.forward(Layers.normSilu(norm1, x))); // (B, out, H, W)
+        Tensor e = BlockScope.call(() -> embProj.forward(torch.silu(emb)).unsqueeze(2).unsqueeze(3)); // (B, out, 1, 1)
+        h = BlockScope.chain(h, v -> v.add(e), norm2::forward, torch::silu, this::dropout, conv2::forward); // (B, out, H, W)
+        return h.add_(skip == null ? x : skip.forward(x)); // (B, out, H, W), in place on conv2's output
+    }
+
+    private Tensor dropout(Tensor h) {
+        return dropout > 0 ? torch.dropout(h, dropout, is_training()) : h;
     }
 
     /** Zeroes weight and bias (ADM's zero_module): the layer's output starts at exactly 0. */

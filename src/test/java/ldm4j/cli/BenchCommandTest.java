@@ -28,7 +28,9 @@ class BenchCommandTest {
                     "--warmup", "1", "--sample-steps", "2", "--data", "folder:" + dir.resolve("ds"), "--json", json.toString());
             assertEquals(0, r.code(), r.err());
             assertTrue(r.out().contains("median ms"), r.out());
+            assertTrue(r.out().contains(", allocator " + BenchCommand.allocator()), "the header names the allocator: " + r.out());
             JsonNode doc = new ObjectMapper().readTree(json.toFile());
+            assertEquals(BenchCommand.allocator(), doc.get("allocator").asText());
             JsonNode row = doc.get("results").get(0);
             assertTrue(row.get("medianMs").asDouble() > 0, row.toString());
             assertTrue(row.get("imagesPerSecond").asDouble() > 0, row.toString());
