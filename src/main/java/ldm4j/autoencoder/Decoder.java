@@ -82,9 +82,7 @@ public final class Decoder extends Module {
                 h = BlockScope.consume(h, upsample[i]::forward); // spatial size doubles
             }
         }
-        Tensor last = h;
-        Tensor out = BlockScope.call(() -> convOut.forward(Layers.normSilu(normOut, last))); // (B, 3p^2, h*f/p, w*f/p)
-        BlockScope.free(last);
+        Tensor out = BlockScope.consume(h, v -> BlockScope.call(() -> convOut.forward(Layers.normSilu(normOut, v)))); // (B, 3p^2, h*f/p, w*f/p)
         return patchSize > 1 ? torch.pixel_shuffle(out, patchSize) : out; // (B, 3, h*f, w*f)
     }
 }

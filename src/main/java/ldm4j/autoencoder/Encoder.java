@@ -65,8 +65,7 @@ public final class Encoder extends Module {
         if (patchSize > 1) {
             x = torch.pixel_unshuffle(x, patchSize);         // (B, 3p^2, H/p, W/p)
         }
-        Tensor input = x;
-        Tensor h = BlockScope.call(() -> convIn.forward(input)); // (B, ch*m0, H/p, W/p)
+        Tensor h = convIn.forward(x);                       // (B, ch*m0, H/p, W/p)
         // each h is freed once the next exists (BlockScope.consume), as in PyTorch
         for (int i = 0; i < res.length; i++) {
             for (ResBlock block : res[i]) {
