@@ -35,9 +35,13 @@ public final class ConfigResolver {
         this.json = mapper();
     }
 
-    /** The mapper used for config JSON everywhere (pretty-printed, strict on unknown properties). */
+    /**
+     * The mapper used for config JSON everywhere (pretty-printed, strict on unknown properties; reads
+     * {@code //} and block comments, which the presets use to keep the reasons beside the values).
+     */
     public static ObjectMapper mapper() {
         return new ObjectMapper()
+                .enable(com.fasterxml.jackson.core.JsonParser.Feature.ALLOW_COMMENTS)
                 .enable(SerializationFeature.INDENT_OUTPUT)
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
