@@ -25,6 +25,7 @@ import ldm4j.torch.Devices;
 import ldm4j.torch.Threads;
 import ldm4j.train.Budget;
 import ldm4j.train.RunDir;
+import ldm4j.train.StopSignal;
 import ldm4j.unet.UnetCheckpoints;
 import ldm4j.unet.UnetTrainer;
 import org.bytedeco.pytorch.Device;
@@ -84,6 +85,8 @@ public final class PipelineCommand implements Callable<Integer> {
         Map<String, Double> minutes = new LinkedHashMap<>();
         RunDir runDir = RunDir.create(run);
         Splits splits = DataSpec.parse(cfg.data().spec()).open(DataSpec.cacheDir(), spec.commandLine().getErr()::println);
+        StopSignal stop = StopSignal.install(System.err); // Ctrl-C: the training stage in progress stops with a checkpoint
+        Budget budget = Budget.unlimited().stoppedBy(stop);
 
         // 1. VAE-GAN
         long t = System.nanoTime();
@@ -98,7 +101,9 @@ public final class PipelineCommand implements Callable<Integer> {
         } else {
             boolean resume = Files.isDirectory(runDir.checkpointsDir("vae")) && hasCheckpoint(runDir.checkpointsDir("vae"));
             out.println("[1/4] train-vae" + (resume ? " (resuming)" : ""));
-            new VaeTrainer(cfg, runDir, splits, device, out).train(Budget.unlimited(), resume);
+            if (!new VaeTrainer(cfg, runDir, splits, device, out).train(budget, resume).finished()) {
+                return interrupted(out, stop);
+            }
         }
         minutes.put("train-vae", (System.nanoTime() - t) / 60e9);
 
@@ -130,8 +135,10 @@ public final class PipelineCommand implements Callable<Integer> {
             out.println("[3/4] train-unet" + (resume ? " (resuming)" : ""));
             try (LatentSet train = LatentSet.open(run.resolve("latents"), "train");
                  LatentSet test = LatentSet.open(run.resolve("latents"), "test")) {
-                new UnetTrainer(cfg, runDir, device, out).train(train, test, vae.normalizer(), vae.sha256(),
-                        Budget.unlimited(), resume);
+                if (!new UnetTrainer(cfg, runDir, device, out).train(train, test, vae.normalizer(), vae.sha256(),
+                        budget, resume).finished()) {
+                    return interrupted(out, stop);
+                }
             }
         }
         minutes.put("train-unet", (System.nanoTime() - t) / 60e9);
@@ -171,6 +178,12 @@ public final class PipelineCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    private int interrupted(PrintWriter out, StopSignal stop) {
+        out.println("pipeline interrupted; run the same command again to continue where it stopped");
+        out.flush();
+        return stop.exitCode();
     }
 
     private static boolean hasCheckpoint(Path dir) {

@@ -3,7 +3,6 @@ package ldm4j.cli;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +14,8 @@ import ldm4j.config.ClassifierConfig;
 import ldm4j.data.DataSpec;
 import ldm4j.data.Splits;
 import ldm4j.torch.Threads;
-import ldm4j.train.MetricsLog;
+import ldm4j.train.Budget;
+import ldm4j.train.StopSignal;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -25,7 +25,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "train-classifier", mixinStandardHelpOptions = true,
         description = {"Train the evaluation classifier (ResNet-9 on 32x32 CIFAR-10 with crop and flip augmentation).",
                 "Writes FILE (safetensors, test accuracy in its metadata) and FILE's metrics beside it "
-                        + "(<name>.metrics.jsonl, one row per epoch)."})
+                        + "(<name>.metrics.jsonl, one row per epoch); checkpoints every epoch under checkpoints/<name>/ "
+                        + "beside FILE, continued with --resume."})
 public final class TrainClassifierCommand implements Callable<Integer> {
     /** Where pipeline and eval look for a classifier when none is given. */
     public static final Path DEFAULT_FILE = Path.of("runs", "classifier", "classifier.safetensors");
@@ -58,8 +59,17 @@ public final class TrainClassifierCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "libtorch threads; 0 = one per core.")
     int threads;
 
-    @Option(names = "--force", description = "Overwrite an existing FILE.")
+    @Option(names = "--force", description = "Overwrite an existing FILE and start over (its checkpoints and curve are removed).")
     boolean force;
+
+    @Option(names = "--resume", description = "Continue from the newest checkpoint beside FILE (checkpoints/<name>/).")
+    boolean resume;
+
+    @Option(names = "--max-steps", paramLabel = "N", description = "Stop cleanly after N steps (with a checkpoint).")
+    Long maxSteps;
+
+    @Option(names = "--max-minutes", paramLabel = "M", description = "Stop cleanly after M minutes of wall time (with a checkpoint).")
+    Double maxMinutes;
 
     @Spec
     CommandSpec spec;
@@ -67,9 +77,11 @@ public final class TrainClassifierCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter pw = spec.commandLine().getOut();
+        ClassifierTrainer.Files files = new ClassifierTrainer.Files(out);
         if (Files.exists(out) && !force) {
             throw new ldm4j.LdmException(out + " already exists: pass --force to overwrite it, or choose another --out");
         }
+        Budget budget = Budget.of(maxSteps, maxMinutes);
         Threads.configure(threads);
         Splits splits = DataSpec.parse(data).open(DataSpec.cacheDir(), spec.commandLine().getErr()::println);
         ClassifierConfig d = ClassifierConfig.cpuDefault();
@@ -81,27 +93,44 @@ public final class TrainClassifierCommand implements Callable<Integer> {
         var trainSet = trainLimit == null ? splits.train() : ldm4j.data.Subset.spaced(splits.train(), trainLimit);
         ImageTensors train = ImageTensors.load(trainSet, 32, 2, "decode train");
         ImageTensors test = ImageTensors.load(splits.requireTest(), 32, 2, "decode test");
-        Path metrics = metricsFile(out);
-        try {
-            Files.deleteIfExists(metrics); // a fresh curve for a fresh classifier
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot replace " + metrics + ": " + e.getMessage(), e);
+        if (!resume) {
+            startOver(files);
         }
         Map<String, String> provenance = new LinkedHashMap<>();
         provenance.put("data", data);
         provenance.put("train_images", Integer.toString(train.size()));
-        try (MetricsLog log = new MetricsLog(metrics)) {
-            var r = new ClassifierTrainer(c, pw).train(train, test,
-                    splits.classes(), out, log, provenance);
+        StopSignal stop = StopSignal.install(System.err);
+        var r = new ClassifierTrainer(c, pw).train(train, test, splits.classes(), files, provenance,
+                budget.stoppedBy(stop), resume);
+        if (r.finished()) {
             pw.printf("classifier: test accuracy %.2f%% (6-view test-time augmentation) on %,d test images after %d epochs, %.1f min; wrote %s (curve in %s)%n",
-                    100 * r.testAccuracy(), test.size(), c.epochs(), r.seconds() / 60, out, metrics);
+                    100 * r.testAccuracy(), test.size(), c.epochs(), r.seconds() / 60, out, files.metrics());
         }
         pw.flush();
-        return 0;
+        return stop.exitCode();
     }
 
-    static Path metricsFile(Path classifier) {
-        String name = classifier.getFileName().toString().replaceFirst("\\.safetensors$", "");
-        return classifier.resolveSibling(name + ".metrics.jsonl");
+    /** A fresh classifier: a fresh curve, and with --force no old checkpoints (else the loop refuses them). */
+    private void startOver(ClassifierTrainer.Files files) {
+        try {
+            Files.deleteIfExists(files.metrics());
+            if (force) {
+                Files.deleteIfExists(out);
+                deleteTree(files.checkpoints());
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot replace " + files.metrics() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 }

@@ -16,6 +16,7 @@ import ldm4j.latents.LatentSet;
 import ldm4j.torch.Devices;
 import ldm4j.torch.Threads;
 import ldm4j.train.RunDir;
+import ldm4j.train.StopSignal;
 import ldm4j.unet.UnetTrainer;
 import org.bytedeco.pytorch.Device;
 import picocli.CommandLine.Command;
@@ -62,12 +63,13 @@ public final class TrainUnetCommand implements Callable<Integer> {
             throw new LdmException(latents + " was encoded with a different VAE than " + vaeFile
                     + ": run 'bin/ldm4j encode --run " + runDir + "' to rebuild it");
         }
+        StopSignal stop = StopSignal.install(System.err);
         try (LatentSet train = LatentSet.open(latents, "train"); LatentSet test = LatentSet.open(latents, "test")) {
             new UnetTrainer(cfg, RunDir.create(runDir), device, out)
-                    .train(train, test, vae.normalizer(), vae.sha256(), budget, runOptions.resume());
+                    .train(train, test, vae.normalizer(), vae.sha256(), budget.stoppedBy(stop), runOptions.resume());
         }
         out.flush();
-        return 0;
+        return stop.exitCode();
     }
 
     /**

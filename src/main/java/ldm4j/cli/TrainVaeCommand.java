@@ -11,6 +11,7 @@ import ldm4j.data.Splits;
 import ldm4j.torch.Devices;
 import ldm4j.torch.Threads;
 import ldm4j.train.RunDir;
+import ldm4j.train.StopSignal;
 import org.bytedeco.pytorch.Device;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -50,9 +51,10 @@ public final class TrainVaeCommand implements Callable<Integer> {
         Device device = Devices.resolve(cfg.device());
         Splits splits = DataSpec.parse(cfg.data().spec()).open(DataSpec.cacheDir(), spec.commandLine().getErr()::println);
         RunDir run = RunDir.create(runOptions.run());
-        new VaeTrainer(cfg, run, splits, device, out).train(budget, runOptions.resume());
+        StopSignal stop = StopSignal.install(System.err);
+        new VaeTrainer(cfg, run, splits, device, out).train(budget.stoppedBy(stop), runOptions.resume());
         out.flush();
-        return 0;
+        return stop.exitCode();
     }
 
     /** With --resume and no explicit --config, the run's own config.json is the base. */

@@ -31,4 +31,15 @@ public record DTypePolicy(boolean autocastBf16) {
             torch.clear_cache();
         };
     }
+
+    /** Computes {@code f} under this policy's autocast (the forward pass and loss of a training step). */
+    public <T> T autocast(java.util.function.Supplier<T> f) {
+        try (AutoCloseable scope = autocast()) {
+            return f.get();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }

@@ -5,18 +5,20 @@ import java.util.function.LongSupplier;
 import ldm4j.LdmException;
 
 /**
- * A training budget from {@code --max-steps} and {@code --max-minutes}: the loop asks
- * {@link #exhausted(long)} after each step and, when it says yes, writes a checkpoint and stops so
+ * A training budget from {@code --max-steps}, {@code --max-minutes} and a {@link StopSignal}: the loop
+ * asks {@link #exhausted(long)} after each step and, when it says yes, writes a checkpoint and stops so
  * that {@code --resume} can continue.
  */
 public final class Budget {
     private final long maxSteps;
     private final long deadlineNanos;
     private final LongSupplier clock;
+    private final StopSignal stop;
 
-    private Budget(long maxSteps, long durationNanos, LongSupplier clock) {
+    private Budget(long maxSteps, long durationNanos, LongSupplier clock, StopSignal stop) {
         this.maxSteps = maxSteps;
         this.clock = clock;
+        this.stop = stop;
         long now = clock.getAsLong();
         this.deadlineNanos = durationNanos == Long.MAX_VALUE ? Long.MAX_VALUE : now + durationNanos;
     }
@@ -34,16 +36,30 @@ public final class Budget {
             throw new LdmException("--max-minutes = " + maxMinutes + " must be a positive number of minutes");
         }
         long nanos = maxMinutes == null ? Long.MAX_VALUE : (long) (maxMinutes * 60e9);
-        return new Budget(maxSteps == null ? Long.MAX_VALUE : maxSteps, nanos, clock);
+        return new Budget(maxSteps == null ? Long.MAX_VALUE : maxSteps, nanos, clock, StopSignal.none());
     }
 
     public static Budget unlimited() {
         return of(null, null);
     }
 
-    /** True when {@code stepsThisSession} steps have used the step budget or the deadline has passed. */
+    /** The same limits, also ended by {@code stop}. */
+    public Budget stoppedBy(StopSignal stop) {
+        return new Budget(maxSteps, deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadlineNanos - clock.getAsLong(),
+                clock, stop);
+    }
+
+    /**
+     * True when {@code stepsThisSession} steps have used the step budget, the deadline has passed or a
+     * signal asked to stop.
+     */
     public boolean exhausted(long stepsThisSession) {
-        return stepsThisSession >= maxSteps || clock.getAsLong() >= deadlineNanos;
+        return stepsThisSession >= maxSteps || clock.getAsLong() >= deadlineNanos || stop.getAsBoolean();
+    }
+
+    /** The signal that stopped training, if one did. */
+    public StopSignal stop() {
+        return stop;
     }
 
     public boolean limited() {

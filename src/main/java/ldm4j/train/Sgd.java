@@ -1,10 +1,16 @@
 package ldm4j.train;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import ldm4j.io.FormatException;
+import ldm4j.io.HostTensor;
 import ldm4j.nn.StateDict;
+import ldm4j.torch.Tensors;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -19,6 +25,7 @@ import org.bytedeco.pytorch.global.torch;
  */
 public final class Sgd {
     private final List<Tensor> params = new ArrayList<>();
+    private final List<String> names = new ArrayList<>();
     private final List<Tensor> buffers = new ArrayList<>();
     private final double momentum;
     private final double weightDecay;
@@ -34,6 +41,7 @@ public final class Sgd {
         this.nesterov = nesterov;
         for (Map.Entry<String, Tensor> e : StateDict.parameters(module).entrySet()) {
             if (e.getValue().requires_grad()) {
+                names.add(e.getKey());
                 params.add(e.getValue());
                 buffers.add(torch.zeros_like(e.getValue()));
             }
@@ -76,5 +84,39 @@ public final class Sgd {
             }
         }
         steps++;
+    }
+
+    /** Optimizer state as named host tensors: {@code prefix + "momentum." + param} and the step count. */
+    public Map<String, HostTensor> state(String prefix) {
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            out.put(prefix + "momentum." + names.get(i), Tensors.toHost(buffers.get(i)));
+        }
+        out.put(prefix + "step", HostTensor.ofLongs(new long[]{steps}));
+        return out;
+    }
+
+    /** Restores the state written by {@link #state(String)}; errors name the file and what differs. */
+    public void load(Map<String, HostTensor> source, String prefix, Path file) {
+        HostTensor step = source.get(prefix + "step");
+        if (step == null) {
+            throw new FormatException(file, "has no optimizer state '" + prefix + "step' (not a training checkpoint)");
+        }
+        for (int i = 0; i < names.size(); i++) {
+            String key = prefix + "momentum." + names.get(i);
+            HostTensor h = source.get(key);
+            if (h == null) {
+                throw new FormatException(file, "has no optimizer state '" + key + "' (a different architecture?)");
+            }
+            Tensor dst = buffers.get(i);
+            if (!Arrays.equals(h.shape(), Tensors.shape(dst))) {
+                throw new FormatException(file, "optimizer state '" + key + "' has shape " + Arrays.toString(h.shape())
+                        + " but the parameter has " + Arrays.toString(Tensors.shape(dst)));
+            }
+            try (NoGradGuard g = new NoGradGuard()) {
+                dst.copy_(Tensors.fromHost(h).to(dst.device(), dst.scalar_type()));
+            }
+        }
+        steps = step.data().getLong(0);
     }
 }

@@ -16,17 +16,22 @@ import ldm4j.torch.ImageGrid;
  * {@code <event>/<name>}.
  */
 public final class TrainLog implements AutoCloseable {
-    private final RunDir run;
+    private final Path imagesDir;
     private final MetricsLog metrics;
     private final TensorBoardWriter tb;
 
+    /** The log of {@code stage} in a run folder: its metrics.jsonl, tb/STAGE and images/. */
     public TrainLog(RunDir run, String stage) {
-        this.run = run;
-        this.metrics = new MetricsLog(run.metricsFile());
+        this(run.metricsFile(), run.tensorBoardDir().resolve(stage), run.imagesDir());
+    }
+
+    public TrainLog(Path metricsFile, Path tensorBoardDir, Path imagesDir) {
+        this.imagesDir = imagesDir;
+        this.metrics = new MetricsLog(metricsFile);
         try {
-            this.tb = new TensorBoardWriter(run.tensorBoardDir().resolve(stage));
+            this.tb = new TensorBoardWriter(tensorBoardDir);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create TensorBoard log in " + run.tensorBoardDir() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot create TensorBoard log in " + tensorBoardDir + ": " + e.getMessage(), e);
         }
     }
 
@@ -49,7 +54,7 @@ public final class TrainLog implements AutoCloseable {
 
     /** Writes {@code <run>/images/<name>.png} and the same picture to TensorBoard under {@code tag}. */
     public Path image(String tag, String name, BufferedImage image, long step) {
-        Path file = run.imagesDir().resolve(name + ".png");
+        Path file = imagesDir.resolve(name + ".png");
         ImageGrid.writePng(image, file);
         try {
             tb.addImage(tag, image, step);
@@ -61,7 +66,7 @@ public final class TrainLog implements AutoCloseable {
     }
 
     public Path imagesDir() {
-        return run.imagesDir();
+        return imagesDir;
     }
 
     @Override
