@@ -81,6 +81,10 @@ public final class TrainClassifierCommand implements Callable<Integer> {
         if (Files.exists(out) && !force) {
             throw new ldm4j.LdmException(out + " already exists: pass --force to overwrite it, or choose another --out");
         }
+        if (!resume && !force && Files.exists(files.checkpoints().resolve("last.safetensors"))) {
+            throw new ldm4j.LdmException(files.checkpoints() + " holds an unfinished training of " + out
+                    + ": pass --resume to continue it, or --force to start over");
+        }
         Budget budget = Budget.of(maxSteps, maxMinutes);
         Threads.configure(threads);
         Splits splits = DataSpec.parse(data).open(DataSpec.cacheDir(), spec.commandLine().getErr()::println);

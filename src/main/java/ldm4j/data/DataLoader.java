@@ -164,6 +164,11 @@ public final class DataLoader implements AutoCloseable {
     @Override
     public void close() {
         workers.shutdownNow();
+        try { // no worker may be inside a native call when the JVM exits (libtorch crashes then)
+            workers.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         torch.set_num_threads(callerThreads);
     }
 
