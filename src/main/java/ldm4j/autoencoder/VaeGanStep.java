@@ -32,6 +32,21 @@ public final class VaeGanStep {
     private final VaeGanLoss loss;
     private final DTypePolicy precision;
 
+    /**
+     * The step with freshly initialised models (weights from {@code seed}) and AdamW optimisers with the
+     * config's hyperparameters: what the trainer starts from and the benchmark times.
+     */
+    public static VaeGanStep create(VaeConfig vc, long seed, Device device) {
+        torch.manual_seed(seed); // the initial weights
+        Autoencoder vae = new Autoencoder(vc.model());
+        PatchDiscriminator disc = new PatchDiscriminator(vc.disc());
+        vae.to(device, false);
+        disc.to(device, false);
+        AdamW optVae = new AdamW(vae, vc.train().beta1(), vc.train().beta2(), 1e-8, vc.train().weightDecay());
+        AdamW optDisc = new AdamW(disc, vc.train().discBeta1(), vc.train().discBeta2(), 1e-8, vc.train().weightDecay());
+        return new VaeGanStep(vc, seed, device, vae, disc, optVae, optDisc);
+    }
+
     public VaeGanStep(VaeConfig vc, long seed, Device device, Autoencoder vae, PatchDiscriminator disc, AdamW optVae,
                       AdamW optDisc) {
         this.vc = vc;
@@ -138,5 +153,21 @@ public final class VaeGanStep {
 
     private static RuntimeException rethrow(Exception e) {
         return e instanceof RuntimeException r ? r : new IllegalStateException(e);
+    }
+
+    public Autoencoder vae() {
+        return vae;
+    }
+
+    public PatchDiscriminator disc() {
+        return disc;
+    }
+
+    public AdamW optVae() {
+        return optVae;
+    }
+
+    public AdamW optDisc() {
+        return optDisc;
     }
 }

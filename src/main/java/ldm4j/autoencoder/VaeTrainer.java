@@ -27,7 +27,6 @@ import ldm4j.train.TrainLog;
 import ldm4j.train.Trainable;
 import ldm4j.train.TrainingLoop;
 import org.bytedeco.pytorch.Device;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * Trains the VAE against the patch discriminator (the write-up's VAE-GAN stage) in the shared
@@ -119,16 +118,13 @@ public final class VaeTrainer {
             this.batches = batches;
             this.total = total;
             this.log = log;
-            torch.manual_seed(config.seed()); // the initial weights
-            vae = new Autoencoder(vc.model());
-            disc = new PatchDiscriminator(vc.disc());
-            vae.to(device, false);
-            disc.to(device, false);
-            optVae = new AdamW(vae, vc.train().beta1(), vc.train().beta2(), 1e-8, vc.train().weightDecay());
-            optDisc = new AdamW(disc, vc.train().discBeta1(), vc.train().discBeta2(), 1e-8, vc.train().weightDecay());
+            vaeGanStep = VaeGanStep.create(vc, config.seed(), device);
+            vae = vaeGanStep.vae();
+            disc = vaeGanStep.disc();
+            optVae = vaeGanStep.optVae();
+            optDisc = vaeGanStep.optDisc();
             lrVae = new LrSchedule.Cosine(vc.train().lr(), vc.train().lrMin(), 0, total);
             lrDisc = new LrSchedule.Cosine(vc.train().discLr(), vc.train().discLrMin(), 0, total);
-            vaeGanStep = new VaeGanStep(vc, config.seed(), device, vae, disc, optVae, optDisc);
         }
 
         @Override

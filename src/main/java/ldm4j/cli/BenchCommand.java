@@ -13,7 +13,6 @@ import java.util.concurrent.Callable;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ldm4j.LdmException;
 import ldm4j.autoencoder.Autoencoder;
-import ldm4j.autoencoder.PatchDiscriminator;
 import ldm4j.autoencoder.VaeGanStep;
 import ldm4j.bench.Agreement;
 import ldm4j.bench.Bench;
@@ -29,13 +28,11 @@ import ldm4j.diffusion.CosineSchedule;
 import ldm4j.diffusion.Samplers;
 import ldm4j.diffusion.StepNoise;
 import ldm4j.diffusion.TimeGrid;
-import ldm4j.diffusion.VLoss;
 import ldm4j.io.AtomicFiles;
 import ldm4j.torch.Devices;
 import ldm4j.torch.Threads;
-import ldm4j.train.AdamW;
-import ldm4j.train.Ema;
 import ldm4j.unet.Unet;
+import ldm4j.unet.UnetStep;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.InferenceMode;
 import org.bytedeco.pytorch.Scalar;
@@ -175,50 +172,32 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** The trainer's own VAE-GAN step (config hyperparameters), past the adversarial ramp: the full GAN step. */
     private BenchResult vae(Config cfg, Device device) {
-        torch.manual_seed(cfg.seed());
-        Autoencoder vae = new Autoencoder(cfg.vae().model());
-        PatchDiscriminator disc = new PatchDiscriminator(cfg.vae().disc());
-        vae.to(device, false);
-        disc.to(device, false);
-        AdamW ov = new AdamW(vae, 0.9, 0.999, 1e-8, 0);
-        AdamW od = new AdamW(disc, 0.5, 0.9, 1e-8, 0);
-        VaeGanStep step = new VaeGanStep(cfg.vae(), cfg.seed(), device, vae, disc, ov, od);
+        VaeGanStep step = VaeGanStep.create(cfg.vae(), cfg.seed(), device);
         int b = batchOr(cfg.vae().train().batchSize());
         int r = cfg.data().resolution();
-        long adversarial = cfg.vae().loss().advStart() + cfg.vae().loss().advWarmup(); // full GAN step
+        long adversarial = cfg.vae().loss().advStart() + cfg.vae().loss().advWarmup();
         return Bench.time("vae+disc train step " + r + "px", b, warmup, steps, i -> {
             Tensor x = torch.rand(b, 3, r, r).mul(new Scalar(2)).sub(new Scalar(1));
-            step.run(adversarial + i, x, 1e-4, 1e-4, false);
+            step.run(adversarial + i, x, cfg.vae().train().lr(), cfg.vae().train().discLr(), false);
             return b;
         });
     }
 
+    /** The trainer's own UNet step (config hyperparameters) on random latents, times and labels. */
     private BenchResult unet(Config cfg, Device device) {
         int c = cfg.vae().model().latentChannels();
         int s = cfg.data().resolution() / cfg.vae().model().downsampleFactor();
-        torch.manual_seed(cfg.seed());
-        Unet unet = new Unet(cfg.unet().model(), c, s);
-        Unet shadow = new Unet(cfg.unet().model(), c, s);
-        unet.to(device, false);
-        shadow.to(device, false);
-        Ema ema = new Ema(unet, shadow, 0.999, true);
-        AdamW opt = new AdamW(unet, 0.9, 0.999, 1e-8, 0);
-        VLoss loss = new VLoss(false, 5);
         int b = batchOr(cfg.unet().train().batchSize());
+        UnetStep step = new UnetStep(cfg.unet(), c, s, warmup + steps + 1L, cfg.seed(), device);
         int classes = cfg.unet().model().numClasses();
-        unet.train(true);
         return Bench.time("unet train step " + s + "x" + s, b, warmup, steps, i -> {
-            Tensor z = torch.randn(b, c, s, s).to(device, torch.ScalarType.Float);
-            Tensor eps = torch.randn(b, c, s, s).to(device, torch.ScalarType.Float);
-            Tensor t = torch.rand(b).to(device, torch.ScalarType.Float);
-            Tensor y = torch.randint(classes + 1, new long[]{b}).to(device, torch.ScalarType.Long);
-            Tensor l = loss.mean(unet::forward, z, eps, t, y);
-            opt.zeroGrad();
-            l.backward();
-            torch.clip_grad_norm_(opt.parameters(), 1.0, 2.0, false);
-            opt.step(1e-4);
-            ema.update();
+            Tensor z = torch.randn(b, c, s, s);
+            Tensor eps = torch.randn(b, c, s, s);
+            Tensor t = torch.rand(b);
+            Tensor y = torch.randint(classes + 1, new long[]{b});
+            step.run(i, z, eps, t, y);
             return b;
         });
     }

@@ -19,17 +19,12 @@ import ldm4j.config.UnetStageConfig;
 import ldm4j.data.DataLoader;
 import ldm4j.diffusion.CosineSchedule;
 import ldm4j.diffusion.NoiseSchedule;
-import ldm4j.diffusion.VLoss;
 import ldm4j.io.HostTensor;
 import ldm4j.latents.LatentSet;
 import ldm4j.nn.StateDict;
-import ldm4j.torch.DTypePolicy;
 import ldm4j.torch.Devices;
 import ldm4j.torch.Tensors;
-import ldm4j.train.AdamW;
 import ldm4j.train.Budget;
-import ldm4j.train.Ema;
-import ldm4j.train.LrSchedule;
 import ldm4j.train.RunDir;
 import ldm4j.train.Seeds;
 import ldm4j.train.TrainLog;
@@ -111,13 +106,9 @@ public final class UnetTrainer {
 
     /** The UNet as the training loop sees it: network, EMA, optimiser, schedules, the step and its state. */
     private final class Training implements Trainable {
+        final UnetStep unetStep;
         final Unet unet;
         final Unet emaNet;
-        final Ema ema;
-        final AdamW opt;
-        final LrSchedule lr;
-        final VLoss vLoss = new VLoss(uc.diffusion().loss().equals("min-snr"), uc.diffusion().minSnrGamma());
-        final DTypePolicy precision = DTypePolicy.forDevice(device);
         final LatentSet train;
         final LatentNormalizer normalizer;
         final String vaeSha256;
@@ -138,14 +129,9 @@ public final class UnetTrainer {
             this.log = log;
             this.heldOut = heldOut;
             long[] latentShape = train.shape();                                       // (C, h, w)
-            torch.manual_seed(config.seed()); // the initial weights
-            unet = new Unet(uc.model(), (int) latentShape[0], (int) latentShape[1]);
-            emaNet = new Unet(uc.model(), (int) latentShape[0], (int) latentShape[1]);
-            unet.to(device, false);
-            emaNet.to(device, false);
-            ema = new Ema(unet, emaNet, uc.train().emaDecay(), uc.train().emaWarmup());
-            opt = new AdamW(unet, uc.train().beta1(), uc.train().beta2(), 1e-8, uc.train().weightDecay());
-            lr = new LrSchedule.Cosine(uc.train().lr(), uc.train().lrMin(), Math.min(uc.train().warmup(), total - 1), total);
+            unetStep = new UnetStep(uc, (int) latentShape[0], (int) latentShape[1], total, config.seed(), device);
+            unet = unetStep.unet();
+            emaNet = unetStep.emaNet();
         }
 
         @Override
@@ -172,22 +158,7 @@ public final class UnetTrainer {
             Tensor z0 = normalizer.normalize(m.sample(post)).to(device, torch.ScalarType.Float);
             torch.manual_seed(Seeds.derive(config.seed(), Seeds.GLOBAL + 100, step)); // dropout inside the UNet
 
-            unet.train(true);
-            Tensor loss = precision.autocast(() -> vLoss.mean(unet::forward, z0, eps.to(device, torch.ScalarType.Float),
-                    t.to(device, torch.ScalarType.Float), y.to(device, torch.ScalarType.Long)));
-            opt.zeroGrad();
-            loss.backward();
-            double gradNorm = torch.clip_grad_norm_(opt.parameters(),
-                    uc.train().clipNorm() > 0 ? uc.train().clipNorm() : Double.MAX_VALUE, 2.0, false);
-            double lrNow = lr.lr(step);
-            opt.step(lrNow);
-            ema.update();
-
-            Map<String, Double> metrics = new LinkedHashMap<>();
-            metrics.put("loss", loss.item_double());
-            metrics.put("grad_norm", gradNorm);
-            metrics.put("lr", lrNow);
-            metrics.put("ema_decay", ema.currentDecay());
+            Map<String, Double> metrics = unetStep.run(step, z0, eps, t, y);
             metrics.put("epoch", (double) (step / perEpoch));
             return metrics;
         }
@@ -216,8 +187,8 @@ public final class UnetTrainer {
         @Override
         public Map<String, HostTensor> state() {
             Map<String, HostTensor> t = new LinkedHashMap<>(StateDict.toHost(unet, "unet."));
-            t.putAll(ema.state("ema."));
-            t.putAll(opt.state("opt."));
+            t.putAll(unetStep.ema.state("ema."));
+            t.putAll(unetStep.opt.state("opt."));
             return t;
         }
 
@@ -239,8 +210,8 @@ public final class UnetTrainer {
                         + ", now " + vaeSha256 + "): start a new UNet run instead of resuming");
             }
             StateDict.load(unet, all, "unet.", file);
-            ema.load(all, "ema.", file);
-            opt.load(all, "opt.", file);
+            unetStep.ema.load(all, "ema.", file);
+            unetStep.opt.load(all, "opt.", file);
         }
     }
 

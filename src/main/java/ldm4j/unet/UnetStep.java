@@ -1,0 +1,85 @@
+package ldm4j.unet;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import ldm4j.config.UnetStageConfig;
+import ldm4j.diffusion.VLoss;
+import ldm4j.torch.DTypePolicy;
+import ldm4j.train.AdamW;
+import ldm4j.train.Ema;
+import ldm4j.train.LrSchedule;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * One UNet optimisation step on a prepared batch, as the trainer and the benchmark run it: forward
+ * and v-loss (under the device's autocast), backward, clip, AdamW at the schedule's learning rate,
+ * EMA. Holds the UNet, its EMA copy, the optimiser and the schedule, built from the config.
+ */
+public final class UnetStep {
+    final Unet unet;
+    final Unet emaNet;
+    final Ema ema;
+    final AdamW opt;
+    final LrSchedule lr;
+    private final UnetStageConfig uc;
+    private final Device device;
+    private final VLoss vLoss;
+    private final DTypePolicy precision;
+
+    /**
+     * @param channels   latent channels C
+     * @param size       latent side
+     * @param totalSteps length of the run (the learning-rate schedule)
+     * @param seed       seed of the initial weights
+     */
+    public UnetStep(UnetStageConfig uc, int channels, int size, long totalSteps, long seed, Device device) {
+        this.uc = uc;
+        this.device = device;
+        torch.manual_seed(seed); // the initial weights
+        unet = new Unet(uc.model(), channels, size);
+        emaNet = new Unet(uc.model(), channels, size);
+        unet.to(device, false);
+        emaNet.to(device, false);
+        ema = new Ema(unet, emaNet, uc.train().emaDecay(), uc.train().emaWarmup());
+        opt = new AdamW(unet, uc.train().beta1(), uc.train().beta2(), 1e-8, uc.train().weightDecay());
+        lr = new LrSchedule.Cosine(uc.train().lr(), uc.train().lrMin(), Math.min(uc.train().warmup(), totalSteps - 1),
+                totalSteps);
+        vLoss = new VLoss(uc.diffusion().loss().equals("min-snr"), uc.diffusion().minSnrGamma());
+        precision = DTypePolicy.forDevice(device);
+    }
+
+    /**
+     * Step {@code step} on normalised latents z0 (B, C, h, w), noise eps (B, C, h, w), times t (B,) and
+     * labels y (B,) (the null class where dropped); returns loss, gradient norm, lr and EMA decay.
+     */
+    public Map<String, Double> run(long step, Tensor z0, Tensor eps, Tensor t, Tensor y) {
+        unet.train(true);
+        Tensor loss = precision.autocast(() -> vLoss.mean(unet::forward, z0.to(device, torch.ScalarType.Float),
+                eps.to(device, torch.ScalarType.Float), t.to(device, torch.ScalarType.Float), y.to(device, torch.ScalarType.Long)));
+        opt.zeroGrad();
+        loss.backward();
+        double gradNorm = torch.clip_grad_norm_(opt.parameters(),
+                uc.train().clipNorm() > 0 ? uc.train().clipNorm() : Double.MAX_VALUE, 2.0, false);
+        double lrNow = lr.lr(step);
+        opt.step(lrNow);
+        ema.update();
+
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("loss", loss.item_double());
+        m.put("grad_norm", gradNorm);
+        m.put("lr", lrNow);
+        m.put("ema_decay", ema.currentDecay());
+        return m;
+    }
+
+    public Unet unet() {
+        return unet;
+    }
+
+    public Unet emaNet() {
+        return emaNet;
+    }
+}
