@@ -16,7 +16,7 @@ import picocli.CommandLine.ScopeType;
         description = "Class-conditional latent diffusion on the JVM: data, VAE-GAN, latent UNet, sampling.",
         subcommands = {DataCommand.class, TrainVaeCommand.class, EncodeCommand.class, TrainUnetCommand.class, SampleCommand.class,
                 TrainClassifierCommand.class, EvalCommand.class, ReportCommand.class,
-                PipelineCommand.class, BenchCommand.class,
+                PipelineCommand.class, BenchCommand.class, LaunchCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Run 'ldm4j COMMAND --help' for a command's options."})
 public final class Main implements Runnable {

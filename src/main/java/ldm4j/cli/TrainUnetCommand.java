@@ -16,6 +16,9 @@ import ldm4j.latents.LatentSet;
 import ldm4j.torch.Devices;
 import ldm4j.torch.Threads;
 import ldm4j.train.RunDir;
+import ldm4j.dist.Collective;
+import ldm4j.dist.DistEnv;
+import ldm4j.dist.Ranks;
 import ldm4j.train.StopSignal;
 import ldm4j.unet.UnetTrainer;
 import org.bytedeco.pytorch.Device;
@@ -64,8 +67,11 @@ public final class TrainUnetCommand implements Callable<Integer> {
                     + ": run 'bin/ldm4j encode --run " + runDir + "' to rebuild it");
         }
         StopSignal stop = StopSignal.install(System.err);
-        try (LatentSet train = LatentSet.open(latents, "train"); LatentSet test = LatentSet.open(latents, "test")) {
-            new UnetTrainer(cfg, RunDir.create(runDir), device, out)
+        DistEnv env = DistEnv.fromEnvironment();
+        try (Collective ranks = Ranks.join(env, new ConfigResolver().toJson(cfg) + RunDir.provenance(cfg, "unet", 0, null)
+                .get("ldm4j_version"));
+             LatentSet train = LatentSet.open(latents, "train"); LatentSet test = LatentSet.open(latents, "test")) {
+            new UnetTrainer(cfg, RunDir.create(runDir), device, out, env, ranks)
                     .train(train, test, vae.normalizer(), vae.sha256(), budget.stoppedBy(stop), runOptions.resume());
         }
         out.flush();

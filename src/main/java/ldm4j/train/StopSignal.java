@@ -17,7 +17,10 @@ import sun.misc.SignalHandler;
  * are written atomically, so either way nothing is left half-written.
  */
 public final class StopSignal implements BooleanSupplier {
+    /** A repeat within this time is the same stop delivered twice (the terminal and a launcher both pass it on). */
+    private static final long REPEAT_NANOS = 2_000_000_000L;
     private final AtomicReference<Signal> received = new AtomicReference<>();
+    private volatile long receivedAt;
 
     private StopSignal() {
     }
@@ -42,10 +45,14 @@ public final class StopSignal implements BooleanSupplier {
 
     void onSignal(Signal sig, PrintStream err) {
         if (received.compareAndSet(null, sig)) {
+            receivedAt = System.nanoTime();
             err.println();
             err.println("ldm4j: SIG" + sig.getName() + " received: stopping after this step and writing a checkpoint "
                     + "(send it again to exit at once, without a checkpoint)");
             err.flush();
+            return;
+        }
+        if (System.nanoTime() - receivedAt < REPEAT_NANOS) {
             return;
         }
         err.println("ldm4j: second SIG" + sig.getName() + ": exiting now without a checkpoint");

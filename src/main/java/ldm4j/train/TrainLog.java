@@ -25,6 +25,17 @@ public final class TrainLog implements AutoCloseable {
         this(run.metricsFile(), run.tensorBoardDir().resolve(stage), run.imagesDir());
     }
 
+    private TrainLog() {
+        this.imagesDir = null;
+        this.metrics = null;
+        this.tb = null;
+    }
+
+    /** A log that writes nothing (the ranks other than 0 of a data-parallel job). */
+    public static TrainLog discarding() {
+        return new TrainLog();
+    }
+
     public TrainLog(Path metricsFile, Path tensorBoardDir, Path imagesDir) {
         this.imagesDir = imagesDir;
         this.metrics = new MetricsLog(metricsFile);
@@ -37,6 +48,9 @@ public final class TrainLog implements AutoCloseable {
 
     /** Logs numbers (and strings, to metrics.jsonl only) for one event at one step. */
     public void scalars(String event, long step, Map<String, ?> values) {
+        if (metrics == null) {
+            return;
+        }
         metrics.log(event, step, values);
         Map<String, Number> numbers = new LinkedHashMap<>();
         for (Map.Entry<String, ?> e : values.entrySet()) {
@@ -54,6 +68,9 @@ public final class TrainLog implements AutoCloseable {
 
     /** Writes {@code <run>/images/<name>.png} and the same picture to TensorBoard under {@code tag}. */
     public Path image(String tag, String name, BufferedImage image, long step) {
+        if (metrics == null) {
+            return null;
+        }
         Path file = imagesDir.resolve(name + ".png");
         ImageGrid.writePng(image, file);
         try {
@@ -71,6 +88,9 @@ public final class TrainLog implements AutoCloseable {
 
     @Override
     public void close() {
+        if (metrics == null) {
+            return;
+        }
         metrics.close();
         try {
             tb.close();

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import ldm4j.LdmException;
+import ldm4j.dist.Collective;
 import ldm4j.io.CheckpointStore;
 import ldm4j.io.HostTensor;
 import ldm4j.io.Safetensors;
@@ -70,11 +71,23 @@ public final class TrainingLoop {
     private final CheckpointStore store;
     private final TrainLog log;
     private final PrintWriter out;
+    private final Collective collective;
 
     public TrainingLoop(Plan plan, Path checkpointDir, int keepCheckpoints, TrainLog log, PrintWriter out) {
+        this(plan, checkpointDir, keepCheckpoints, log, out, Collective.single());
+    }
+
+    /**
+     * A loop of one rank of a data-parallel job: every rank runs every step (the trainable averages its
+     * gradients over {@code collective}); the ranks agree at every step boundary whether to stop; only
+     * rank 0 writes checkpoints (the trainable's log of other ranks should discard).
+     */
+    public TrainingLoop(Plan plan, Path checkpointDir, int keepCheckpoints, TrainLog log, PrintWriter out,
+                        Collective collective) {
         this.plan = plan;
         this.log = log;
         this.out = out;
+        this.collective = collective;
         try {
             this.store = CheckpointStore.open(checkpointDir, keepCheckpoints);
         } catch (IOException e) {
@@ -136,8 +149,9 @@ public final class TrainingLoop {
         long sessionSteps = 0;
         long windowStart = System.nanoTime();
         long windowSteps = 0;
-        try (Progress progress = Progress.start(plan.stage(), total, "step", step)) {
-            while (step < total && !budget.exhausted(sessionSteps)) {
+        try (Progress progress = collective.rank() == 0 ? Progress.start(plan.stage(), total, "step", step)
+                : Progress.plain(plan.stage(), total, "step", System.err, java.time.Duration.ofDays(365), System::nanoTime)) {
+            while (step < total && !stopAgreed(budget.exhausted(sessionSteps))) {
                 Map<String, Double> m;
                 try (StepScope scope = StepScope.open()) {
                     m = t.step(step);
@@ -179,7 +193,15 @@ public final class TrainingLoop {
         return new Outcome(step, total, finished, lastCheckpoint, finished ? null : signal);
     }
 
+    /** Every rank stops at the same step: when any rank's budget or signal says so. */
+    private boolean stopAgreed(boolean mine) {
+        return collective.worldSize() == 1 ? mine : collective.average(mine ? 1 : 0) > 0;
+    }
+
     private Path save(Trainable t, long step) {
+        if (collective.rank() != 0) {
+            return store.pathFor(step); // rank 0 writes it
+        }
         Map<String, HostTensor> tensors = t.state();
         Map<String, String> meta = new LinkedHashMap<>(t.metadata(step));
         meta.remove(CheckpointStore.STEP_KEY); // the store adds it

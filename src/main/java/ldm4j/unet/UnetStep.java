@@ -5,6 +5,8 @@ import java.util.Map;
 
 import ldm4j.config.UnetStageConfig;
 import ldm4j.diffusion.VLoss;
+import ldm4j.dist.Collective;
+import ldm4j.nn.StateDict;
 import ldm4j.torch.DTypePolicy;
 import ldm4j.train.AdamW;
 import ldm4j.train.Ema;
@@ -28,6 +30,7 @@ public final class UnetStep {
     private final Device device;
     private final VLoss vLoss;
     private final DTypePolicy precision;
+    private final Collective collective;
 
     /**
      * @param channels   latent channels C
@@ -36,8 +39,15 @@ public final class UnetStep {
      * @param seed       seed of the initial weights
      */
     public UnetStep(UnetStageConfig uc, int channels, int size, long totalSteps, long seed, Device device) {
+        this(uc, channels, size, totalSteps, seed, device, Collective.single());
+    }
+
+    /** The step of one rank of a data-parallel job: it starts from rank 0's weights and averages gradients. */
+    public UnetStep(UnetStageConfig uc, int channels, int size, long totalSteps, long seed, Device device,
+                    Collective collective) {
         this.uc = uc;
         this.device = device;
+        this.collective = collective;
         torch.manual_seed(seed); // the initial weights
         unet = new Unet(uc.model(), channels, size);
         emaNet = new Unet(uc.model(), channels, size);
@@ -49,11 +59,15 @@ public final class UnetStep {
                 totalSteps);
         vLoss = new VLoss(uc.diffusion().loss().equals("min-snr"), uc.diffusion().minSnrGamma());
         precision = DTypePolicy.forDevice(device);
+        collective.broadcastParameters(StateDict.tensors(unet).values());
+        collective.broadcastParameters(StateDict.tensors(emaNet).values());
     }
 
     /**
      * Step {@code step} on normalised latents z0 (B, C, h, w), noise eps (B, C, h, w), times t (B,) and
-     * labels y (B,) (the null class where dropped); returns loss, gradient norm, lr and EMA decay.
+     * labels y (B,) (the null class where dropped); returns loss, gradient norm, lr and EMA decay. In a
+     * data-parallel job B is this rank's slice: gradients and the logged loss are averaged over the
+     * ranks, so clipping sees the global norm and every rank takes the same step.
      */
     public Map<String, Double> run(long step, Tensor z0, Tensor eps, Tensor t, Tensor y) {
         unet.train(true);
@@ -61,6 +75,7 @@ public final class UnetStep {
                 eps.to(device, torch.ScalarType.Float), t.to(device, torch.ScalarType.Float), y.to(device, torch.ScalarType.Long)));
         opt.zeroGrad();
         loss.backward();
+        collective.averageGradients(java.util.Arrays.asList(opt.parameters().get()));
         double gradNorm = torch.clip_grad_norm_(opt.parameters(),
                 uc.train().clipNorm() > 0 ? uc.train().clipNorm() : Double.MAX_VALUE, 2.0, false);
         double lrNow = lr.lr(step);
@@ -68,7 +83,7 @@ public final class UnetStep {
         ema.update();
 
         Map<String, Double> m = new LinkedHashMap<>();
-        m.put("loss", loss.item_double());
+        m.put("loss", collective.average(loss.item_double()));
         m.put("grad_norm", gradNorm);
         m.put("lr", lrNow);
         m.put("ema_decay", ema.currentDecay());

@@ -19,6 +19,8 @@ import ldm4j.config.UnetStageConfig;
 import ldm4j.data.DataLoader;
 import ldm4j.diffusion.CosineSchedule;
 import ldm4j.diffusion.NoiseSchedule;
+import ldm4j.dist.Collective;
+import ldm4j.dist.DistEnv;
 import ldm4j.io.HostTensor;
 import ldm4j.latents.LatentSet;
 import ldm4j.nn.StateDict;
@@ -50,8 +52,21 @@ public final class UnetTrainer {
     private final Device device;
     private final PrintWriter out;
     private final NoiseSchedule schedule = CosineSchedule.standard();
+    private final Collective collective;
+    private final DistEnv.Slice slice; // this rank's rows of every global batch
 
     public UnetTrainer(Config config, RunDir run, Device device, PrintWriter out) {
+        this(config, run, device, out, DistEnv.single(), Collective.single());
+    }
+
+    /**
+     * The trainer of one rank of a data-parallel job: each step it trains on its slice of the global
+     * batch (the same random draws as one process, taken for the whole batch and sliced), averages
+     * gradients over the ranks, and only rank 0 writes logs, checkpoints and the final UNet.
+     */
+    public UnetTrainer(Config config, RunDir run, Device device, PrintWriter out, DistEnv env, Collective collective) {
+        this.collective = collective;
+        this.slice = env.slice(config.unet().train().batchSize());
         this.config = config;
         this.uc = config.unet();
         this.run = run;
@@ -76,20 +91,26 @@ public final class UnetTrainer {
         }
         long perEpoch = train.size() / batch;
         long total = uc.train().steps() > 0 ? uc.train().steps() : perEpoch * uc.train().epochs();
-        try (TrainLog log = new TrainLog(run, "unet");
+        boolean main = collective.rank() == 0;
+        try (TrainLog log = main ? new TrainLog(run, "unet") : TrainLog.discarding();
              HeldOutVMse heldOut = new HeldOutVMse(test, normalizer, uc.train().evalLatents(), config.seed(), device)) {
             Training t = new Training(train, normalizer, vaeSha256, total, log, heldOut);
             TrainingLoop loop = new TrainingLoop(new TrainingLoop.Plan("train-unet", total, batch, uc.train().logEvery(),
                     uc.train().evalEvery(), uc.train().checkpointEvery(), "--set unet.train.lr", List.of("loss")),
-                    run.checkpointsDir("unet"), uc.train().keepCheckpoints(), log, out);
+                    run.checkpointsDir("unet"), uc.train().keepCheckpoints(), log, out, collective);
             long step = loop.start(t, resume, run.root());
-            run.writeConfig(config);
+            if (main) {
+                run.writeConfig(config);
+            }
             out.printf("train-unet: %,d latents (x2 flips), UNet %,d parameters, batch %d, %,d steps (%,d per epoch), "
                             + "label dropout %.2f, device %s%n", train.size(), StateDict.parameterCount(t.unet), batch, total,
                     perEpoch, uc.diffusion().labelDropout(), Devices.describe(device));
             TrainingLoop.Outcome o = loop.run(t, step, budget);
             if (!o.finished()) {
                 return new Outcome(o.step(), total, false, o.checkpoint(), Optional.empty(), t.rawEval, t.emaEval, o.signal());
+            }
+            if (!main) {
+                return new Outcome(o.step(), total, true, o.checkpoint(), Optional.empty(), t.rawEval, t.emaEval, null);
             }
             Map<String, String> extra = new LinkedHashMap<>();
             extra.put("classes", json(train.classes()));
@@ -129,16 +150,17 @@ public final class UnetTrainer {
             this.log = log;
             this.heldOut = heldOut;
             long[] latentShape = train.shape();                                       // (C, h, w)
-            unetStep = new UnetStep(uc, (int) latentShape[0], (int) latentShape[1], total, config.seed(), device);
+            unetStep = new UnetStep(uc, (int) latentShape[0], (int) latentShape[1], total, config.seed(), device,
+                    collective);
             unet = unetStep.unet();
             emaNet = unetStep.emaNet();
         }
 
         @Override
         public Map<String, Double> step(long step) {
-            int b = uc.train().batchSize();
+            int b = uc.train().batchSize();                                          // the global batch
             int[] idx = batchIndices(step, b);
-            // every draw of this step from one generator seeded by (seed, step), in a fixed order
+            // every draw of this step for the whole batch, from one generator seeded by (seed, step)
             GeneratorOptional g = new GeneratorOptional(Seeds.generator(config.seed(), Seeds.NOISE, step));
             TensorOptions f32 = new TensorOptions(torch.ScalarType.Float);
             float[] u = Tensors.toFloats(torch.rand(new long[]{b}, g, f32));
@@ -146,19 +168,25 @@ public final class UnetTrainer {
             for (int k = 0; k < b; k++) {
                 flips[k] = u[k] < 0.5f;
             }
-            LatentSet.Moments m = train.gather(idx, flips);
-            long[] shape = Tensors.shape(m.mean());                                  // (B, C, h, w)
+            long[] latent = train.shape();
+            long[] shape = {b, latent[0], latent[1], latent[2]};                       // (B, C, h, w)
             Tensor post = torch.randn(shape, g, f32);
             Tensor t = torch.rand(new long[]{b}, g, f32).mul(new Scalar(schedule.tMax() - schedule.tMin()))
                     .add(new Scalar(schedule.tMin()));                                // (B,) in [tMin, tMax]
             Tensor eps = torch.randn(shape, g, f32);                                  // (B, C, h, w)
             Tensor drop = torch.rand(new long[]{b}, g, f32).lt(new Scalar(uc.diffusion().labelDropout()));
-            Tensor y = torch.where(drop, torch.full(new long[]{b}, new Scalar(uc.model().numClasses()),
-                    new TensorOptions(torch.ScalarType.Long)), m.labels());          // (B,), dropped -> null class
-            Tensor z0 = normalizer.normalize(m.sample(post)).to(device, torch.ScalarType.Float);
+
+            // this rank's rows [from, from + n) of the batch (all of it in one process)
+            int from = slice.from();
+            int n = slice.size();
+            LatentSet.Moments m = train.gather(Arrays.copyOfRange(idx, from, from + n),
+                    Arrays.copyOfRange(flips, from, from + n));
+            Tensor y = torch.where(drop.narrow(0, from, n), torch.full(new long[]{n}, new Scalar(uc.model().numClasses()),
+                    new TensorOptions(torch.ScalarType.Long)), m.labels());          // (n,), dropped -> null class
+            Tensor z0 = normalizer.normalize(m.sample(post.narrow(0, from, n))).to(device, torch.ScalarType.Float);
             torch.manual_seed(Seeds.derive(config.seed(), Seeds.GLOBAL + 100, step)); // dropout inside the UNet
 
-            Map<String, Double> metrics = unetStep.run(step, z0, eps, t, y);
+            Map<String, Double> metrics = unetStep.run(step, z0, eps.narrow(0, from, n), t.narrow(0, from, n), y);
             metrics.put("epoch", (double) (step / perEpoch));
             return metrics;
         }

@@ -1,0 +1,243 @@
+package ldm4j.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import ldm4j.LdmException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import sun.misc.Signal;
+
+/**
+ * {@code ldm4j launch}: starts the ranks of a data-parallel job on this machine, one JVM each, with
+ * the environment torchrun sets (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR,
+ * MASTER_PORT). Rank 0's output is shown as is, the others' lines prefixed; when a rank fails the
+ * others are stopped; Ctrl-C stops every rank at a step boundary with a checkpoint.
+ */
+@Command(name = "launch", mixinStandardHelpOptions = true,
+        description = {"Run a training command data-parallel: N ranks on this machine (one JVM each), or this machine's "
+                + "share of a multi-node job (--nnodes, --node-rank, --master).",
+                "Example: ldm4j launch --nproc 2 -- train-unet --run runs/pipeline"})
+public final class LaunchCommand implements Callable<Integer> {
+
+    @Option(names = "--nproc", paramLabel = "N", defaultValue = "2", description = "Ranks on this machine. Default: ${DEFAULT-VALUE}.")
+    int nproc;
+
+    @Option(names = "--threads-per-rank", paramLabel = "T", defaultValue = "0",
+            description = "libtorch threads of each rank (0: the cores divided by the ranks).")
+    int threadsPerRank;
+
+    @Option(names = "--nnodes", paramLabel = "M", defaultValue = "1", description = "Machines in the job. Default: ${DEFAULT-VALUE}.")
+    int nnodes;
+
+    @Option(names = "--node-rank", paramLabel = "I", defaultValue = "0", description = "This machine's index, 0..M-1 (0 serves the rendezvous).")
+    int nodeRank;
+
+    @Option(names = "--master", paramLabel = "HOST:PORT",
+            description = "Rendezvous address of node 0 (default: 127.0.0.1 and a free port, for one machine).")
+    String master;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "300",
+            description = "How long ranks wait for each other (rendezvous and every collective). Default: ${DEFAULT-VALUE}.")
+    int timeout;
+
+    @Parameters(paramLabel = "COMMAND", arity = "1..*", description = "The ldm4j command and its options, after --.")
+    List<String> command;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        validate();
+        String host;
+        int port;
+        if (master != null) {
+            int colon = master.lastIndexOf(':');
+            if (colon <= 0) {
+                throw new LdmException("--master '" + master + "': expected HOST:PORT");
+            }
+            host = master.substring(0, colon);
+            port = parsePort(master.substring(colon + 1));
+        } else if (nnodes > 1) {
+            throw new LdmException("--nnodes " + nnodes + " needs --master HOST:PORT (node 0's address and a free port)");
+        } else {
+            host = "127.0.0.1";
+            port = freePort();
+        }
+        int world = nproc * nnodes;
+        int threads = threadsPerRank > 0 ? threadsPerRank
+                : Math.max(1, Runtime.getRuntime().availableProcessors() / nproc);
+        out.printf("launch: %d rank(s) here (ranks %d..%d of %d), %d libtorch thread(s) each, rendezvous %s:%d, timeout %d s: %s%n",
+                nproc, nodeRank * nproc, nodeRank * nproc + nproc - 1, world, threads, host, port, timeout,
+                String.join(" ", command));
+        out.flush();
+
+        List<Process> ranks = new ArrayList<>();
+        List<Thread> pumps = new ArrayList<>();
+        List<AtomicReference<String>> lastError = new ArrayList<>();
+        for (int local = 0; local < nproc; local++) {
+            int rank = nodeRank * nproc + local;
+            ProcessBuilder pb = new ProcessBuilder(javaCommand()).redirectErrorStream(true);
+            Map<String, String> env = pb.environment();
+            env.put("RANK", Integer.toString(rank));
+            env.put("WORLD_SIZE", Integer.toString(world));
+            env.put("LOCAL_RANK", Integer.toString(local));
+            env.put("LOCAL_WORLD_SIZE", Integer.toString(nproc));
+            env.put("MASTER_ADDR", host);
+            env.put("MASTER_PORT", Integer.toString(port));
+            env.put("LDM4J_DIST_TIMEOUT", Integer.toString(timeout));
+            env.put("LDM4J_THREADS", Integer.toString(threads));
+            Process p = pb.start();
+            ranks.add(p);
+            AtomicReference<String> last = new AtomicReference<>();
+            lastError.add(last);
+            String prefix = rank == 0 ? "" : "[rank " + rank + "] ";
+            Thread pump = new Thread(() -> pump(p, prefix, rank == 0 ? out : err, last), "rank-" + rank + "-output");
+            pump.start();
+            pumps.add(pump);
+        }
+        for (String name : List.of("INT", "TERM")) {
+            try { // the ranks get the terminal's Ctrl-C themselves; a signal sent to the launcher alone is passed on
+                Signal.handle(new Signal(name), sig -> forward(ranks, sig.getName()));
+            } catch (IllegalArgumentException unsupported) {
+                // keep the default
+            }
+        }
+        int failed = -1;
+        int status = 0;
+        while (true) {
+            boolean running = false;
+            for (int i = 0; i < ranks.size(); i++) {
+                Process p = ranks.get(i);
+                if (p.isAlive()) {
+                    running = true;
+                } else if (p.exitValue() != 0 && failed < 0) {
+                    failed = i;
+                    status = p.exitValue();
+                }
+            }
+            if (failed >= 0 || !running) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        if (failed >= 0 && status != 130 && status != 143) {
+            int rank = nodeRank * nproc + failed;
+            err.printf("ldm4j launch: rank %d exited with status %d%s; stopping the other ranks%n", rank, status,
+                    lastError.get(failed).get() == null ? "" : ": " + lastError.get(failed).get());
+            err.flush();
+            for (Process p : ranks) {
+                p.destroy(); // SIGTERM: a rank stops at its next step boundary, or fails in its next collective
+            }
+            for (Process p : ranks) {
+                if (!p.waitFor(timeout + 30L, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            }
+        }
+        for (Process p : ranks) {
+            p.waitFor();
+        }
+        for (Thread t : pumps) {
+            t.join();
+        }
+        out.flush();
+        return failed >= 0 ? (status == 130 || status == 143 ? status : 1) : 0;
+    }
+
+    private void validate() {
+        if (nproc < 1 || nproc > 1024) {
+            throw new LdmException("--nproc " + nproc + ": expected 1..1024 ranks");
+        }
+        if (nnodes < 1 || nodeRank < 0 || nodeRank >= nnodes) {
+            throw new LdmException("--nnodes " + nnodes + " --node-rank " + nodeRank + ": expected 0 <= node rank < nodes");
+        }
+        if (threadsPerRank < 0 || timeout < 1) {
+            throw new LdmException("--threads-per-rank must be >= 0 and --timeout >= 1 second");
+        }
+        if (List.of("launch", "pipeline", "sample", "serve", "report", "data").contains(command.get(0))) {
+            throw new LdmException("launch runs training commands (train-vae, train-unet, train-classifier, encode); '"
+                    + command.get(0) + "' runs in one process");
+        }
+    }
+
+    private List<String> javaCommand() {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("-X") || a.startsWith("-D")) {
+                cmd.add(a);
+            }
+        }
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Main.class.getName());
+        cmd.addAll(command);
+        return cmd;
+    }
+
+    private static void pump(Process p, String prefix, PrintWriter to, AtomicReference<String> lastError) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.startsWith("ldm4j: ")) {
+                    lastError.set(line.substring("ldm4j: ".length()));
+                }
+                synchronized (to) {
+                    to.println(prefix + line);
+                    to.flush();
+                }
+            }
+        } catch (IOException ignored) {
+            // the rank exited
+        }
+    }
+
+    private static void forward(List<Process> ranks, String signal) {
+        for (Process p : ranks) {
+            if (p.isAlive()) {
+                try {
+                    new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start();
+                } catch (IOException e) {
+                    p.destroy();
+                }
+            }
+        }
+    }
+
+    private static int parsePort(String s) {
+        try {
+            int p = Integer.parseInt(s);
+            if (p >= 1 && p <= 65535) {
+                return p;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new LdmException("--master port '" + s + "': expected 1..65535");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}

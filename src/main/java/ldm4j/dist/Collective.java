@@ -1,0 +1,99 @@
+package ldm4j.dist;
+
+import java.util.List;
+
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * The collectives data-parallel training needs, over libtorch's c10d process group (or nothing, for
+ * one process): average gradients and numbers over ranks, broadcast rank 0's tensors, check that all
+ * ranks agree on a value.
+ */
+public interface Collective extends AutoCloseable {
+
+    int rank();
+
+    int worldSize();
+
+    /** Replaces every tensor by its mean over the ranks (in place). */
+    void averageInPlace(List<Tensor> tensors);
+
+    /** Copies rank 0's values into every rank's tensors (in place). */
+    void broadcastInPlace(List<Tensor> tensors);
+
+    /**
+     * Averages the gradients of {@code parameters} over the ranks (parameters without a gradient are
+     * skipped; every rank has the same ones).
+     */
+    default void averageGradients(Iterable<Tensor> parameters) {
+        if (worldSize() == 1) {
+            return;
+        }
+        List<Tensor> grads = new java.util.ArrayList<>();
+        for (Tensor p : parameters) {
+            Tensor g = p.grad();
+            if (g.defined()) {
+                grads.add(g);
+            }
+        }
+        averageInPlace(grads);
+    }
+
+    /** Makes every rank start from rank 0's values of {@code parameters}. */
+    default void broadcastParameters(Iterable<Tensor> parameters) {
+        if (worldSize() == 1) {
+            return;
+        }
+        List<Tensor> all = new java.util.ArrayList<>();
+        parameters.forEach(all::add);
+        broadcastInPlace(all);
+    }
+
+    /** The mean of {@code value} over the ranks. */
+    double average(double value);
+
+    /**
+     * Refuses to continue unless every rank passed the same {@code value} (e.g. the hash of the config
+     * and the build); {@code what} names it in the error.
+     */
+    void requireSame(String what, String value);
+
+    @Override
+    void close();
+
+    /** One process: every collective is the identity. */
+    static Collective single() {
+        return new Collective() {
+            @Override
+            public int rank() {
+                return 0;
+            }
+
+            @Override
+            public int worldSize() {
+                return 1;
+            }
+
+            @Override
+            public void averageInPlace(List<Tensor> tensors) {
+            }
+
+            @Override
+            public void broadcastInPlace(List<Tensor> tensors) {
+            }
+
+            @Override
+            public double average(double value) {
+                return value;
+            }
+
+            @Override
+            public void requireSame(String what, String value) {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+}

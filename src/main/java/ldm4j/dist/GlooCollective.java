@@ -1,0 +1,216 @@
+package ldm4j.dist;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import ldm4j.LdmException;
+import ldm4j.torch.Tensors;
+import org.bytedeco.javacpp.SizeTPointer;
+import org.bytedeco.javacpp.chrono.Milliseconds;
+import org.bytedeco.pytorch.AllreduceOptions;
+import org.bytedeco.pytorch.BroadcastOptions;
+import org.bytedeco.pytorch.GlooDeviceVector;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.ProcessGroupGloo;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.TCPStore;
+import org.bytedeco.pytorch.TCPStoreOptions;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.Work;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * {@link Collective} over libtorch's c10d: a {@link TCPStore} served by rank 0 at
+ * MASTER_ADDR:MASTER_PORT for the rendezvous, and a Gloo process group (CPU tensors) for the
+ * collectives. Every collective waits at most {@code timeout}; a rank that died or hangs makes the
+ * others fail with one line instead of waiting forever. Gradients travel as one flat buffer (one
+ * allreduce per step, then divided by the world size once it has completed).
+ */
+public final class GlooCollective implements Collective {
+    private final DistEnv env;
+    private final TCPStore store;
+    private final ProcessGroupGloo group;
+    private final Duration timeout;
+
+    private GlooCollective(DistEnv env, TCPStore store, ProcessGroupGloo group, Duration timeout) {
+        this.env = env;
+        this.store = store;
+        this.group = group;
+        this.timeout = timeout;
+    }
+
+    /** Joins the job described by {@code env}; fails in one line if the rendezvous does not complete in time. */
+    public static GlooCollective join(DistEnv env, Duration timeout) {
+        String where = env.masterAddr() + ":" + env.masterPort();
+        TCPStore store;
+        try {
+            TCPStoreOptions o = new TCPStoreOptions();
+            o.port((short) env.masterPort());
+            o.isServer(env.rank() == 0);
+            o.numWorkers(new SizeTPointer(1).put(0, env.worldSize()));
+            o.waitWorkers(true);
+            o.timeout(new Milliseconds(timeout.toMillis()));
+            store = new TCPStore(env.masterAddr(), o);
+        } catch (RuntimeException e) {
+            throw new LdmException("rank " + env.rank() + ": rendezvous at " + where + " failed within "
+                    + timeout.toSeconds() + " s (" + firstLine(e) + "): check MASTER_ADDR/MASTER_PORT (a port in use, "
+                    + "an unreachable master, or a rank that never started)");
+        }
+        try {
+            ProcessGroupGloo.Options options = ProcessGroupGloo.Options.create(new Milliseconds(timeout.toMillis()));
+            String host = env.masterAddr().equals("localhost") || env.masterAddr().startsWith("127.") ? "127.0.0.1"
+                    : hostName();
+            options.devices(new GlooDeviceVector(ProcessGroupGloo.createDeviceForHostname(host)));
+            ProcessGroupGloo group = new ProcessGroupGloo(store, env.rank(), env.worldSize(), options);
+            return new GlooCollective(env, store, group, timeout);
+        } catch (RuntimeException e) {
+            throw new LdmException("rank " + env.rank() + ": cannot create the Gloo process group with " + where + " ("
+                    + firstLine(e) + ")");
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "127.0.0.1";
+        }
+    }
+
+    @Override
+    public int rank() {
+        return env.rank();
+    }
+
+    @Override
+    public int worldSize() {
+        return env.worldSize();
+    }
+
+    @Override
+    public void averageInPlace(List<Tensor> tensors) {
+        if (tensors.isEmpty()) {
+            return;
+        }
+        try (NoGradGuard g = new NoGradGuard()) {
+            Tensor bucket = flatten(tensors);
+            allreduce(bucket, "averaging gradients");
+            bucket.div_(new Scalar(env.worldSize()));                          // only after the allreduce completed
+            unflatten(bucket, tensors);
+        }
+    }
+
+    @Override
+    public void broadcastInPlace(List<Tensor> tensors) {
+        if (tensors.isEmpty()) {
+            return;
+        }
+        try (NoGradGuard g = new NoGradGuard()) {
+            Tensor bucket = flatten(tensors);
+            BroadcastOptions o = new BroadcastOptions();
+            o.rootRank(0);
+            o.timeout(new Milliseconds(timeout.toMillis()));
+            run(() -> group.broadcast(new TensorVector(bucket), o), "broadcasting rank 0's weights");
+            unflatten(bucket, tensors);
+        }
+    }
+
+    /** The tensors as one flat buffer (one collective instead of one per tensor). */
+    private static Tensor flatten(List<Tensor> tensors) {
+        TensorVector flat = new TensorVector();
+        for (Tensor t : tensors) {
+            flat.push_back(t.reshape(-1));
+        }
+        return torch.cat(flat);                                                 // (sum of numel,)
+    }
+
+    private static void unflatten(Tensor bucket, List<Tensor> tensors) {
+        long offset = 0;
+        for (Tensor t : tensors) {
+            long n = t.numel();
+            t.copy_(bucket.narrow(0, offset, n).view(Tensors.shape(t)));
+            offset += n;
+        }
+    }
+
+    @Override
+    public double average(double value) {
+        Tensor t = torch.full(new long[]{1}, new Scalar(value), new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Double));
+        allreduce(t, "averaging a metric");
+        return t.item_double() / env.worldSize();
+    }
+
+    @Override
+    public void requireSame(String what, String value) {
+        long[] mine = new long[env.worldSize()];
+        mine[env.rank()] = hash(value);
+        Tensor all = Tensors.fromLongs(mine, mine.length);
+        allreduce(all, "comparing " + what);
+        long[] hashes = Tensors.toLongs(all);
+        List<Integer> differ = new ArrayList<>();
+        for (int r = 0; r < hashes.length; r++) {
+            if (hashes[r] != hashes[0]) {
+                differ.add(r);
+            }
+        }
+        if (!differ.isEmpty()) {
+            throw new LdmException("ranks " + differ + " were started with a different " + what + " than rank 0: start "
+                    + "every rank with the same command, config and ldm4j build");
+        }
+    }
+
+    private void allreduce(Tensor t, String doing) {
+        TensorVector v = new TensorVector(t);
+        AllreduceOptions o = new AllreduceOptions();
+        o.timeout(new Milliseconds(timeout.toMillis()));
+        run(() -> group.allreduce(v, o), doing);
+    }
+
+    /** Starts a collective and waits for it, turning every failure into one line. */
+    private void run(java.util.function.Supplier<Work> start, String doing) {
+        try {
+            if (!start.get()._wait(new Milliseconds(timeout.toMillis()))) {
+                throw new LdmException("rank " + env.rank() + ": no answer from the other ranks for " + timeout.toSeconds()
+                        + " s while " + doing + ": a rank died or hangs (see its output); stopping");
+            }
+        } catch (LdmException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new LdmException("rank " + env.rank() + ": lost contact with another rank while " + doing + " ("
+                    + firstLine(e) + "); a rank died or hangs (see its output); stopping");
+        }
+    }
+
+    static long hash(String s) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            long h = 0;
+            for (int i = 0; i < 8; i++) {
+                h = (h << 8) | (d[i] & 0xff);
+            }
+            return h;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The first line of a libtorch error, without its C++ stack ("Exception raised from ..."). */
+    static String firstLine(RuntimeException e) {
+        String m = String.valueOf(e.getMessage());
+        int cut = m.indexOf(" Exception raised from ");
+        m = cut < 0 ? m : m.substring(0, cut);
+        int nl = m.indexOf('\n');
+        return (nl < 0 ? m : m.substring(0, nl)).strip();
+    }
+
+    @Override
+    public void close() {
+        group.close();
+        store.close();
+    }
+}

@@ -1,0 +1,48 @@
+package ldm4j.dist;
+
+import java.time.Duration;
+
+import ldm4j.LdmException;
+
+/**
+ * Joins the data-parallel job this process belongs to (see {@link DistEnv}), or none: a process
+ * started without {@code WORLD_SIZE} trains alone. {@code LDM4J_DIST_TIMEOUT} (seconds, default 300)
+ * bounds the rendezvous and every collective, so a rank that dies or hangs stops the others.
+ */
+public final class Ranks {
+    private Ranks() {
+    }
+
+    public static final int DEFAULT_TIMEOUT_SECONDS = 300;
+
+    /** The job's collective; {@code identity} (config and build) must be the same on every rank. */
+    public static Collective join(DistEnv env, String identity) {
+        if (!env.distributed()) {
+            return Collective.single();
+        }
+        Collective c = GlooCollective.join(env, timeout());
+        try {
+            c.requireSame("config or ldm4j build", identity);
+        } catch (RuntimeException e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    static Duration timeout() {
+        String v = System.getenv("LDM4J_DIST_TIMEOUT");
+        if (v == null || v.isBlank()) {
+            return Duration.ofSeconds(DEFAULT_TIMEOUT_SECONDS);
+        }
+        try {
+            long s = Long.parseLong(v.strip());
+            if (s >= 1 && s <= 86_400) {
+                return Duration.ofSeconds(s);
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new LdmException("LDM4J_DIST_TIMEOUT = '" + v + "': expected a number of seconds from 1 to 86400");
+    }
+}

@@ -1,0 +1,179 @@
+package ldm4j.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import ldm4j.LdmException;
+import ldm4j.autoencoder.VaeTrainerTest;
+import ldm4j.cli.Main;
+import ldm4j.data.SyntheticData;
+import ldm4j.io.HostTensor;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Data-parallel training on c10d (Gloo over 127.0.0.1): K steps of train-unet with 2 ranks equal K
+ * steps with 1 rank at the same global batch; ranks started with different configs are refused.
+ */
+class DataParallelTest {
+    @TempDir
+    static Path dir;
+    static Path base;
+
+    static final List<String> UNET = List.of("unet.model.channels=8", "unet.model.multipliers=[1,2]",
+            "unet.model.resBlocks=1", "unet.model.attentionResolutions=[4]", "unet.model.headChannels=8",
+            "unet.model.groups=4", "unet.model.numClasses=3", "unet.model.dropout=0.0", "unet.train.batchSize=6",
+            "unet.train.steps=4", "unet.train.warmup=1", "unet.train.logEvery=1", "unet.train.evalEvery=4",
+            "unet.train.evalLatents=4", "unet.train.checkpointEvery=2", "threads=1");
+
+    static String[] run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new String[]{Integer.toString(code), out.toString(), err.toString()};
+    }
+
+    /** A finished tiny VAE and its latent cache, copied into a fresh run folder for each UNet run. */
+    @BeforeAll
+    static void vaeAndCache() throws Exception {
+        Path data = dir.resolve("ds");
+        SyntheticData.imageFolder(data, List.of("train", "test"), List.of("a", "b", "c"), 8, 16);
+        base = dir.resolve("base");
+        List<String> vae = new ArrayList<>(List.of("train-vae", "--data", "folder:" + data, "--run", base.toString()));
+        for (String s : List.of("data.resolution=16", "data.workers=1", "data.prefetch=2", "threads=2",
+                "vae.model.channels=8", "vae.model.multipliers=[1,2]", "vae.model.resBlocks=1", "vae.model.groups=4",
+                "vae.model.patchSize=1", "vae.disc.channels=8", "vae.disc.layers=2", "vae.disc.groups=4",
+                "vae.train.batchSize=4", "vae.train.steps=2", "vae.train.evalImages=6", "vae.train.finalEvalImages=6",
+                "latents.shardSize=10", "latents.batchSize=7")) {
+            vae.add("--set");
+            vae.add(s);
+        }
+        String[] r = run(vae.toArray(new String[0]));
+        assertEquals("0", r[0], r[1] + r[2]);
+        String[] e = run("encode", "--run", base.toString());
+        assertEquals("0", e[0], e[1] + e[2]);
+    }
+
+    static Path copyOfBase(String name) throws Exception {
+        Path to = dir.resolve(name);
+        try (var paths = Files.walk(base)) {
+            for (Path p : paths.toList()) {
+                Path rel = base.relativize(p);
+                if (rel.toString().startsWith("checkpoints") || rel.toString().startsWith("tb")
+                        || rel.toString().equals("metrics.jsonl")) {
+                    continue;
+                }
+                Path q = to.resolve(rel.toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(q);
+                } else {
+                    Files.copy(p, q, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        return to;
+    }
+
+    static String[] trainUnet(Path run, List<String> launch, List<String> extra) {
+        List<String> args = new ArrayList<>(launch);
+        args.addAll(List.of("train-unet", "--run", run.toString()));
+        for (String s : UNET) {
+            args.add("--set");
+            args.add(s);
+        }
+        args.addAll(extra);
+        return run(args.toArray(new String[0]));
+    }
+
+    @Test
+    void twoRanksEqualOneRankAtTheSameGlobalBatch() throws Exception {
+        Path one = copyOfBase("one");
+        String[] a = trainUnet(one, List.of(), List.of());
+        assertEquals("0", a[0], a[1] + a[2]);
+        Path two = copyOfBase("two");
+        String[] b = trainUnet(two, List.of("launch", "--nproc", "2", "--threads-per-rank", "1", "--timeout", "60", "--"),
+                List.of());
+        assertEquals("0", b[0], b[1] + b[2]);
+        assertTrue(b[1].contains("launch: 2 rank(s)"), b[1]);
+
+        Map<String, HostTensor> x = VaeTrainerTest.tensors(one.resolve("unet.safetensors"));
+        Map<String, HostTensor> y = VaeTrainerTest.tensors(two.resolve("unet.safetensors"));
+        assertEquals(x.keySet(), y.keySet());
+        // the same function up to float summation order: the batch mean is now two half-batch means, and
+        // AdamW's first updates (about lr * sign(g)) amplify rounding in gradients that nearly cancel
+        double worst = 0;
+        String worstKey = null;
+        double diff2 = 0;
+        double norm2 = 0;
+        for (String k : x.keySet()) {
+            float[] p = x.get(k).toFloats();
+            float[] q = y.get(k).toFloats();
+            double r = relativeDifference(p, q);
+            if (r >= worst) {
+                worst = r;
+                worstKey = k;
+            }
+            for (int i = 0; i < p.length; i++) {
+                diff2 += (double) (p[i] - q[i]) * (p[i] - q[i]);
+                norm2 += (double) p[i] * p[i];
+            }
+        }
+        double whole = Math.sqrt(diff2 / norm2);
+        assertTrue(whole < 1e-5, "relative difference of all weights " + whole);
+        assertTrue(worst < 1e-4, "relative weight difference " + worst + " in " + worstKey);
+        List<Double> lossOne = losses(one);
+        List<Double> lossTwo = losses(two);
+        assertEquals(4, lossOne.size());
+        for (int i = 0; i < lossOne.size(); i++) {
+            assertEquals(lossOne.get(i), lossTwo.get(i), 1e-5 * Math.abs(lossOne.get(i)), "loss at step " + (i + 1));
+        }
+        System.out.printf("data-parallel train-unet, 4 steps, batch 6, 1 vs 2 ranks: relative difference (L2) of all "
+                + "weights %.3g, of the worst tensor %.3g (%s)%n", whole, worst, worstKey);
+    }
+
+    /** ||p - q|| / ||p|| (the difference of a tensor that is all zeros is compared absolutely). */
+    static double relativeDifference(float[] p, float[] q) {
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < p.length; i++) {
+            num += (double) (p[i] - q[i]) * (p[i] - q[i]);
+            den += (double) p[i] * p[i];
+        }
+        return den == 0 ? Math.sqrt(num) : Math.sqrt(num / den);
+    }
+
+    private static List<Double> losses(Path run) throws Exception {
+        List<Double> out = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+            JsonNode n = json.readTree(line);
+            if (n.path("event").asText().equals("train") && n.has("loss")) {
+                out.add(n.get("loss").asDouble());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void aBatchNotDivisibleByTheRanksIsAClearError() {
+        LdmException e = assertThrows(LdmException.class, () -> new DistEnv(0, 4, 0, 4, "127.0.0.1", 1234).slice(6));
+        assertTrue(e.getMessage().contains("not divisible by the 4 ranks"), e.getMessage());
+        assertEquals(new DistEnv.Slice(3, 3), new DistEnv(1, 2, 1, 2, "127.0.0.1", 1234).slice(6));
+        assertEquals(DistEnv.single(), DistEnv.from(Map.of()));
+        LdmException bad = assertThrows(LdmException.class, () -> DistEnv.from(Map.of("WORLD_SIZE", "2", "RANK", "x")));
+        assertTrue(bad.getMessage().contains("RANK = 'x' is not an integer"), bad.getMessage());
+    }
+}
