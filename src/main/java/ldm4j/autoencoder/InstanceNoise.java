@@ -30,6 +30,11 @@ public final class InstanceNoise {
         }
         Tensor eps = torch.randn(Tensors.shape(like), new GeneratorOptional(generator),
                 new TensorOptions(torch.ScalarType.Float));                   // drawn on the CPU: the same on every device
+        return scaled(eps, sigma, like);
+    }
+
+    /** {@code sigma * eps} for standard normal {@code eps} drawn by the caller, on {@code like}'s device. */
+    public static Tensor scaled(Tensor eps, double sigma, Tensor like) {
         return eps.mul(new Scalar(sigma)).to(like.device(), like.scalar_type()); // (B, C, H, W)
     }
 

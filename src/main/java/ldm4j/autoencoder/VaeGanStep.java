@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 import ldm4j.config.VaeConfig;
+import ldm4j.dist.Collective;
+import ldm4j.nn.StateDict;
 import ldm4j.torch.DTypePolicy;
 import ldm4j.train.AdamW;
 import ldm4j.train.Seeds;
@@ -31,6 +33,9 @@ public final class VaeGanStep {
     private final AdamW optDisc;
     private final VaeGanLoss loss;
     private final DTypePolicy precision;
+    private Collective collective = Collective.single();
+    private int globalBatch;  // rows of the data-parallel batch; 0: this process trains the whole batch
+    private int sliceFrom;    // the first of this rank's rows
 
     /**
      * The step with freshly initialised models (weights from {@code seed}) and AdamW optimisers with the
@@ -83,8 +88,7 @@ public final class VaeGanStep {
             throw rethrow(e);
         }
         post = new DiagonalGaussian(post.mean().to(torch.ScalarType.Float), post.logvar().to(torch.ScalarType.Float));
-        Tensor eps = torch.randn(ldm4j.torch.Tensors.shape(post.mean()), new org.bytedeco.pytorch.GeneratorOptional(
-                Seeds.generator(seed, Seeds.POSTERIOR, step)), new TensorOptions(torch.ScalarType.Float))
+        Tensor eps = normalRows(post.mean(), Seeds.generator(seed, Seeds.POSTERIOR, step))
                 .to(device, torch.ScalarType.Float);
         Tensor z = post.sampleWith(eps);                                                // sampling and KL in fp32
         try (AutoCloseable ac = precision.autocast()) {
@@ -97,7 +101,9 @@ public final class VaeGanStep {
         List<Tensor> realFeatures = null;
         Tensor noise = null;                    // (B, 3, H, W) instance noise, one draw shared by real and fake
         if (adversarial) {
-            noise = InstanceNoise.draw(x, vc.loss().instanceNoise(), Seeds.generator(seed, Seeds.INSTANCE_NOISE, step));
+            double sigma = vc.loss().instanceNoise();
+            noise = sigma == 0 ? null
+                    : InstanceNoise.scaled(normalRows(x, Seeds.generator(seed, Seeds.INSTANCE_NOISE, step)), sigma, x);
             real = disc.forward(InstanceNoise.add(x, noise)); // kept with its graph for the discriminator's step below
             realFeatures = real.features();                   // detached inside the feature-matching loss
             fake = disc.forward(InstanceNoise.add(xhat, noise));
@@ -105,6 +111,7 @@ public final class VaeGanStep {
         VaeGanLoss.GeneratorTerms g = loss.generator(x, xhat, post, fake, realFeatures, klW, advW, fmW);
         optVae.zeroGrad();
         g.total().backward();
+        collective.averageGradients(java.util.Arrays.asList(optVae.parameters().get()));
         double gradNorm = clip(optVae);
         optVae.step(lrV);
 
@@ -127,6 +134,7 @@ public final class VaeGanStep {
             VaeGanLoss.DiscTerms d = loss.discriminator(real.logits(), fakeDetached);
             optDisc.zeroGrad();
             d.loss().backward();
+            collective.averageGradients(java.util.Arrays.asList(optDisc.parameters().get()));
             double dNorm = clip(optDisc);
             optDisc.step(lrD);
             m.put("disc_loss", d.loss().item_double());
@@ -142,7 +150,7 @@ public final class VaeGanStep {
             m.put("grad_norm_disc", dNorm);
         }
         m.put("lr_disc", lrD);
-        return m;
+        return collective.worldSize() == 1 ? m : collective.average(m);
     }
 
     private double clip(AdamW opt) {
@@ -153,6 +161,32 @@ public final class VaeGanStep {
 
     private static RuntimeException rethrow(Exception e) {
         return e instanceof RuntimeException r ? r : new IllegalStateException(e);
+    }
+
+    /**
+     * Makes this the step of one rank of a data-parallel job that trains rows {@code [from, from + n)}
+     * of a global batch of {@code globalBatch}: the posterior and instance noise are drawn for the whole
+     * batch and sliced (the same numbers as one process), both models start from rank 0's weights, and
+     * gradients and logged numbers are averaged over the ranks.
+     */
+    public VaeGanStep dataParallel(Collective c, int globalBatch, int from) {
+        this.collective = c;
+        this.globalBatch = globalBatch;
+        this.sliceFrom = from;
+        c.broadcastParameters(StateDict.tensors(vae).values());
+        c.broadcastParameters(StateDict.tensors(disc).values());
+        return this;
+    }
+
+    /** Draws N(0, 1) for the whole batch (rows of shape {@code like}'s), then keeps this rank's rows. */
+    private Tensor normalRows(Tensor like, org.bytedeco.pytorch.Generator g) {
+        long[] shape = ldm4j.torch.Tensors.shape(like);
+        long n = shape[0];
+        if (globalBatch > 0) {
+            shape[0] = globalBatch;
+        }
+        Tensor eps = torch.randn(shape, new org.bytedeco.pytorch.GeneratorOptional(g), new TensorOptions(torch.ScalarType.Float));
+        return globalBatch > 0 ? eps.narrow(0, sliceFrom, n) : eps;
     }
 
     public Autoencoder vae() {

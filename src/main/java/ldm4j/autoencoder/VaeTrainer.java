@@ -12,6 +12,8 @@ import ldm4j.config.Config;
 import ldm4j.config.ConfigResolver;
 import ldm4j.config.VaeConfig;
 import ldm4j.data.Batch;
+import ldm4j.dist.Collective;
+import ldm4j.dist.DistEnv;
 import ldm4j.data.DataLoader;
 import ldm4j.data.Splits;
 import ldm4j.data.StepBatches;
@@ -41,8 +43,21 @@ public final class VaeTrainer {
     private final Splits data;
     private final Device device;
     private final PrintWriter out;
+    private final DistEnv env;
+    private final Collective collective;
 
     public VaeTrainer(Config config, RunDir run, Splits data, Device device, PrintWriter out) {
+        this(config, run, data, device, out, DistEnv.single(), Collective.single());
+    }
+
+    /**
+     * The trainer of one rank of a data-parallel job: its loader builds its rows of every global batch,
+     * the step averages gradients over the ranks, and only rank 0 writes logs, checkpoints and the VAE.
+     */
+    public VaeTrainer(Config config, RunDir run, Splits data, Device device, PrintWriter out, DistEnv env,
+                      Collective collective) {
+        this.env = env;
+        this.collective = collective;
         this.config = config;
         this.vc = config.vae();
         this.run = run;
@@ -59,18 +74,22 @@ public final class VaeTrainer {
     public Outcome train(Budget budget, boolean resume) {
         Transform transform = new Transform(config.data().resolution(), config.data().interpolation());
         int batch = vc.train().batchSize();
+        DistEnv.Slice slice = env.slice(batch);
+        boolean main = collective.rank() == 0;
         try (DataLoader loader = DataLoader.training(data.train(), transform, batch, config.data().flip(), config.seed(),
-                config.data().workers(), config.data().prefetch());
+                config.data().workers(), config.data().prefetch(), slice.from(), slice.size());
              StepBatches batches = new StepBatches(loader);
-             TrainLog log = new TrainLog(run, "vae")) {
+             TrainLog log = main ? new TrainLog(run, "vae") : TrainLog.discarding()) {
             long perEpoch = loader.batchesPerEpoch();
             long total = vc.train().steps() > 0 ? vc.train().steps() : perEpoch * vc.train().epochs();
             Training t = new Training(batches, total, log);
             TrainingLoop loop = new TrainingLoop(new TrainingLoop.Plan("train-vae", total, batch, vc.train().logEvery(),
                     vc.train().evalEvery(), vc.train().checkpointEvery(), "--set vae.train.lr", List.of("rec", "kl")),
-                    run.checkpointsDir("vae"), vc.train().keepCheckpoints(), log, out);
+                    run.checkpointsDir("vae"), vc.train().keepCheckpoints(), log, out, collective);
             long step = loop.start(t, resume, run.root());
-            run.writeConfig(config);
+            if (main) {
+                run.writeConfig(config);
+            }
             out.printf("train-vae: %s, VAE %,d parameters, discriminator %,d parameters, batch %d, %,d steps "
                             + "(%,d per epoch), device %s%n", data.train().source(), StateDict.parameterCount(t.vae),
                     StateDict.parameterCount(t.disc), batch, total, perEpoch, Devices.describe(device));
@@ -80,6 +99,9 @@ public final class VaeTrainer {
                 return new Outcome(o.step(), total, false, o.checkpoint(), Optional.empty(), null, o.signal());
             }
             ReconstructionMetrics test = t.test != null ? t.test : t.finalEvaluation(o.step());
+            if (!main) {
+                return new Outcome(o.step(), total, true, o.checkpoint(), Optional.empty(), test, null);
+            }
             out.printf("test reconstruction on %,d images: MSE %.5f, PSNR %.2f dB (pixels on the [-1, 1] scale)%n",
                     test.images(), test.mse(), test.psnr());
             LatentStatistics stats = LatentStatistics.compute(t.vae, data.train(), transform, device, config.seed(),
@@ -119,6 +141,9 @@ public final class VaeTrainer {
             this.total = total;
             this.log = log;
             vaeGanStep = VaeGanStep.create(vc, config.seed(), device);
+            if (collective.worldSize() > 1) {
+                vaeGanStep.dataParallel(collective, vc.train().batchSize(), env.slice(vc.train().batchSize()).from());
+            }
             vae = vaeGanStep.vae();
             disc = vaeGanStep.disc();
             optVae = vaeGanStep.optVae();

@@ -68,8 +68,7 @@ public final class TrainUnetCommand implements Callable<Integer> {
         }
         StopSignal stop = StopSignal.install(System.err);
         DistEnv env = DistEnv.fromEnvironment();
-        try (Collective ranks = Ranks.join(env, new ConfigResolver().toJson(cfg) + RunDir.provenance(cfg, "unet", 0, null)
-                .get("ldm4j_version"));
+        try (Collective ranks = Ranks.join(env, Ranks.identity(cfg));
              LatentSet train = LatentSet.open(latents, "train"); LatentSet test = LatentSet.open(latents, "test")) {
             new UnetTrainer(cfg, RunDir.create(runDir), device, out, env, ranks)
                     .train(train, test, vae.normalizer(), vae.sha256(), budget.stoppedBy(stop), runOptions.resume());

@@ -11,6 +11,9 @@ import ldm4j.data.Splits;
 import ldm4j.torch.Devices;
 import ldm4j.torch.Threads;
 import ldm4j.train.RunDir;
+import ldm4j.dist.Collective;
+import ldm4j.dist.DistEnv;
+import ldm4j.dist.Ranks;
 import ldm4j.train.StopSignal;
 import org.bytedeco.pytorch.Device;
 import picocli.CommandLine.Command;
@@ -52,7 +55,10 @@ public final class TrainVaeCommand implements Callable<Integer> {
         Splits splits = DataSpec.parse(cfg.data().spec()).open(DataSpec.cacheDir(), spec.commandLine().getErr()::println);
         RunDir run = RunDir.create(runOptions.run());
         StopSignal stop = StopSignal.install(System.err);
-        new VaeTrainer(cfg, run, splits, device, out).train(budget.stoppedBy(stop), runOptions.resume());
+        DistEnv env = DistEnv.fromEnvironment();
+        try (Collective ranks = Ranks.join(env, Ranks.identity(cfg))) {
+            new VaeTrainer(cfg, run, splits, device, out, env, ranks).train(budget.stoppedBy(stop), runOptions.resume());
+        }
         out.flush();
         return stop.exitCode();
     }

@@ -38,9 +38,25 @@ public final class DataLoader implements AutoCloseable {
     private final int prefetch;
     private final ExecutorService workers;
     private final int callerThreads;
+    private final int sliceFrom;  // the rows of every batch this loader builds: [sliceFrom, sliceFrom + sliceSize)
+    private final int sliceSize;
 
     public DataLoader(ImageDataset dataset, Transform transform, int batchSize, boolean shuffle, boolean flip,
                       boolean dropLast, long seed, int workers, int prefetch) {
+        this(dataset, transform, batchSize, shuffle, flip, dropLast, seed, workers, prefetch, 0, batchSize);
+    }
+
+    /**
+     * A loader that builds only rows {@code [sliceFrom, sliceFrom + sliceSize)} of every batch (one rank's
+     * part of a data-parallel batch): the same images and flips as those rows of the whole batch.
+     */
+    public DataLoader(ImageDataset dataset, Transform transform, int batchSize, boolean shuffle, boolean flip,
+                      boolean dropLast, long seed, int workers, int prefetch, int sliceFrom, int sliceSize) {
+        if (sliceFrom < 0 || sliceSize < 1 || sliceFrom + sliceSize > batchSize || (sliceSize != batchSize && !dropLast)) {
+            throw new IllegalArgumentException("slice [" + sliceFrom + ", " + (sliceFrom + sliceSize) + ") of batch " + batchSize);
+        }
+        this.sliceFrom = sliceFrom;
+        this.sliceSize = sliceSize;
         if (batchSize <= 0 || workers <= 0 || prefetch <= 0) {
             throw new IllegalArgumentException("batchSize, workers and prefetch must be positive");
         }
@@ -74,6 +90,12 @@ public final class DataLoader implements AutoCloseable {
     public static DataLoader training(ImageDataset ds, Transform t, int batchSize, boolean flip, long seed, int workers,
                                       int prefetch) {
         return new DataLoader(ds, t, batchSize, true, flip, true, seed, workers, prefetch);
+    }
+
+    /** A training loader building rows {@code [from, from + size)} of every batch (one rank's share). */
+    public static DataLoader training(ImageDataset ds, Transform t, int batchSize, boolean flip, long seed, int workers,
+                                      int prefetch, int from, int size) {
+        return new DataLoader(ds, t, batchSize, true, flip, true, seed, workers, prefetch, from, size);
     }
 
     /** An evaluation loader: dataset order, no flips, every image. */
@@ -130,17 +152,23 @@ public final class DataLoader implements AutoCloseable {
     private Batch build(int epoch, int b, int[] order) {
         int from = b * batchSize;
         int to = Math.min(from + batchSize, order.length);
-        int n = to - from;
+        int all = to - from;
+        int first = Math.min(sliceFrom, all);
+        int n = Math.min(sliceSize, all - first);    // the whole batch unless this loader builds a slice
         int[] indices = new int[n];
         long[] labels = new long[n];
         boolean[] flips = new boolean[n];
         SplittableRandom rng = new SplittableRandom(mix(seed, epoch, b));
         List<RawImage> images = new ArrayList<>(n);
-        for (int k = 0; k < n; k++) {
+        for (int k = 0; k < all; k++) {
+            boolean flipped = flip && rng.nextBoolean(); // drawn for every row, so a slice sees the batch's flips
+            if (k < first || k >= first + n) {
+                continue;
+            }
             int i = order[from + k];
-            indices[k] = i;
-            labels[k] = dataset.label(i);
-            flips[k] = flip && rng.nextBoolean();
+            indices[k - first] = i;
+            labels[k - first] = dataset.label(i);
+            flips[k - first] = flipped;
             images.add(dataset.load(i));
         }
         try (PointerScope scope = new PointerScope()) {

@@ -52,6 +52,15 @@ public interface Collective extends AutoCloseable {
     /** The mean of {@code value} over the ranks. */
     double average(double value);
 
+    /** Every value's mean over the ranks (one collective), in the same order; every rank has the same keys. */
+    default java.util.Map<String, Double> average(java.util.Map<String, Double> values) {
+        java.util.Map<String, Double> out = new java.util.LinkedHashMap<>();
+        for (java.util.Map.Entry<String, Double> e : values.entrySet()) {
+            out.put(e.getKey(), average(e.getValue()));
+        }
+        return out;
+    }
+
     /**
      * Refuses to continue unless every rank passed the same {@code value} (e.g. the hash of the config
      * and the build); {@code what} names it in the error.

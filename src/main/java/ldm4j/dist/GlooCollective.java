@@ -146,6 +146,26 @@ public final class GlooCollective implements Collective {
     }
 
     @Override
+    public java.util.Map<String, Double> average(java.util.Map<String, Double> values) {
+        double[] v = values.values().stream().mapToDouble(Double::doubleValue).toArray();
+        Tensor t = torch.zeros(new long[]{v.length}, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Double));
+        for (int i = 0; i < v.length; i++) {
+            t.narrow(0, i, 1).fill_(new Scalar(v[i]));
+        }
+        allreduce(t, "averaging metrics");
+        double[] sum = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            sum[i] = t.get(i).item_double() / env.worldSize();
+        }
+        java.util.Map<String, Double> out = new java.util.LinkedHashMap<>();
+        int i = 0;
+        for (String k : values.keySet()) {
+            out.put(k, sum[i++]);
+        }
+        return out;
+    }
+
+    @Override
     public void requireSame(String what, String value) {
         long[] mine = new long[env.worldSize()];
         mine[env.rank()] = hash(value);

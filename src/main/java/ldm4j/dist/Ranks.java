@@ -30,6 +30,12 @@ public final class Ranks {
         return c;
     }
 
+    /** What must be the same on every rank: the resolved config and the ldm4j build. */
+    public static String identity(ldm4j.config.Config config) {
+        return new ldm4j.config.ConfigResolver().toJson(config) + "\n" + ldm4j.train.RunDir.provenance(config, "", 0, null)
+                .get("ldm4j_version");
+    }
+
     static Duration timeout() {
         String v = System.getenv("LDM4J_DIST_TIMEOUT");
         if (v == null || v.isBlank()) {

@@ -109,11 +109,26 @@ class DataParallelTest {
         assertEquals("0", b[0], b[1] + b[2]);
         assertTrue(b[1].contains("launch: 2 rank(s)"), b[1]);
 
-        Map<String, HostTensor> x = VaeTrainerTest.tensors(one.resolve("unet.safetensors"));
-        Map<String, HostTensor> y = VaeTrainerTest.tensors(two.resolve("unet.safetensors"));
+        double[] d = assertSameWeights(one.resolve("unet.safetensors"), two.resolve("unet.safetensors"));
+        List<Double> lossOne = losses(one);
+        List<Double> lossTwo = losses(two);
+        assertEquals(4, lossOne.size());
+        for (int i = 0; i < lossOne.size(); i++) {
+            assertEquals(lossOne.get(i), lossTwo.get(i), 1e-5 * Math.abs(lossOne.get(i)), "loss at step " + (i + 1));
+        }
+        System.out.printf("data-parallel train-unet, 4 steps, batch 6, 1 vs 2 ranks: relative difference (L2) of all "
+                + "weights %.3g, of the worst tensor %.3g%n", d[0], d[1]);
+    }
+
+    /**
+     * The same function up to float summation order: the batch mean is now two half-batch means, and
+     * AdamW's first updates (about lr * sign(g)) amplify rounding in gradients that nearly cancel. Returns
+     * the relative L2 difference of all weights and of the worst tensor.
+     */
+    static double[] assertSameWeights(Path a, Path b) throws Exception {
+        Map<String, HostTensor> x = VaeTrainerTest.tensors(a);
+        Map<String, HostTensor> y = VaeTrainerTest.tensors(b);
         assertEquals(x.keySet(), y.keySet());
-        // the same function up to float summation order: the batch mean is now two half-batch means, and
-        // AdamW's first updates (about lr * sign(g)) amplify rounding in gradients that nearly cancel
         double worst = 0;
         String worstKey = null;
         double diff2 = 0;
@@ -134,14 +149,59 @@ class DataParallelTest {
         double whole = Math.sqrt(diff2 / norm2);
         assertTrue(whole < 1e-5, "relative difference of all weights " + whole);
         assertTrue(worst < 1e-4, "relative weight difference " + worst + " in " + worstKey);
-        List<Double> lossOne = losses(one);
-        List<Double> lossTwo = losses(two);
-        assertEquals(4, lossOne.size());
-        for (int i = 0; i < lossOne.size(); i++) {
-            assertEquals(lossOne.get(i), lossTwo.get(i), 1e-5 * Math.abs(lossOne.get(i)), "loss at step " + (i + 1));
+        return new double[]{whole, worst};
+    }
+
+    static final List<String> TWO_RANKS = List.of("launch", "--nproc", "2", "--threads-per-rank", "1", "--timeout", "60", "--");
+
+    @Test
+    void resumeAcrossWorldSizesEqualsAnUninterruptedRun() throws Exception {
+        Path straight = copyOfBase("straight");
+        assertEquals("0", trainUnet(straight, List.of(), List.of())[0]);
+        Path twoThenOne = copyOfBase("two-then-one");
+        String[] a = trainUnet(twoThenOne, TWO_RANKS, List.of("--max-steps", "2"));
+        assertEquals("0", a[0], a[1] + a[2]);
+        String[] b = trainUnet(twoThenOne, List.of(), List.of("--resume"));
+        assertEquals("0", b[0], b[1] + b[2]);
+        Path oneThenTwo = copyOfBase("one-then-two");
+        assertEquals("0", trainUnet(oneThenTwo, List.of(), List.of("--max-steps", "2"))[0]);
+        String[] c = trainUnet(oneThenTwo, TWO_RANKS, List.of("--resume"));
+        assertEquals("0", c[0], c[1] + c[2]);
+        assertTrue(c[1].contains("at step 2 of 4"), c[1]);
+        double[] d1 = assertSameWeights(straight.resolve("unet.safetensors"), twoThenOne.resolve("unet.safetensors"));
+        double[] d2 = assertSameWeights(straight.resolve("unet.safetensors"), oneThenTwo.resolve("unet.safetensors"));
+        System.out.printf("resume 2 -> 1 ranks: %.3g / %.3g; 1 -> 2 ranks: %.3g / %.3g (all weights / worst tensor)%n",
+                d1[0], d1[1], d2[0], d2[1]);
+    }
+
+    @Test
+    void trainVaeWithItsDiscriminatorTwoRanksEqualOneRank() throws Exception {
+        Path data = dir.resolve("ds");
+        List<String> sets = new ArrayList<>();
+        for (String s : List.of("data.resolution=16", "data.workers=1", "data.prefetch=2", "threads=1",
+                "vae.model.channels=8", "vae.model.multipliers=[1,2]", "vae.model.resBlocks=1", "vae.model.groups=4",
+                "vae.model.patchSize=1", "vae.disc.channels=8", "vae.disc.layers=2", "vae.disc.groups=4",
+                "vae.loss.klWarmup=2", "vae.loss.advStart=1", "vae.loss.advWarmup=2",
+                "vae.train.batchSize=4", "vae.train.steps=4", "vae.train.logEvery=1", "vae.train.evalEvery=4",
+                "vae.train.evalImages=6", "vae.train.finalEvalImages=6", "vae.train.checkpointEvery=2")) {
+            sets.add("--set");
+            sets.add(s);
         }
-        System.out.printf("data-parallel train-unet, 4 steps, batch 6, 1 vs 2 ranks: relative difference (L2) of all "
-                + "weights %.3g, of the worst tensor %.3g (%s)%n", whole, worst, worstKey);
+        List<String> one = new ArrayList<>(List.of("train-vae", "--data", "folder:" + data, "--run", dir.resolve("vae1").toString()));
+        one.addAll(sets);
+        String[] a = run(one.toArray(new String[0]));
+        assertEquals("0", a[0], a[1] + a[2]);
+        List<String> two = new ArrayList<>(TWO_RANKS);
+        two.addAll(List.of("train-vae", "--data", "folder:" + data, "--run", dir.resolve("vae2").toString()));
+        two.addAll(sets);
+        String[] b = run(two.toArray(new String[0]));
+        assertEquals("0", b[0], b[1] + b[2]);
+        Path ck = Path.of("checkpoints/vae/last.safetensors");
+        Map<String, HostTensor> x = VaeTrainerTest.tensors(dir.resolve("vae1").resolve(ck));
+        assertTrue(x.keySet().stream().anyMatch(k -> k.startsWith("opt.disc.exp_avg.")), "the discriminator trained");
+        double[] d = assertSameWeights(dir.resolve("vae1").resolve(ck), dir.resolve("vae2").resolve(ck));
+        System.out.printf("data-parallel train-vae (VAE + discriminator + both optimisers), 4 steps, batch 4, 1 vs 2 "
+                + "ranks: %.3g / %.3g (all weights / worst tensor)%n", d[0], d[1]);
     }
 
     /** ||p - q|| / ||p|| (the difference of a tensor that is all zeros is compared absolutely). */
