@@ -12,6 +12,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import ldm4j.LdmException;
 import ldm4j.config.ClassifierConfig;
 import ldm4j.data.DataLoader;
+import ldm4j.dist.Collective;
+import ldm4j.dist.DistEnv;
 import ldm4j.io.FormatException;
 import ldm4j.io.HostTensor;
 import ldm4j.nn.StateDict;
@@ -76,10 +78,24 @@ public final class ClassifierTrainer {
 
     private final ClassifierConfig config;
     private final PrintWriter out;
+    private final DistEnv env;
+    private final Collective collective;
 
     public ClassifierTrainer(ClassifierConfig config, PrintWriter out) {
+        this(config, out, DistEnv.single(), Collective.single());
+    }
+
+    /**
+     * The trainer of one rank of a data-parallel job: each step it trains on its rows of the global batch
+     * (augmented as one process would), averages gradients over the ranks and starts from rank 0's
+     * weights; only rank 0 writes. BatchNorm normalises with each rank's own batch statistics (PyTorch
+     * DDP's default, no SyncBatchNorm) and every step starts from rank 0's running statistics.
+     */
+    public ClassifierTrainer(ClassifierConfig config, PrintWriter out, DistEnv env, Collective collective) {
         this.config = config;
         this.out = out;
+        this.env = env;
+        this.collective = collective;
     }
 
     /**
@@ -100,10 +116,13 @@ public final class ClassifierTrainer {
         }
         long total = (long) perEpoch * config.epochs();
         long start = System.nanoTime();
-        try (TrainLog log = new TrainLog(files.metrics(), files.tensorBoard(), files.folder())) {
+        boolean main = collective.rank() == 0;
+        env.slice(b); // a batch the ranks cannot share is refused before anything trains
+        try (TrainLog log = main ? new TrainLog(files.metrics(), files.tensorBoard(), files.folder())
+                : TrainLog.discarding()) {
             Training t = new Training(train, test, perEpoch, log, start);
             TrainingLoop loop = new TrainingLoop(new TrainingLoop.Plan("train-classifier", total, b, LOG_EVERY, perEpoch,
-                    perEpoch, "--lr", List.of("loss")), files.checkpoints(), 2, log, out);
+                    perEpoch, "--lr", List.of("loss")), files.checkpoints(), 2, log, out, collective);
             long step = loop.start(t, resume, files.folder());
             out.printf("classifier: ResNet-9 widths %s, %,d parameters; %,d train / %,d test images; %d epochs of %d steps%n",
                     config.widths(), StateDict.parameterCount(t.model), train.size(), test.size(), config.epochs(), perEpoch);
@@ -113,6 +132,9 @@ public final class ClassifierTrainer {
                 return new Result(Double.NaN, seconds, false, o.step(), total, o.checkpoint(), o.signal());
             }
             double accuracy = accuracy(t.model, test, true);
+            if (!main) {
+                return new Result(accuracy, (System.nanoTime() - start) / 1e9, true, o.step(), total, o.checkpoint(), null);
+            }
             Map<String, Object> last = new LinkedHashMap<>();
             last.put("test_accuracy_tta", accuracy);
             last.put("elapsed_s", (System.nanoTime() - start) / 1e9);
@@ -134,6 +156,7 @@ public final class ClassifierTrainer {
     private final class Training implements Trainable {
         final ResNet9 model;
         final Sgd opt;
+        final List<Tensor> runningStatistics; // BatchNorm's running mean and variance
         final ImageTensors train;
         final ImageTensors test;
         final int perEpoch;
@@ -154,6 +177,11 @@ public final class ClassifierTrainer {
             torch.manual_seed(config.seed()); // the initial weights
             model = new ResNet9(config);
             opt = new Sgd(model, config.momentum(), config.weightDecay(), true);
+            collective.broadcastParameters(StateDict.tensors(model).values());
+            Map<String, Tensor> parameters = StateDict.parameters(model);
+            runningStatistics = StateDict.tensors(model).entrySet().stream()
+                    .filter(e -> !parameters.containsKey(e.getKey()) && e.getValue().is_floating_point())
+                    .map(Map.Entry::getValue).toList();
         }
 
         @Override
@@ -170,18 +198,24 @@ public final class ClassifierTrainer {
             SplittableRandom rng = new SplittableRandom(Seeds.derive(config.seed(), Seeds.AUGMENT, step));
             Tensor x = Augment.cropAndFlip(train.images(index), config.cropPadding(), rng);   // (B, 3, 32, 32)
             Tensor y = train.labels(index);                                                     // (B,)
+            DistEnv.Slice rows = env.slice(b);                                                  // this rank's rows
+            x = x.narrow(0, rows.from(), rows.size());
+            y = y.narrow(0, rows.from(), rows.size());
             double lr = config.lrAt(epoch + (double) s / perEpoch);
+            collective.broadcastParameters(runningStatistics); // BatchNorm's, from rank 0 (as DDP broadcasts buffers)
 
             model.train(true);
             Tensor logits = model.forward(x);                                                   // (B, classes)
             Tensor loss = torch.cross_entropy_loss(logits, y, new TensorOptional(), 1, -100, config.labelSmoothing());
             opt.zeroGrad();
             loss.backward();
+            collective.averageGradients(opt.parameters());
             opt.step(lr);
 
-            double l = loss.item_double();
+            double l = collective.average(loss.item_double());
             lossSum += l;
-            correct += logits.argmax(new LongOptional(1), false).eq(y).sum().item_long();
+            correct += Math.round(collective.average(logits.argmax(new LongOptional(1), false).eq(y).sum().item_long())
+                    * collective.worldSize());
             Map<String, Double> m = new LinkedHashMap<>();
             m.put("loss", l);
             m.put("lr", lr);

@@ -15,6 +15,9 @@ import ldm4j.data.DataSpec;
 import ldm4j.data.Splits;
 import ldm4j.torch.Threads;
 import ldm4j.train.Budget;
+import ldm4j.dist.Collective;
+import ldm4j.dist.DistEnv;
+import ldm4j.dist.Ranks;
 import ldm4j.train.StopSignal;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -97,15 +100,22 @@ public final class TrainClassifierCommand implements Callable<Integer> {
         var trainSet = trainLimit == null ? splits.train() : ldm4j.data.Subset.spaced(splits.train(), trainLimit);
         ImageTensors train = ImageTensors.load(trainSet, 32, 2, "decode train");
         ImageTensors test = ImageTensors.load(splits.requireTest(), 32, 2, "decode test");
-        if (!resume) {
+        if (!resume && DistEnv.fromEnvironment().rank() == 0) {
             startOver(files);
         }
         Map<String, String> provenance = new LinkedHashMap<>();
         provenance.put("data", data);
         provenance.put("train_images", Integer.toString(train.size()));
         StopSignal stop = StopSignal.install(System.err);
-        var r = new ClassifierTrainer(c, pw).train(train, test, splits.classes(), files, provenance,
-                budget.stoppedBy(stop), resume);
+        DistEnv env = DistEnv.fromEnvironment();
+        ClassifierTrainer.Result r;
+        try (Collective ranks = Ranks.join(env, c + " " + data + " " + trainLimit)) {
+            r = new ClassifierTrainer(c, pw, env, ranks).train(train, test, splits.classes(), files, provenance,
+                    budget.stoppedBy(stop), resume);
+        }
+        if (env.rank() != 0) {
+            return stop.exitCode();
+        }
         if (r.finished()) {
             pw.printf("classifier: test accuracy %.2f%% (6-view test-time augmentation) on %,d test images after %d epochs, %.1f min; wrote %s (curve in %s)%n",
                     100 * r.testAccuracy(), test.size(), c.epochs(), r.seconds() / 60, out, files.metrics());

@@ -225,7 +225,8 @@ public final class GlooCollective implements Collective {
         int cut = m.indexOf(" Exception raised from ");
         m = cut < 0 ? m : m.substring(0, cut);
         int nl = m.indexOf('\n');
-        return (nl < 0 ? m : m.substring(0, nl)).strip();
+        m = nl < 0 ? m : m.substring(0, nl);
+        return m.replaceAll("\\[[^\\]]*\\.(cc|cpp|h):\\d+\\] ", "").strip(); // the C++ source position
     }
 
     @Override

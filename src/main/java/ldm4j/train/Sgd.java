@@ -48,6 +48,11 @@ public final class Sgd {
         }
     }
 
+    /** The parameters it updates, in order. */
+    public List<Tensor> parameters() {
+        return List.copyOf(params);
+    }
+
     public long steps() {
         return steps;
     }

@@ -102,7 +102,7 @@ public final class TrainingLoop {
     public long start(Trainable t, boolean resume, Path runRoot) {
         Optional<Path> last = store.last();
         if (!resume) {
-            if (last.isPresent()) {
+            if (last.isPresent() && collective.rank() == 0) { // rank 0 refuses for the job
                 throw new LdmException(runRoot + " already has " + plan.stage() + " checkpoints (" + last.get().getFileName()
                         + " in " + store.dir() + "): pass --resume to continue that run, or choose a new --run folder");
             }

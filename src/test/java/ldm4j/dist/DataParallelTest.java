@@ -228,6 +228,52 @@ class DataParallelTest {
     }
 
     @Test
+    void trainClassifierWithTwoRanksDiffersOnlyByPerRankBatchNorm() throws Exception {
+        Path data = dir.resolve("ds");
+        String[] common = {"train-classifier", "--data", "folder:" + data, "--epochs", "2", "--batch", "8",
+                "--widths", "8,8,8,8", "--threads", "1"};
+        Path one = dir.resolve("clf1/c.safetensors");
+        String[] a = run(concat(new String[0], concat(common, "--out", one.toString())));
+        assertEquals("0", a[0], a[1] + a[2]);
+        Path two = dir.resolve("clf2/c.safetensors");
+        String[] b = run(concat(TWO_RANKS.toArray(new String[0]), concat(common, "--out", two.toString())));
+        assertEquals("0", b[0], b[1] + b[2]);
+        assertTrue(b[1].contains("classifier: test accuracy"), b[1]);
+        Map<String, HostTensor> x = VaeTrainerTest.tensors(one);
+        Map<String, HostTensor> y = VaeTrainerTest.tensors(two);
+        assertEquals(x.keySet(), y.keySet());
+        double diff2 = 0;
+        double norm2 = 0;
+        for (String k : x.keySet()) {
+            if (!k.endsWith("weight") && !k.endsWith("bias")) {
+                continue; // BatchNorm's running statistics are rank 0's own
+            }
+            float[] p = x.get(k).toFloats();
+            float[] q = y.get(k).toFloats();
+            for (int i = 0; i < p.length; i++) {
+                diff2 += (double) (p[i] - q[i]) * (p[i] - q[i]);
+                norm2 += (double) p[i] * p[i];
+            }
+        }
+        double rel = Math.sqrt(diff2 / norm2);
+        System.out.printf("data-parallel train-classifier, 2 epochs of batch 8, 1 vs 2 ranks: relative weight difference "
+                + "%.3g (BatchNorm statistics over 4 instead of 8 images per step)%n", rel);
+        assertTrue(rel > 0 && rel < 0.2, "relative weight difference " + rel);
+        List<String> files;
+        try (var list = Files.list(dir.resolve("clf2"))) {
+            files = list.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        assertEquals(List.of("c.metrics.jsonl", "c.safetensors", "checkpoints", "tb"), files, "rank 0 alone writes");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = new String[a.length + b.length];
+        System.arraycopy(a, 0, all, 0, a.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    @Test
     void aBatchNotDivisibleByTheRanksIsAClearError() {
         LdmException e = assertThrows(LdmException.class, () -> new DistEnv(0, 4, 0, 4, "127.0.0.1", 1234).slice(6));
         assertTrue(e.getMessage().contains("not divisible by the 4 ranks"), e.getMessage());

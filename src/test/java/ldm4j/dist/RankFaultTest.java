@@ -1,0 +1,107 @@
+package ldm4j.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import ldm4j.data.SyntheticData;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Faults of a data-parallel job, with ranks started by hand as a cluster scheduler would (the
+ * torchrun variables, no launcher): a rank that dies makes the survivor stop within the timeout with
+ * one line; ranks with different configs are refused at start.
+ */
+class RankFaultTest {
+    @TempDir
+    static Path dir;
+    static Path data;
+
+    @BeforeAll
+    static void makeData() throws Exception {
+        data = dir.resolve("ds");
+        SyntheticData.imageFolder(data, List.of("train", "test"), List.of("a", "b", "c"), 8, 16);
+    }
+
+    static Process rank(int rank, int port, Path run, Path log, String... extraSets) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g", "-cp", System.getProperty("java.class.path"), "ldm4j.cli.Main",
+                "train-vae", "--data", "folder:" + data, "--run", run.toString()));
+        List<String> sets = new ArrayList<>(List.of("data.resolution=16", "data.workers=1", "data.prefetch=2", "threads=1",
+                "vae.model.channels=8", "vae.model.multipliers=[1,2]", "vae.model.resBlocks=1", "vae.model.groups=4",
+                "vae.model.patchSize=1", "vae.disc.channels=8", "vae.disc.layers=2", "vae.disc.groups=4",
+                "vae.train.batchSize=4", "vae.train.steps=100000", "vae.train.evalEvery=100000",
+                "vae.train.evalImages=6", "vae.train.finalEvalImages=6", "vae.train.checkpointEvery=3"));
+        sets.addAll(List.of(extraSets));
+        for (String s : sets) {
+            cmd.add("--set");
+            cmd.add(s);
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
+                .directory(dir.toFile());
+        pb.environment().put("OPENBLAS_NUM_THREADS", "1");
+        pb.environment().put("RANK", Integer.toString(rank));
+        pb.environment().put("WORLD_SIZE", "2");
+        pb.environment().put("MASTER_ADDR", "127.0.0.1");
+        pb.environment().put("MASTER_PORT", Integer.toString(port));
+        pb.environment().put("LDM4J_DIST_TIMEOUT", "20");
+        return pb.start();
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void aRankThatDiesStopsTheSurvivorWithinTheTimeout() throws Exception {
+        int port = freePort();
+        Path run = dir.resolve("run-kill");
+        Path log0 = dir.resolve("kill-0.txt");
+        Process r0 = rank(0, port, run, log0);
+        Process r1 = rank(1, port, run, dir.resolve("kill-1.txt"));
+        Path last = run.resolve("checkpoints/vae/last.safetensors");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
+        while (Files.notExists(last) && r0.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(Files.exists(last), "training did not start: " + Files.readString(log0));
+        r1.destroyForcibly(); // kill -9: no goodbye to the other rank
+        long killed = System.nanoTime();
+        assertTrue(r0.waitFor(60, TimeUnit.SECONDS), "rank 0 still running 60 s after rank 1 died");
+        double seconds = (System.nanoTime() - killed) / 1e9;
+        String out = Files.readString(log0);
+        assertNotEquals(0, r0.exitValue(), out);
+        assertTrue(out.contains("ldm4j: error: rank 0: "), out);
+        assertTrue(out.contains("a rank died or hangs"), out);
+        System.out.printf("rank 1 killed: rank 0 stopped after %.1f s (timeout 20 s) with: %s%n", seconds,
+                out.lines().filter(l -> l.startsWith("ldm4j: error")).findFirst().orElse(""));
+    }
+
+    @Test
+    void ranksWithDifferentConfigsAreRefusedAtStart() throws Exception {
+        int port = freePort();
+        Path run = dir.resolve("run-config");
+        Path log0 = dir.resolve("config-0.txt");
+        Path log1 = dir.resolve("config-1.txt");
+        Process r0 = rank(0, port, run, log0);
+        Process r1 = rank(1, port, run, log1, "vae.train.lr=0.001");
+        assertTrue(r0.waitFor(120, TimeUnit.SECONDS) && r1.waitFor(60, TimeUnit.SECONDS), "ranks still running");
+        String out = Files.readString(log0) + Files.readString(log1);
+        assertEquals(2, r0.exitValue(), out);
+        assertEquals(2, r1.exitValue(), out);
+        assertTrue(out.contains("ranks [1] were started with a different config or ldm4j build than rank 0"), out);
+        assertTrue(Files.notExists(run.resolve("checkpoints/vae/last.safetensors")), "nothing trained");
+    }
+}
