@@ -32,6 +32,9 @@ import ldm4j.io.AtomicFiles;
 import ldm4j.torch.Devices;
 import ldm4j.torch.Threads;
 import ldm4j.unet.Unet;
+import ldm4j.dist.Collective;
+import ldm4j.dist.DistEnv;
+import ldm4j.dist.Ranks;
 import ldm4j.unet.UnetStep;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.InferenceMode;
@@ -84,6 +87,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    private Collective ranks = Collective.single();
+    private double collectiveBefore;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -106,6 +112,15 @@ public final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         Device device = Devices.resolve(cfg.device());
+        DistEnv env = DistEnv.fromEnvironment();
+        if (env.distributed() && !List.of("vae", "unet").containsAll(targets)) {
+            throw new LdmException("under launch, bench runs the data-parallel training steps only: targets vae and unet");
+        }
+        ranks = Ranks.join(env, Ranks.identity(cfg) + target + batch + steps + warmup);
+        if (env.distributed()) {
+            out.printf("bench: rank %d of %d, data-parallel (each rank runs its slice of the batch; images/s counts the "
+                    + "whole batch)%n", env.rank(), env.worldSize());
+        }
         out.printf("bench: preset %s, %s, %d libtorch threads, OPENBLAS_NUM_THREADS=%s, allocator %s%n", cfg.preset(),
                 Devices.describe(device), threads, System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "(unset)"),
                 allocator());
@@ -121,8 +136,14 @@ public final class BenchCommand implements Callable<Integer> {
             };
             results.add(r);
             out.println(r.row());
+            if (env.distributed()) {
+                out.printf("  %s: %.1f ms per step in allreduce (gradients, metrics, the stop check), %d ranks%n", t,
+                        1000 * (ranks.secondsInCollectives() - collectiveBefore) / (warmup + steps), env.worldSize());
+                collectiveBefore = ranks.secondsInCollectives();
+            }
             out.flush();
         }
+        ranks.close();
         if (json != null) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("preset", cfg.preset());
@@ -152,6 +173,10 @@ public final class BenchCommand implements Callable<Integer> {
                 + (tunables != null ? tunables : "") + ")";
     }
 
+    private String rankNote() {
+        return ranks.worldSize() == 1 ? "" : " x" + ranks.worldSize() + " ranks";
+    }
+
     private int batchOr(int preset) {
         return batch != null ? batch : preset;
     }
@@ -175,13 +200,17 @@ public final class BenchCommand implements Callable<Integer> {
     /** The trainer's own VAE-GAN step (config hyperparameters), past the adversarial ramp: the full GAN step. */
     private BenchResult vae(Config cfg, Device device) {
         VaeGanStep step = VaeGanStep.create(cfg.vae(), cfg.seed(), device);
-        int b = batchOr(cfg.vae().train().batchSize());
+        int global = batchOr(cfg.vae().train().batchSize());
+        int b = global / ranks.worldSize();
+        if (ranks.worldSize() > 1) {
+            step.dataParallel(ranks, global, DistEnv.fromEnvironment().slice(global).from());
+        }
         int r = cfg.data().resolution();
         long adversarial = cfg.vae().loss().advStart() + cfg.vae().loss().advWarmup();
-        return Bench.time("vae+disc train step " + r + "px", b, warmup, steps, i -> {
+        return Bench.time("vae+disc train step " + r + "px" + rankNote(), global, warmup, steps, i -> {
             Tensor x = torch.rand(b, 3, r, r).mul(new Scalar(2)).sub(new Scalar(1));
             step.run(adversarial + i, x, cfg.vae().train().lr(), cfg.vae().train().discLr(), false);
-            return b;
+            return global;
         });
     }
 
@@ -189,16 +218,18 @@ public final class BenchCommand implements Callable<Integer> {
     private BenchResult unet(Config cfg, Device device) {
         int c = cfg.vae().model().latentChannels();
         int s = cfg.data().resolution() / cfg.vae().model().downsampleFactor();
-        int b = batchOr(cfg.unet().train().batchSize());
-        UnetStep step = new UnetStep(cfg.unet(), c, s, warmup + steps + 1L, cfg.seed(), device);
+        int global = batchOr(cfg.unet().train().batchSize());
+        DistEnv.fromEnvironment().slice(global); // refuses a batch the ranks cannot share
+        int b = global / ranks.worldSize();
+        UnetStep step = new UnetStep(cfg.unet(), c, s, warmup + steps + 1L, cfg.seed(), device, ranks);
         int classes = cfg.unet().model().numClasses();
-        return Bench.time("unet train step " + s + "x" + s, b, warmup, steps, i -> {
+        return Bench.time("unet train step " + s + "x" + s + rankNote(), global, warmup, steps, i -> {
             Tensor z = torch.randn(b, c, s, s);
             Tensor eps = torch.randn(b, c, s, s);
             Tensor t = torch.rand(b);
             Tensor y = torch.randint(classes + 1, new long[]{b});
             step.run(i, z, eps, t, y);
-            return b;
+            return global;
         });
     }
 

@@ -67,6 +67,11 @@ public interface Collective extends AutoCloseable {
      */
     void requireSame(String what, String value);
 
+    /** Wall time spent in collectives so far, in seconds (0 for one process). */
+    default double secondsInCollectives() {
+        return 0;
+    }
+
     @Override
     void close();
 

@@ -36,6 +36,7 @@ public final class GlooCollective implements Collective {
     private final TCPStore store;
     private final ProcessGroupGloo group;
     private final Duration timeout;
+    private long nanosInCollectives;
 
     private GlooCollective(DistEnv env, TCPStore store, ProcessGroupGloo group, Duration timeout) {
         this.env = env;
@@ -193,6 +194,7 @@ public final class GlooCollective implements Collective {
 
     /** Starts a collective and waits for it, turning every failure into one line. */
     private void run(java.util.function.Supplier<Work> start, String doing) {
+        long t0 = System.nanoTime();
         try {
             if (!start.get()._wait(new Milliseconds(timeout.toMillis()))) {
                 throw new LdmException("rank " + env.rank() + ": no answer from the other ranks for " + timeout.toSeconds()
@@ -203,6 +205,8 @@ public final class GlooCollective implements Collective {
         } catch (RuntimeException e) {
             throw new LdmException("rank " + env.rank() + ": lost contact with another rank while " + doing + " ("
                     + firstLine(e) + "); a rank died or hangs (see its output); stopping");
+        } finally {
+            nanosInCollectives += System.nanoTime() - t0;
         }
     }
 
@@ -227,6 +231,11 @@ public final class GlooCollective implements Collective {
         int nl = m.indexOf('\n');
         m = nl < 0 ? m : m.substring(0, nl);
         return m.replaceAll("\\[[^\\]]*\\.(cc|cpp|h):\\d+\\] ", "").strip(); // the C++ source position
+    }
+
+    @Override
+    public double secondsInCollectives() {
+        return nanosInCollectives / 1e9;
     }
 
     @Override
