@@ -28,7 +28,17 @@ public final class Devices {
             throw new IllegalStateException("--device cuda was requested but libtorch sees no CUDA device: build with "
                     + "'./mvnw -Pgpu package' on a machine with an NVIDIA driver, or use --device cpu");
         }
-        return cuda ? new Device(torch.DeviceType.CUDA, (byte) 0) : new Device(torch.DeviceType.CPU);
+        return cuda ? new Device(torch.DeviceType.CUDA, (byte) localRank()) : new Device(torch.DeviceType.CPU);
+    }
+
+    /** The GPU of this rank in a data-parallel job: {@code cuda:LOCAL_RANK} (0 outside a job). */
+    static int localRank() {
+        String v = System.getenv("LOCAL_RANK");
+        try {
+            return v == null ? 0 : Integer.parseInt(v.strip());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     public static boolean cudaAvailable() {
@@ -44,6 +54,6 @@ public final class Devices {
     }
 
     public static String describe(Device d) {
-        return isCuda(d) ? "cuda:0" : "cpu (" + torch.get_num_threads() + " threads)";
+        return isCuda(d) ? "cuda:" + d.index() : "cpu (" + torch.get_num_threads() + " threads)";
     }
 }
