@@ -29,7 +29,7 @@ import ldm4j.diffusion.CosineSchedule;
 import ldm4j.diffusion.Samplers;
 import ldm4j.diffusion.StepNoise;
 import ldm4j.diffusion.TimeGrid;
-import ldm4j.diffusion.VLoss;
+import ldm4j.diffusion.VDenoiser;
 import ldm4j.io.AtomicFiles;
 import ldm4j.torch.Devices;
 import ldm4j.torch.Threads;
@@ -204,7 +204,7 @@ public final class BenchCommand implements Callable<Integer> {
         shadow.to(device, false);
         Ema ema = new Ema(unet, shadow, 0.999, true);
         AdamW opt = new AdamW(unet, 0.9, 0.999, 1e-8, 0);
-        VLoss loss = new VLoss(false, 5);
+        VDenoiser denoiser = new VDenoiser(unet::forward, CosineSchedule.standard());
         int b = batchOr(cfg.unet().train().batchSize());
         int classes = cfg.unet().model().numClasses();
         unet.train(true);
@@ -213,7 +213,7 @@ public final class BenchCommand implements Callable<Integer> {
             Tensor eps = torch.randn(b, c, s, s).to(device, torch.ScalarType.Float);
             Tensor t = torch.rand(b).to(device, torch.ScalarType.Float);
             Tensor y = torch.randint(classes + 1, new long[]{b}).to(device, torch.ScalarType.Long);
-            Tensor l = loss.mean(unet::forward, z, eps, t, y);
+            Tensor l = denoiser.loss(z, eps, t, y);
             opt.zeroGrad();
             l.backward();
             torch.clip_grad_norm_(opt.parameters(), 1.0, 2.0, false);
@@ -249,9 +249,8 @@ public final class BenchCommand implements Callable<Integer> {
         var schedule = CosineSchedule.standard();
         double[] times = TimeGrid.of(schedule, sampleSteps, TimeGrid.defaultFor(cfg.sample().sampler()));
         var sampler = Samplers.byName(cfg.sample().sampler(), 0);
-        var guided = ClassifierFreeGuidance.of(ldm4j.sample.LatentSampler.scoped((x, t, y) -> unet.forward(x,
-                torch.full(new long[]{x.size(0)}, new Scalar(t)).to(x.device(), torch.ScalarType.Float), y)),
-                cfg.sample().cfg(), cfg.unet().model().numClasses());
+        var guided = ClassifierFreeGuidance.of(new VDenoiser(unet::forward, schedule), cfg.sample().cfg(),
+                cfg.unet().model().numClasses());
         int warm = Math.min(warmup, 1);
         int timed = Math.max(1, Math.min(steps, 3));
         return Bench.time("sample " + cfg.sample().sampler() + " " + sampleSteps + " steps cfg " + cfg.sample().cfg(), b,

@@ -15,7 +15,8 @@ import ldm4j.config.ConfigResolver;
 import ldm4j.config.UnetStageConfig;
 import ldm4j.diffusion.CosineSchedule;
 import ldm4j.diffusion.NoiseSchedule;
-import ldm4j.diffusion.VLoss;
+import ldm4j.diffusion.LossWeighting;
+import ldm4j.diffusion.VDenoiser;
 import ldm4j.io.CheckpointStore;
 import ldm4j.io.HostTensor;
 import ldm4j.io.Safetensors;
@@ -91,7 +92,8 @@ public final class UnetTrainer {
         Ema ema = new Ema(unet, emaNet, uc.train().emaDecay(), uc.train().emaWarmup());
         AdamW opt = new AdamW(unet, uc.train().beta1(), uc.train().beta2(), 1e-8, uc.train().weightDecay());
         LrSchedule lr = new LrSchedule.Cosine(uc.train().lr(), uc.train().lrMin(), Math.min(uc.train().warmup(), total - 1), total);
-        VLoss loss = new VLoss(uc.diffusion().loss().equals("min-snr"), uc.diffusion().minSnrGamma());
+        VDenoiser denoiser = new VDenoiser(unet::forward, schedule,
+                LossWeighting.of(uc.diffusion().loss(), uc.diffusion().minSnrGamma()));
         DTypePolicy precision = DTypePolicy.forDevice(device);
         long nullClass = uc.model().numClasses();
 
@@ -162,7 +164,7 @@ public final class UnetTrainer {
                     unet.train(true);
                     Tensor l;
                     try (AutoCloseable ac = precision.autocast()) {
-                        l = loss.mean(unet::forward, z0, eps.to(device, torch.ScalarType.Float),
+                        l = denoiser.loss(z0, eps.to(device, torch.ScalarType.Float),
                                 tt.to(device, torch.ScalarType.Float), y.to(device, torch.ScalarType.Long));
                     } catch (Exception e) {
                         throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
