@@ -48,7 +48,11 @@ public final class VDenoiser implements Denoiser {
         return schedule;
     }
 
-    /** The network's v at noisy latents x (B, C, H, W), one time t for the batch, labels y (B,). */
+    /**
+     * The network's v at noisy latents x (B, C, H, W), one time t for the batch, labels y (B,). The
+     * evaluation runs in its own memory scope and keeps only its output: without it a 50-step sampling
+     * loop holds every activation of every step until the batch ends (tens of GB).
+     */
     @Override
     public Tensor v(Tensor x, double t, Tensor y) {
         return BlockScope.call(() -> {
