@@ -1,7 +1,8 @@
 """PyTorch reference of ldm4j.unet.Unet: the class-conditional latent UNet (ADM/LDM style).
 
 Same modules, same registration order and therefore the same state_dict keys as the Java classes in
-src/main/java/ldm4j/unet/. Importable (torch only); used by scripts/fixtures/make_unet_fixtures.py.
+src/main/java/ldm4j/unet/ and the shared blocks in src/main/java/ldm4j/nn/ (TimestepResBlock here is
+nn.ResBlock.timeConditioned, UnetAttention nn.SelfAttention2d.zeroProjected, Level nn.Level). Importable (torch only); used by scripts/fixtures/make_unet_fixtures.py.
 
 References: Ho et al. 2020 (DDPM UNet with a timestep embedding added in every residual block),
 Dhariwal & Nichol 2021 (ADM: skip list, resBlocks+1 decoder blocks per level, multi-head attention,

@@ -3,8 +3,10 @@ package ldm4j.autoencoder;
 import java.util.List;
 
 import ldm4j.config.AutoencoderConfig;
-import ldm4j.nn.Container;
 import ldm4j.nn.Layers;
+import ldm4j.nn.Level;
+import ldm4j.nn.MidBlock;
+import ldm4j.nn.ModuleList;
 import ldm4j.nn.ResBlock;
 import ldm4j.nn.Upsample;
 import ldm4j.torch.BlockScope;
@@ -28,42 +30,35 @@ import org.bytedeco.pytorch.global.torch;
 public final class Decoder extends Module {
     private final Conv2dImpl convIn;
     private final MidBlock mid;
-    private final ResBlock[][] res;
-    private final Upsample[] upsample;
-    private final Container up; // up.{i}.res.{j}, up.{i}.upsample
+    private final ModuleList<Level> up; // up.{i}, run from L-1 down to 0
+    private final Level[] levels;
     private final GroupNormImpl normOut;
     private final Conv2dImpl convOut;
     private final int patchSize;
 
     public Decoder(AutoencoderConfig c) {
         List<Integer> m = c.multipliers();
-        int levels = m.size();
-        long cur = (long) c.channels() * m.get(levels - 1);
+        int count = m.size();
+        long cur = (long) c.channels() * m.get(count - 1);
         convIn = register_module("conv_in", Layers.conv3x3(c.latentChannels(), cur));
-        mid = register_module("mid", new MidBlock(cur, c.groups(), c.midAttention()));
+        mid = register_module("mid", Encoder.midBlock(cur, c));
         // built from the lowest resolution up (widths chain that way), registered as up.0 .. up.{L-1}
-        res = new ResBlock[levels][c.resBlocks()];
-        upsample = new Upsample[levels];
-        for (int i = levels - 1; i >= 0; i--) {
+        levels = new Level[count];
+        for (int i = count - 1; i >= 0; i--) {
+            Level level = new Level();
             long width = (long) c.channels() * m.get(i);
             for (int j = 0; j < c.resBlocks(); j++) {
-                res[i][j] = new ResBlock(cur, width, c.groups(), 0.0);
+                level.add(new ResBlock(cur, width, c.groups(), 0.0), null);
                 cur = width;
             }
             if (i > 0) {
-                upsample[i] = new Upsample(cur);
+                level.upsample(cur);
             }
+            levels[i] = level;
         }
-        up = register_module("up", new Container());
-        for (int i = 0; i < levels; i++) {
-            Container level = up.add(i, new Container());
-            Container blocks = level.add("res", new Container());
-            for (int j = 0; j < c.resBlocks(); j++) {
-                blocks.add(j, res[i][j]);
-            }
-            if (upsample[i] != null) {
-                level.add("upsample", upsample[i]);
-            }
+        up = register_module("up", new ModuleList<>());
+        for (Level level : levels) {
+            up.add(level);
         }
         normOut = register_module("norm_out", Layers.groupNorm(c.groups(), cur));
         patchSize = c.patchSize();
@@ -72,17 +67,12 @@ public final class Decoder extends Module {
 
     /** (B, latent, h, w) -> (B, 3, h*f, w*f). */
     public Tensor forward(Tensor z) {
-        Tensor h = BlockScope.call(() -> mid.forward(convIn.forward(z))); // (B, ch*m_last, h, w)
         // each h is freed once the next exists (BlockScope.consume), as in PyTorch
-        for (int i = res.length - 1; i >= 0; i--) {
-            for (ResBlock block : res[i]) {
-                h = BlockScope.consume(h, block::forward);  // (B, ch*m_i, h*2^(L-1-i), w*2^(L-1-i))
-            }
-            if (upsample[i] != null) {
-                h = BlockScope.consume(h, upsample[i]::forward); // spatial size doubles
-            }
+        Tensor h = BlockScope.consume(convIn.forward(z), mid::forward); // (B, ch*m_last, h, w)
+        for (int i = levels.length - 1; i >= 0; i--) {
+            h = levels[i].forward(h);                                 // (B, ch*m_i, h*2^(L-i), ...), level 0: no doubling
         }
-        Tensor out = BlockScope.consume(h, v -> BlockScope.call(() -> convOut.forward(Layers.normSilu(normOut, v)))); // (B, 3p^2, h*f/p, w*f/p)
+        Tensor out = BlockScope.consume(h, v -> Layers.normSiluConv(normOut, convOut, v)); // (B, 3p^2, h*f/p, w*f/p)
         return patchSize > 1 ? torch.pixel_shuffle(out, patchSize) : out; // (B, 3, h*f, w*f)
     }
 }

@@ -3,9 +3,12 @@ package ldm4j.autoencoder;
 import java.util.List;
 
 import ldm4j.config.AutoencoderConfig;
-import ldm4j.nn.Container;
 import ldm4j.nn.Layers;
+import ldm4j.nn.Level;
+import ldm4j.nn.MidBlock;
+import ldm4j.nn.ModuleList;
 import ldm4j.nn.ResBlock;
+import ldm4j.nn.SelfAttention2d;
 import ldm4j.torch.BlockScope;
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.GroupNormImpl;
@@ -21,14 +24,12 @@ import org.bytedeco.pytorch.global.torch;
  *
  * <p>State-dict names: {@code conv_in} (from 3p^2 channels); {@code down.{i}.res.{j}} ({@link ResBlock}, the first of a
  * level maps the previous width to {@code channels * multipliers[i]}) and {@code down.{i}.downsample}
- * (3x3 conv, stride 2, padding 1) for every level but the last; {@code mid.res1}, {@code mid.attn}
+ * (3x3 conv, stride 2, padding 1) for every level but the last ({@link Level}); {@code mid.res1}, {@code mid.attn}
  * (if enabled), {@code mid.res2}; {@code norm_out}; {@code conv_out} (to 2 * latentChannels).
  */
 public final class Encoder extends Module {
     private final Conv2dImpl convIn;
-    private final Container down; // down.{i}.res.{j}, down.{i}.downsample
-    private final ResBlock[][] res;
-    private final Conv2dImpl[] downsample;
+    private final ModuleList<Level> down;
     private final MidBlock mid;
     private final GroupNormImpl normOut;
     private final Conv2dImpl convOut;
@@ -40,44 +41,43 @@ public final class Encoder extends Module {
         long cur = (long) c.channels() * m.get(0);
         patchSize = c.patchSize();
         convIn = register_module("conv_in", Layers.conv3x3(3L * patchSize * patchSize, cur));
-        down = register_module("down", new Container());
-        res = new ResBlock[levels][c.resBlocks()];
-        downsample = new Conv2dImpl[levels];
+        down = register_module("down", new ModuleList<>());
         for (int i = 0; i < levels; i++) {
-            Container level = down.add(i, new Container());
-            Container blocks = level.add("res", new Container());
+            Level level = down.add(new Level());
             long width = (long) c.channels() * m.get(i);
             for (int j = 0; j < c.resBlocks(); j++) {
-                res[i][j] = blocks.add(j, new ResBlock(cur, width, c.groups(), 0.0));
+                level.add(new ResBlock(cur, width, c.groups(), 0.0), null);
                 cur = width;
             }
             if (i < levels - 1) {
-                downsample[i] = level.add("downsample", Layers.conv2d(cur, cur, 3, 2, 1));
+                level.downsample(cur);
             }
         }
-        mid = register_module("mid", new MidBlock(cur, c.groups(), c.midAttention()));
+        mid = register_module("mid", midBlock(cur, c));
         normOut = register_module("norm_out", Layers.groupNorm(c.groups(), cur));
         convOut = register_module("conv_out", Layers.conv3x3(cur, 2L * c.latentChannels()));
     }
 
+    /** {@code res1}, single-head {@code attn} (if enabled), {@code res2}, built in that order. */
+    static MidBlock midBlock(long ch, AutoencoderConfig c) {
+        return new MidBlock(new ResBlock(ch, ch, c.groups(), 0.0),
+                c.midAttention() ? new SelfAttention2d(ch, c.groups(), 1) : null,
+                new ResBlock(ch, ch, c.groups(), 0.0));
+    }
+
     /** (B, 3, H, W) -> posterior with mean and logvar of shape (B, latentChannels, H/f, W/f). */
     public DiagonalGaussian forward(Tensor x) {
-        if (patchSize > 1) {
-            x = torch.pixel_unshuffle(x, patchSize);         // (B, 3p^2, H/p, W/p)
-        }
-        Tensor h = convIn.forward(x);                       // (B, ch*m0, H/p, W/p)
         // each h is freed once the next exists (BlockScope.consume), as in PyTorch
-        for (int i = 0; i < res.length; i++) {
-            for (ResBlock block : res[i]) {
-                h = BlockScope.consume(h, block::forward);  // (B, ch*m_i, H/(p*2^i), W/(p*2^i))
-            }
-            if (downsample[i] != null) {
-                h = BlockScope.consume(h, downsample[i]::forward); // (B, ch*m_i, H/(p*2^(i+1)), ...)
-            }
+        if (patchSize > 1) {
+            x = torch.pixel_unshuffle(x, patchSize);                  // (B, 3p^2, H/p, W/p)
         }
-        h = BlockScope.consume(h, mid::forward);            // (B, ch*m_last, H/f, W/f)
-        h = BlockScope.consume(h, v -> BlockScope.call(() -> convOut.forward(Layers.normSilu(normOut, v)))); // (B, 2*latent, H/f, W/f)
-        TensorVector parts = h.chunk(2, 1);                 // mean, logvar: (B, latent, H/f, W/f)
+        Tensor h = convIn.forward(x);                                 // (B, ch*m0, H/p, W/p)
+        for (Level level : down) {
+            h = level.forward(h);                                  // (B, ch*m_i, H/(p*2^(i+1)), ...), last level: no halving
+        }
+        h = BlockScope.consume(h, mid::forward);                      // (B, ch*m_last, H/f, W/f)
+        h = BlockScope.consume(h, v -> Layers.normSiluConv(normOut, convOut, v)); // (B, 2*latent, H/f, W/f)
+        TensorVector parts = h.chunk(2, 1);                           // mean, logvar: (B, latent, H/f, W/f)
         return new DiagonalGaussian(parts.get(0), parts.get(1));
     }
 }

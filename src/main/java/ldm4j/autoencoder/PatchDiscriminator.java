@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import ldm4j.config.DiscriminatorConfig;
-import ldm4j.nn.Container;
+import ldm4j.nn.ModuleList;
 import ldm4j.nn.Layers;
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.GroupNormImpl;
@@ -36,17 +36,16 @@ public final class PatchDiscriminator extends Module {
     private static final double SLOPE = 0.2;
 
     private final DiscriminatorConfig config;
-    private final Container container; // blocks.{k}
-    private final List<Block> blocks = new ArrayList<>();
+    private final ModuleList<Block> blocks; // blocks.{k}
     private final Conv2dImpl out;
 
     public PatchDiscriminator(DiscriminatorConfig c) {
         this.config = c;
-        container = register_module("blocks", new Container());
+        blocks = register_module("blocks", new ModuleList<>());
         long cur = 3;
         for (int k = 0; k < c.layers(); k++) {
             long width = (long) c.channels() * Math.min(1L << k, 8L);
-            blocks.add(container.add(k, new Block(cur, width, k == 0 ? 0 : c.groups())));
+            blocks.add(new Block(cur, width, k == 0 ? 0 : c.groups()));
             cur = width;
         }
         out = register_module("out", Layers.conv2d(cur, 1, 4, 1, 1));

@@ -24,6 +24,7 @@ import ldm4j.data.DataSpec;
 import ldm4j.data.Splits;
 import ldm4j.data.Transform;
 import ldm4j.diffusion.ClassifierFreeGuidance;
+import ldm4j.diffusion.VDenoiser;
 import ldm4j.diffusion.CosineSchedule;
 import ldm4j.diffusion.Samplers;
 import ldm4j.diffusion.StepNoise;
@@ -259,9 +260,8 @@ public final class BenchCommand implements Callable<Integer> {
         var schedule = CosineSchedule.standard();
         double[] times = TimeGrid.of(schedule, sampleSteps, TimeGrid.defaultFor(cfg.sample().sampler()));
         var sampler = Samplers.byName(cfg.sample().sampler(), 0);
-        var guided = ClassifierFreeGuidance.of(ldm4j.sample.LatentSampler.scoped((x, t, y) -> unet.forward(x,
-                torch.full(new long[]{x.size(0)}, new Scalar(t)).to(x.device(), torch.ScalarType.Float), y)),
-                cfg.sample().cfg(), cfg.unet().model().numClasses());
+        var guided = ClassifierFreeGuidance.of(new VDenoiser(unet::forward, schedule), cfg.sample().cfg(),
+                cfg.unet().model().numClasses());
         int warm = Math.min(warmup, 1);
         int timed = Math.max(1, Math.min(steps, 3));
         return Bench.time("sample " + cfg.sample().sampler() + " " + sampleSteps + " steps cfg " + cfg.sample().cfg(), b,

@@ -1,6 +1,5 @@
 package ldm4j.diffusion;
 
-import ldm4j.torch.Tensors;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -44,9 +43,5 @@ public record ClassifierFreeGuidance(Denoiser model, double scale, long nullClas
         Tensor cond = out.narrow(0, 0, b);
         Tensor uncond = out.narrow(0, b, b);
         return uncond.add(cond.sub(uncond).mul(new Scalar(scale)));        // all channels
-    }
-
-    static long[] shape(Tensor t) {
-        return Tensors.shape(t);
     }
 }

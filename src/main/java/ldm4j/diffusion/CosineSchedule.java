@@ -1,5 +1,9 @@
 package ldm4j.diffusion;
 
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
 /**
  * The continuous cosine schedule (Nichol &amp; Dhariwal 2021, in the form of Salimans &amp; Ho 2022):
  * {@code alpha(t) = cos(pi t / 2)}, {@code sigma(t) = sin(pi t / 2)}, so
@@ -32,6 +36,16 @@ public record CosineSchedule(double tMin, double tMax) implements NoiseSchedule 
     @Override
     public double sigma(double t) {
         return Math.sin(Math.PI * t / 2);
+    }
+
+    @Override
+    public Tensor alpha(Tensor t) {
+        return t.to(ScalarType.Double).mul(new Scalar(Math.PI / 2)).cos().to(ScalarType.Float); // (B,)
+    }
+
+    @Override
+    public Tensor sigma(Tensor t) {
+        return t.to(ScalarType.Double).mul(new Scalar(Math.PI / 2)).sin().to(ScalarType.Float); // (B,)
     }
 
     @Override

@@ -1,14 +1,23 @@
 package ldm4j.diffusion;
 
+import org.bytedeco.pytorch.Tensor;
+
 /**
  * A variance-preserving noise schedule over continuous time t in [0, 1]:
- * {@code x_t = alpha(t) x_0 + sigma(t) eps} with {@code alpha^2 + sigma^2 = 1}. All math in double.
+ * {@code x_t = alpha(t) x_0 + sigma(t) eps} with {@code alpha^2 + sigma^2 = 1}. All math in double
+ * (tensors of times too, cast to float32 at the end).
  */
 public sealed interface NoiseSchedule permits CosineSchedule {
 
     double alpha(double t);
 
     double sigma(double t);
+
+    /** alpha at per-sample times t (B,): float32 (B,), computed in float64 then cast (for the training loss). */
+    Tensor alpha(Tensor t);
+
+    /** sigma at per-sample times t (B,): float32 (B,), computed in float64 then cast. */
+    Tensor sigma(Tensor t);
 
     /** log-SNR {@code lambda(t) = log(alpha^2 / sigma^2)}, decreasing in t. */
     default double logSnr(double t) {

@@ -1,6 +1,8 @@
 package ldm4j.diffusion;
 
 import ldm4j.torch.BlockScope;
+import ldm4j.torch.Tensors;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 
@@ -8,8 +10,8 @@ import org.bytedeco.pytorch.Tensor;
  * Samplers as pure functions of a {@link Denoiser} (k-diffusion style): same signature, no hidden
  * state, randomness passed in. Each integrates from {@code times[0]} (noise, x = x_T) down to
  * {@code times[K]} and returns the sample there. Number of model evaluations: DDIM and
- * DPM-Solver++(2M) K, Heun 2K. Each step runs in its own memory scope and frees the previous
- * step's state, so memory does not grow with K (the caller's x_T is left alone).
+ * DPM-Solver++(2M) K, Heun 2K. The loop is {@link #stepwise}: each step runs in its own memory scope
+ * and frees the previous step's state, so memory does not grow with K (the caller's x_T is left alone).
  */
 public final class Samplers {
     private Samplers() {
@@ -33,43 +35,20 @@ public final class Samplers {
 
     /**
      * DDIM (Song et al. 2021, eq. 12) with stochasticity {@code eta} (0 = deterministic).
-     * From t to s: {@code x_s = alpha_s x0 + sqrt(sigma_s^2 - c^2) eps + c z} with
-     * {@code c = eta (sigma_s / sigma_t) sqrt(1 - alpha_t^2 / alpha_s^2)}.
+     * From t to u: {@code x_u = alpha_u x0 + sqrt(sigma_u^2 - c^2) eps + c z} with
+     * {@code c = eta (sigma_u / sigma_t) sqrt(1 - alpha_t^2 / alpha_u^2)}.
      */
     public static Tensor ddim(Denoiser d, NoiseSchedule s, Tensor xT, Tensor y, double[] times, double eta,
                               StepNoise noise) {
-        Tensor x = xT;
-        for (int i = 0; i + 1 < times.length; i++) {
-            Tensor xt = x;
-            int step = i;
-            x = advance(xT, xt, BlockScope.call(() -> ddimStep(d, s, xt, y, times[step], times[step + 1], eta, noise, step)));
-        }
-        return x;
-    }
-
-    private static Tensor ddimStep(Denoiser d, NoiseSchedule s, Tensor x, Tensor y, double t, double u, double eta,
-                                   StepNoise noise, int i) {
-        double at = s.alpha(t);
-        double st = s.sigma(t);
-        double au = s.alpha(u);
-        double su = s.sigma(u);
-        Tensor v = d.v(x, t, y);
-        Tensor x0 = VPrediction.x0(x, v, at, st);                                   // (B, C, H, W)
-        Tensor eps = VPrediction.eps(x, v, at, st);
-        double c = eta == 0 ? 0 : eta * (su / st) * Math.sqrt(Math.max(0, 1 - (at * at) / (au * au)));
-        Tensor xs = x0.mul(new Scalar(au)).add(eps.mul(new Scalar(Math.sqrt(Math.max(0, su * su - c * c)))));
-        if (c > 0) {
-            xs = xs.add(noise.at(i, ldm4j.torch.Tensors.shape(xs)).mul(new Scalar(c)));
-        }
-        return xs;                                                                  // (B, C, H, W)
-    }
-
-    /** The next step's state; frees the previous one unless it is the caller's x_T. */
-    private static Tensor advance(Tensor xT, Tensor previous, Tensor next) {
-        if (previous != xT && previous != next) {
-            BlockScope.free(previous);
-        }
-        return next;
+        return stepwise(xT, times, (x, t, u, i) -> {
+            double at = s.alpha(t), st = s.sigma(t), au = s.alpha(u), su = s.sigma(u);
+            Tensor v = d.v(x, t, y);                                                  // (B, C, H, W)
+            Tensor x0 = VDenoiser.x0(x, v, at, st);
+            Tensor eps = VDenoiser.eps(x, v, at, st);
+            double c = eta == 0 ? 0 : eta * (su / st) * Math.sqrt(Math.max(0, 1 - (at * at) / (au * au)));
+            Tensor xu = x0.mul(new Scalar(au)).add(eps.mul(new Scalar(Math.sqrt(Math.max(0, su * su - c * c)))));
+            return c > 0 ? xu.add(noise.at(i, Tensors.shape(xu)).mul(new Scalar(c))) : xu; // (B, C, H, W)
+        });
     }
 
     /**
@@ -77,30 +56,24 @@ public final class Samplers {
      * prediction, in lambda = log(alpha / sigma); the first step is first order.
      */
     public static Tensor dpmpp2m(Denoiser d, NoiseSchedule s, Tensor xT, Tensor y, double[] times, StepNoise noise) {
-        Tensor x = xT;
-        Tensor x0Prev = null;
-        double hPrev = 0;
-        for (int i = 0; i + 1 < times.length; i++) {
-            double t = times[i];
-            double u = times[i + 1];
-            double lt = s.logSnr(t) / 2;                                           // lambda = log(alpha / sigma)
-            double lu = s.logSnr(u) / 2;
-            double h = lu - lt;
-            Tensor xt = x;
-            Tensor x0 = BlockScope.call(() -> d.x0(xt, t, y, s));                     // (B, C, H, W)
-            Tensor prev = x0Prev;
-            double r = hPrev / h;
+        Carried previous = new Carried();                                               // x0 of the previous step
+        return stepwise(xT, times, (x, t, u, i) -> {
+            double h = lambda(s, u) - lambda(s, t);
+            Tensor x0 = d.x0(x, t, y, s);                                               // (B, C, H, W)
+            Tensor dTerm = x0;
+            if (i > 0) {
+                double r = (lambda(s, t) - lambda(s, times[i - 1])) / h;                // h_{i-1} / h_i
+                dTerm = x0.mul(new Scalar(1 + 1 / (2 * r))).sub(previous.get().mul(new Scalar(1 / (2 * r))));
+            }
+            previous.set(x0);
             // x_u = (sigma_u / sigma_t) x_t - alpha_u (e^{-h} - 1) D
-            x = advance(xT, xt, BlockScope.call(() -> {
-                Tensor dTerm = prev == null ? x0
-                        : x0.mul(new Scalar(1 + 1 / (2 * r))).sub(prev.mul(new Scalar(1 / (2 * r))));
-                return xt.mul(new Scalar(s.sigma(u) / s.sigma(t))).add(dTerm.mul(new Scalar(-s.alpha(u) * Math.expm1(-h))));
-            }));
-            BlockScope.free(prev);
-            x0Prev = x0;
-            hPrev = h;
-        }
-        return x;
+            return x.mul(new Scalar(s.sigma(u) / s.sigma(t))).add(dTerm.mul(new Scalar(-s.alpha(u) * Math.expm1(-h))));
+        });
+    }
+
+    /** lambda(t) = log(alpha_t / sigma_t), half the log-SNR. */
+    private static double lambda(NoiseSchedule s, double t) {
+        return s.logSnr(t) / 2;
     }
 
     /**
@@ -109,22 +82,68 @@ public final class Samplers {
      * where dy / dsigma~ = (y - x0) / sigma~.
      */
     public static Tensor heun(Denoiser d, NoiseSchedule s, Tensor xT, Tensor y, double[] times, StepNoise noise) {
-        Tensor yv = xT.div(new Scalar(s.alpha(times[0])));
-        for (int i = 0; i + 1 < times.length; i++) {
-            double t = times[i];
-            double u = times[i + 1];
+        Tensor y0 = xT.div(new Scalar(s.alpha(times[0])));                             // (B, C, H, W)
+        Tensor yK = stepwise(xT, y0, times, (yt, t, u, i) -> {
             double kt = s.sigma(t) / s.alpha(t);
             double ku = s.sigma(u) / s.alpha(u);
-            Tensor yt = yv;
-            yv = advance(xT, yt, BlockScope.call(() -> {
-                Tensor x0t = d.x0(yt.mul(new Scalar(s.alpha(t))), t, y, s);
-                Tensor slope = yt.sub(x0t).div(new Scalar(kt));
-                Tensor euler = yt.add(slope.mul(new Scalar(ku - kt)));
-                Tensor x0u = d.x0(euler.mul(new Scalar(s.alpha(u))), u, y, s);
-                Tensor slope2 = euler.sub(x0u).div(new Scalar(ku));
-                return yt.add(slope.add(slope2).mul(new Scalar((ku - kt) / 2)));
-            }));
+            Tensor slope = yt.sub(d.x0(yt.mul(new Scalar(s.alpha(t))), t, y, s)).div(new Scalar(kt));
+            Tensor euler = yt.add(slope.mul(new Scalar(ku - kt)));
+            Tensor slope2 = euler.sub(d.x0(euler.mul(new Scalar(s.alpha(u))), u, y, s)).div(new Scalar(ku));
+            return yt.add(slope.add(slope2).mul(new Scalar((ku - kt) / 2)));
+        });
+        return yK.mul(new Scalar(s.alpha(times[times.length - 1])));
+    }
+
+    /** One sampler step from state x at time t to the state at time u < t; i is the step's index. */
+    @FunctionalInterface
+    interface Step {
+        Tensor apply(Tensor x, double t, double u, int i);
+    }
+
+    /** The sampler loop from the caller's x_T: see {@link #stepwise(Tensor, Tensor, double[], Step)}. */
+    static Tensor stepwise(Tensor xT, double[] times, Step step) {
+        return stepwise(xT, xT, times, step);
+    }
+
+    /**
+     * Runs {@code step} over every interval of the grid from state {@code start}, each step in its own
+     * memory scope (only the next state is kept), freeing each state once the next exists, except the
+     * caller's {@code xT}.
+     */
+    static Tensor stepwise(Tensor xT, Tensor start, double[] times, Step step) {
+        Tensor x = start;
+        for (int i = 0; i + 1 < times.length; i++) {
+            Tensor current = x;
+            int k = i;
+            x = BlockScope.call(() -> step.apply(current, times[k], times[k + 1], k));
+            if (current != xT && current != x) {
+                BlockScope.free(current);
+            }
         }
-        return yv.mul(new Scalar(s.alpha(times[times.length - 1])));
+        return x;
+    }
+
+    /**
+     * A tensor a multistep sampler carries from one step to the next (k-diffusion's {@code old_denoised}),
+     * owned by the scope around the sampler: setting a new one frees the old one.
+     */
+    private static final class Carried {
+        private final PointerScope owner = PointerScope.getInnerScope(); // null outside any scope
+        private Tensor value;
+
+        Tensor get() {
+            return value;
+        }
+
+        /** Keeps t past the current step's scope and frees the previous value. */
+        void set(Tensor t) {
+            if (owner != null) {
+                owner.attach(t);
+            } else {
+                t.retainReference(); // left to the garbage collector, as BlockScope does without a scope
+            }
+            BlockScope.free(value);
+            value = t;
+        }
     }
 }

@@ -8,6 +8,7 @@ import org.bytedeco.pytorch.GroupNormImpl;
 import org.bytedeco.pytorch.GroupNormOptions;
 import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.LinearOptions;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -45,6 +46,20 @@ public final class Layers {
      */
     public static Tensor normSilu(GroupNormImpl norm, Tensor x) {
         return BlockScope.consume(norm.forward(x), torch::silu); // (B, C, H, W)
+    }
+
+    /** The output head of the autoencoder and the UNet, {@code conv(silu(norm(h)))}, in its own memory scope. */
+    public static Tensor normSiluConv(GroupNormImpl norm, Conv2dImpl conv, Tensor h) {
+        return BlockScope.call(() -> conv.forward(normSilu(norm, h))); // (B, C_out, H, W)
+    }
+
+    /** Zeroes weight and bias (ADM's {@code zero_module}): the layer's output starts at exactly 0. */
+    public static Conv2dImpl zeroInit(Conv2dImpl conv) {
+        try (NoGradGuard g = new NoGradGuard()) {
+            conv.weight().zero_();
+            conv.bias().zero_();
+        }
+        return conv;
     }
 
     public static GroupNormImpl groupNorm(long groups, long channels) {

@@ -1,55 +1,63 @@
 package ldm4j.nn;
 
+import ldm4j.torch.BlockScope;
+import ldm4j.torch.Tensors;
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.GroupNormImpl;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
  * Residual multi-head self-attention over the {@code H*W} positions of a feature map (Vaswani et al.
- * 2017), as in the middle of the LDM autoencoder (Rombach et al. 2022, one head) and the UNet:
- * {@code x + proj(attention(qkv(norm(x))))} with scaled dot-product attention, scale 1/sqrt(C/heads).
+ * 2017; ADM's AttentionBlock, Dhariwal &amp; Nichol 2021), for the middle of the LDM autoencoder (one head)
+ * and the UNet: {@code x + proj(attention(qkv(norm(x))))}, scaled dot-product attention with scale
+ * 1/sqrt(C/heads). The 3C channels of {@code qkv} are ordered {@code [q | k | v]}, each
+ * {@code [head 0 | head 1 | ...]} (ADM's QKVAttention, not the legacy order).
  *
- * <p>State-dict names: {@code norm} (GroupNorm), {@code qkv} (1x1 conv C -> 3C, channel blocks q, k, v)
- * and {@code proj} (1x1 conv C -> C).
+ * <p>State-dict names: {@code norm} (GroupNorm), {@code qkv} (1x1 conv C -> 3C) and {@code proj} (1x1 conv
+ * C -> C), zero-initialised in the UNet so the block starts as identity.
  */
-public class SelfAttention2d extends Module {
+public final class SelfAttention2d extends Module {
     private final GroupNormImpl norm;
     private final Conv2dImpl qkv;
     private final Conv2dImpl proj;
     private final long heads;
 
+    /** The autoencoder's attention: default initialisation. */
     public SelfAttention2d(long channels, long groups, long heads) {
+        this(channels, groups, heads, false);
+    }
+
+    /** The UNet's attention (ADM): {@code proj} zero-initialised. */
+    public static SelfAttention2d zeroProjected(long channels, long groups, long heads) {
+        return new SelfAttention2d(channels, groups, heads, true);
+    }
+
+    private SelfAttention2d(long channels, long groups, long heads, boolean zeroProj) {
         if (heads < 1 || channels % heads != 0) {
             throw new IllegalArgumentException("attention heads = " + heads + " must be >= 1 and divide the "
                     + channels + " channels");
         }
         this.norm = register_module("norm", Layers.groupNorm(groups, channels));
         this.qkv = register_module("qkv", Layers.conv1x1(channels, 3 * channels));
-        this.proj = register_module("proj", Layers.conv1x1(channels, channels));
+        Conv2dImpl p = Layers.conv1x1(channels, channels);
+        this.proj = register_module("proj", zeroProj ? Layers.zeroInit(p) : p);
         this.heads = heads;
     }
 
     /** (B, C, H, W) -> (B, C, H, W). */
     public Tensor forward(Tensor x) {
-        return ldm4j.torch.BlockScope.call(() -> body(x)); // intermediates freed at the block's end
+        return BlockScope.call(() -> body(x)); // intermediates freed at the block's end
     }
 
     private Tensor body(Tensor x) {
-        long[] s = x.sizes().vec().get();
+        long[] s = Tensors.shape(x);
         long b = s[0], c = s[1], h = s[2], w = s[3];
-        TensorVector parts = qkv.forward(norm.forward(x)).chunk(3, 1); // 3 x (B, C, H, W)
-        Tensor q = toHeads(parts.get(0), b, c, h, w);                   // (B, heads, HW, C/heads)
-        Tensor k = toHeads(parts.get(1), b, c, h, w);
-        Tensor v = toHeads(parts.get(2), b, c, h, w);
-        Tensor o = torch.scaled_dot_product_attention(q, k, v);         // (B, heads, HW, C/heads)
-        o = o.transpose(-1, -2).reshape(b, c, h, w);                    // (B, C, H, W)
-        return x.add(proj.forward(o));
-    }
-
-    private Tensor toHeads(Tensor t, long b, long c, long h, long w) {
-        return t.reshape(b, heads, c / heads, h * w).transpose(-1, -2); // (B, heads, HW, C/heads)
+        Tensor qkvs = qkv.forward(norm.forward(x));                                        // (B, 3C, H, W)
+        qkvs = qkvs.reshape(b, 3, heads, c / heads, h * w).permute(1, 0, 2, 4, 3);        // (3, B, heads, HW, C/heads)
+        Tensor o = torch.scaled_dot_product_attention(qkvs.select(0, 0), qkvs.select(0, 1), qkvs.select(0, 2)); // (B, heads, HW, C/heads)
+        o = o.permute(0, 1, 3, 2).reshape(b, c, h, w);                                    // (B, C, H, W)
+        return x.add(proj.forward(o));                                                    // (B, C, H, W)
     }
 }

@@ -1,16 +1,18 @@
 package ldm4j.nn;
 
+import ldm4j.torch.BlockScope;
+import ldm4j.torch.Tensors;
 import org.bytedeco.pytorch.Conv2dImpl;
-import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * 2x nearest-neighbour upsampling followed by a 3x3 conv of the same width (avoids the checkerboard
- * artefacts of transposed convs; Odena et al. 2016). State-dict name: {@code conv}.
+ * 2x nearest-neighbour upsampling followed by a 3x3 conv of the same width, as in ADM and the LDM
+ * decoder (avoids the checkerboard artefacts of transposed convs; Odena et al. 2016). State-dict name:
+ * {@code conv}.
  */
-public class Upsample extends Module {
+public final class Upsample extends Module {
     private final Conv2dImpl conv;
 
     public Upsample(long channels) {
@@ -19,9 +21,8 @@ public class Upsample extends Module {
 
     /** (B, C, H, W) -> (B, C, 2H, 2W). */
     public Tensor forward(Tensor x) {
-        long[] s = x.sizes().vec().get();
-        Tensor up = torch.upsample_nearest2d(x, new long[]{2 * s[2], 2 * s[3]},
-                new DoubleOptional(), new DoubleOptional()); // (B, C, 2H, 2W)
-        return conv.forward(up);
+        long[] s = Tensors.shape(x);
+        Tensor up = torch.upsample_nearest2d(x, 2 * s[2], 2 * s[3]); // (B, C, 2H, 2W)
+        return BlockScope.consume(up, conv::forward);                // (B, C, 2H, 2W), the upsampled copy freed
     }
 }

@@ -13,6 +13,7 @@ import ldm4j.diffusion.NoiseSchedule;
 import ldm4j.diffusion.Samplers;
 import ldm4j.diffusion.StepNoise;
 import ldm4j.diffusion.TimeGrid;
+import ldm4j.diffusion.VDenoiser;
 import ldm4j.torch.StepScope;
 import ldm4j.torch.Tensors;
 import ldm4j.train.Seeds;
@@ -46,18 +47,9 @@ public final class LatentSampler {
         vae.train(false);
     }
 
-    /** The network as a v-denoiser (time broadcast over the batch). */
-    public Denoiser denoiser() {
-        return scoped((x, t, y) -> unet.forward(x, torch.full(new long[]{x.size(0)}, new Scalar(t),
-                new TensorOptions(torch.ScalarType.Float)).to(x.device(), torch.ScalarType.Float), y));
-    }
-
-    /**
-     * Runs every network evaluation in its own memory scope and keeps only its output: without it a
-     * 50-step sampling loop holds every activation of every step until the batch ends (tens of GB).
-     */
-    public static Denoiser scoped(Denoiser d) {
-        return (x, t, y) -> ldm4j.torch.BlockScope.call(() -> d.v(x, t, y));
+    /** The network as a v-denoiser over the sampling schedule (time broadcast over the batch). */
+    public VDenoiser denoiser() {
+        return new VDenoiser(unet::forward, schedule);
     }
 
     /**

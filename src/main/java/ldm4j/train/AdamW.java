@@ -137,8 +137,4 @@ public final class AdamW {
     public List<String> names() {
         return List.copyOf(names);
     }
-
-    static long count(Module m) {
-        return StateDict.parameterCount(m);
-    }
 }

@@ -28,9 +28,6 @@ public final class Seeds {
     public static final long POSTERIOR = 1;
     public static final long LATENT_STATS = 2;
     public static final long NOISE = 3;
-    public static final long TIMESTEPS = 4;
-    public static final long LABEL_DROP = 5;
-    public static final long FLIP = 6;
     public static final long SAMPLING = 7;
     public static final long GLOBAL = 8;
     public static final long AUGMENT = 9;

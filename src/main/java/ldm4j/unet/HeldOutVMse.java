@@ -4,7 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import ldm4j.autoencoder.LatentNormalizer;
-import ldm4j.diffusion.VLoss;
+import ldm4j.diffusion.CosineSchedule;
+import ldm4j.diffusion.VDenoiser;
 import ldm4j.latents.LatentSet;
 import ldm4j.torch.StepScope;
 import ldm4j.torch.Tensors;
@@ -59,7 +60,7 @@ public final class HeldOutVMse implements AutoCloseable {
     public Map<String, Double> evaluate(Unet net) {
         boolean training = net.is_training();
         net.train(false);
-        VLoss loss = new VLoss(false, 0);
+        VDenoiser denoiser = new VDenoiser(net::forward, CosineSchedule.standard());
         Map<String, Double> out = new LinkedHashMap<>();
         double total = 0;
         try (InferenceMode mode = new InferenceMode()) {
@@ -73,7 +74,7 @@ public final class HeldOutVMse implements AutoCloseable {
                         Tensor t = torch.full(new long[]{len}, new Scalar(TIMES[k]), new TensorOptions(torch.ScalarType.Float))
                                 .to(z.device(), torch.ScalarType.Float);
                         Tensor y = labels.narrow(0, start, len);
-                        sum += loss.perSample(net::forward, z, eps, t, y).sum().item_double();
+                        sum += denoiser.perSampleLoss(z, eps, t, y).sum().item_double();
                     }
                 }
                 double mse = sum / z0.size(0);

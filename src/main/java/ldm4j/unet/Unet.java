@@ -7,6 +7,11 @@ import java.util.List;
 
 import ldm4j.config.UnetConfig;
 import ldm4j.nn.Layers;
+import ldm4j.nn.Level;
+import ldm4j.nn.MidBlock;
+import ldm4j.nn.ModuleList;
+import ldm4j.nn.ResBlock;
+import ldm4j.nn.SelfAttention2d;
 import ldm4j.torch.BlockScope;
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.EmbeddingImpl;
@@ -14,8 +19,6 @@ import org.bytedeco.pytorch.EmbeddingOptions;
 import org.bytedeco.pytorch.GroupNormImpl;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * Class-conditional UNet on VAE latents: the ADM architecture (Dhariwal &amp; Nichol 2021) as used by
@@ -47,15 +50,12 @@ public final class Unet extends Module {
     private final TimestepEmbedding timeEmbed;
     private final EmbeddingImpl classEmbed;
     private final Conv2dImpl convIn;
-    private final List<Level> down = new ArrayList<>();
-    private final Middle mid;
-    private final List<Level> up; // indexed by level, run from L-1 down to 0
+    private final ModuleList<Level> down;
+    private final MidBlock mid;
+    private final ModuleList<Level> up; // up.{i} indexed by level
+    private final List<Level> upward;   // the same levels in the order they run: L-1 down to 0
     private final GroupNormImpl normOut;
     private final Conv2dImpl convOut;
-    // Java-side containers must stay reachable: libtorch calls back into them (train(), zero_grad()),
-    // and a collected Java half makes those calls fail with a NullPointerException (see nn.Container).
-    private final IndexedModules<Level> downModules;
-    private final IndexedModules<Level> upModules;
 
     /**
      * @param c          architecture
@@ -86,65 +86,61 @@ public final class Unet extends Module {
         skips.push(widths[0]);
         int ch = widths[0];
         int size = latentSize;
-        IndexedModules<Level> downList = new IndexedModules<>();
+        down = register_module("down", new ModuleList<>());
         for (int i = 0; i < levels; i++) {
             Level level = new Level();
             for (int j = 0; j < c.resBlocks(); j++) {
-                level.res.add(new TimestepResBlock(ch, widths[i], embedDim, c.groups(), c.dropout()));
+                ResBlock res = resBlock(c, ch, widths[i]);
                 ch = widths[i];
-                if (c.attentionResolutions().contains(size)) {
-                    level.attn.add(attention(c, ch));
-                }
+                level.add(res, c.attentionResolutions().contains(size) ? attention(c, ch) : null);
                 skips.push(ch);
             }
             if (i < levels - 1) {
-                level.resample = level.register_module("downsample", Layers.conv2d(ch, ch, 3, 2, 1));
+                level.downsample(ch);
                 size /= 2;
                 skips.push(ch);
             }
-            down.add(downList.add(level));
+            down.add(level);
         }
-        downModules = register_module("down", downList);
 
-        mid = register_module("mid", new Middle(
-                new TimestepResBlock(ch, ch, embedDim, c.groups(), c.dropout()),
-                attention(c, ch),
-                new TimestepResBlock(ch, ch, embedDim, c.groups(), c.dropout())));
+        mid = register_module("mid", new MidBlock(resBlock(c, ch, ch), attention(c, ch), resBlock(c, ch, ch)));
 
         Level[] ups = new Level[levels];
         for (int i = levels - 1; i >= 0; i--) {
             Level level = new Level();
             for (int j = 0; j <= c.resBlocks(); j++) {
-                level.res.add(new TimestepResBlock(ch + skips.pop(), widths[i], embedDim, c.groups(), c.dropout()));
+                ResBlock res = resBlock(c, ch + skips.pop(), widths[i]);
                 ch = widths[i];
-                if (c.attentionResolutions().contains(size)) {
-                    level.attn.add(attention(c, ch));
-                }
+                level.add(res, c.attentionResolutions().contains(size) ? attention(c, ch) : null);
             }
             if (i > 0) {
-                level.upsample = level.register_module("upsample", new Upsample(ch));
+                level.upsample(ch);
                 size *= 2;
             }
             ups[i] = level;
         }
-        IndexedModules<Level> upList = new IndexedModules<>();
+        up = register_module("up", new ModuleList<>());
+        List<Level> upward = new ArrayList<>();
         for (Level level : ups) {
-            upList.add(level);
+            upward.add(0, up.add(level));
         }
-        up = List.of(ups);
-        upModules = register_module("up", upList);
+        this.upward = List.copyOf(upward);
 
         normOut = register_module("norm_out", Layers.groupNorm(c.groups(), widths[0]));
-        convOut = register_module("conv_out", TimestepResBlock.zeroInit(Layers.conv3x3(widths[0], inChannels)));
+        convOut = register_module("conv_out", Layers.zeroInit(Layers.conv3x3(widths[0], inChannels)));
     }
 
-    private static UnetAttention attention(UnetConfig c, int ch) {
+    private ResBlock resBlock(UnetConfig c, int in, int out) {
+        return ResBlock.timeConditioned(in, out, embedDim, c.groups(), c.dropout());
+    }
+
+    private static SelfAttention2d attention(UnetConfig c, int ch) {
         if (ch % c.headChannels() != 0) {
             throw new IllegalArgumentException("unet.model.headChannels = " + c.headChannels()
                     + " does not divide the attention width " + ch + "; choose a divisor of every level width that "
                     + "gets attention (including the middle block)");
         }
-        return new UnetAttention(ch, ch / c.headChannels(), c.groups());
+        return SelfAttention2d.zeroProjected(ch, c.groups(), ch / c.headChannels());
     }
 
     /**
@@ -165,43 +161,26 @@ public final class Unet extends Module {
      * @return (B, C, S, S) raw network output
      */
     public Tensor forward(Tensor x, Tensor t, Tensor y) {
-        // Memory: every block runs in its own scope (BlockScope); a block output is freed once its
-        // consumer has run, as in PyTorch: a down-path output lives until its skip connection is used.
-        Tensor emb = embedding(t, y); // (B, E)
-        Tensor h = convIn.forward(x); // (B, w_0, S, S)
-        Deque<Tensor> skips = new ArrayDeque<>();
-        skips.push(h);
+        // Memory: each block owns its scope (nn.Level); a down-path output lives until its skip is used.
+        Tensor emb = embedding(t, y);                                  // (B, E)
+        Tensor h = convIn.forward(x);                                  // (B, w_0, S, S)
+        Deque<Tensor> skips = new ArrayDeque<>(List.of(h));
         for (Level level : down) {
-            for (int j = 0; j < level.res.size(); j++) {
-                Tensor in = h;
-                int k = j;
-                h = BlockScope.call(() -> level.stage(k, level.res.get(k).forward(in, emb))); // (B, w_i, s, s)
-                skips.push(h);
+            for (int j = 0; j < level.depth(); j++) {
+                skips.push(h = level.block(j, h, emb));                // (B, w_i, s, s)
             }
-            if (level.resample != null) {
-                h = level.resample.forward(h); // (B, w_i, s/2, s/2)
-                skips.push(h);
+            if (level.resamples()) {
+                skips.push(h = level.resample(h));                     // (B, w_i, s/2, s/2)
             }
         }
-        Tensor bottom = h;
-        h = BlockScope.call(() -> mid.res2.forward(mid.attn.forward(mid.res1.forward(bottom, emb)), emb)); // (B, w_{L-1}, s, s)
-        for (int i = up.size() - 1; i >= 0; i--) {
-            Level level = up.get(i);
-            for (int j = 0; j < level.res.size(); j++) {
-                Tensor in = h;
-                Tensor skip = skips.pop();
-                int k = j;
-                h = BlockScope.call(() -> level.stage(k, level.res.get(k).forward(   // the concatenation is freed with the block
-                        torch.cat(new TensorVector(in, skip), 1), emb)));             // (B, ch + skip ch, s, s) -> (B, w_i, s, s)
-                BlockScope.free(in);
-                BlockScope.free(skip);
+        h = mid.forward(h, emb);                                       // (B, w_{L-1}, s, s)
+        for (Level level : upward) {
+            for (int j = 0; j < level.depth(); j++) {
+                h = level.block(j, h, skips.pop(), emb);               // res(cat([h, skip])), attn: (B, w_i, s, s)
             }
-            if (level.upsample != null) {
-                h = BlockScope.consume(h, level.upsample::forward); // (B, w_i, 2s, 2s)
-            }
+            h = BlockScope.consume(h, level::resample);                // (B, w_i, 2s, 2s) but at level 0
         }
-        Tensor top = h;
-        return BlockScope.call(() -> convOut.forward(Layers.normSilu(normOut, top))); // (B, C, S, S)
+        return Layers.normSiluConv(normOut, convOut, h);               // (B, C, S, S)
     }
 
     public UnetConfig config() {
@@ -224,35 +203,5 @@ public final class Unet extends Module {
     /** Size E of the time/class embedding (4 * channels). */
     public int embedDim() {
         return embedDim;
-    }
-
-    /** One resolution: {@code res.{j}}, {@code attn.{j}} (all or none) and a down- or upsampler. */
-    private static final class Level extends Module {
-        final IndexedModules<TimestepResBlock> res;
-        final IndexedModules<UnetAttention> attn;
-        Conv2dImpl resample; // encoder: "downsample", a bare stride-2 conv
-        Upsample upsample; // decoder: "upsample"
-
-        Level() {
-            res = register_module("res", new IndexedModules<>());
-            attn = register_module("attn", new IndexedModules<>());
-        }
-
-        /** The attention after residual block {@code j}, if this level has attention. */
-        Tensor stage(int j, Tensor h) {
-            return attn.size() > 0 ? attn.get(j).forward(h) : h; // (B, w_i, s, s)
-        }
-    }
-
-    private static final class Middle extends Module {
-        final TimestepResBlock res1;
-        final UnetAttention attn;
-        final TimestepResBlock res2;
-
-        Middle(TimestepResBlock res1, UnetAttention attn, TimestepResBlock res2) {
-            this.res1 = register_module("res1", res1);
-            this.attn = register_module("attn", attn);
-            this.res2 = register_module("res2", res2);
-        }
     }
 }

@@ -4,7 +4,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import ldm4j.config.UnetStageConfig;
-import ldm4j.diffusion.VLoss;
+import ldm4j.diffusion.CosineSchedule;
+import ldm4j.diffusion.LossWeighting;
+import ldm4j.diffusion.VDenoiser;
 import ldm4j.dist.Collective;
 import ldm4j.nn.StateDict;
 import ldm4j.torch.DTypePolicy;
@@ -28,7 +30,7 @@ public final class UnetStep {
     final LrSchedule lr;
     private final UnetStageConfig uc;
     private final Device device;
-    private final VLoss vLoss;
+    private final VDenoiser denoiser;
     private final DTypePolicy precision;
     private final Collective collective;
 
@@ -57,7 +59,8 @@ public final class UnetStep {
         opt = new AdamW(unet, uc.train().beta1(), uc.train().beta2(), 1e-8, uc.train().weightDecay());
         lr = new LrSchedule.Cosine(uc.train().lr(), uc.train().lrMin(), Math.min(uc.train().warmup(), totalSteps - 1),
                 totalSteps);
-        vLoss = new VLoss(uc.diffusion().loss().equals("min-snr"), uc.diffusion().minSnrGamma());
+        denoiser = new VDenoiser(unet::forward, CosineSchedule.standard(),
+                LossWeighting.of(uc.diffusion().loss(), uc.diffusion().minSnrGamma()));
         precision = DTypePolicy.forDevice(device);
         collective.broadcastParameters(StateDict.tensors(unet).values());
         collective.broadcastParameters(StateDict.tensors(emaNet).values());
@@ -71,7 +74,7 @@ public final class UnetStep {
      */
     public Map<String, Double> run(long step, Tensor z0, Tensor eps, Tensor t, Tensor y) {
         unet.train(true);
-        Tensor loss = precision.autocast(() -> vLoss.mean(unet::forward, z0.to(device, torch.ScalarType.Float),
+        Tensor loss = precision.autocast(() -> denoiser.loss(z0.to(device, torch.ScalarType.Float),
                 eps.to(device, torch.ScalarType.Float), t.to(device, torch.ScalarType.Float), y.to(device, torch.ScalarType.Long)));
         opt.zeroGrad();
         loss.backward();

@@ -33,7 +33,7 @@ class SamplersTest {
             double g = sch.sigma(t);
             double k = a * s * s / (a * a * s * s + g * g);
             Tensor x0 = x.sub(new Scalar(a * mu)).mul(new Scalar(k)).add(new Scalar(mu));
-            return VPrediction.vFromX0(x, x0, a, g);
+            return VDenoiser.vFromX0(x, x0, a, g);
         };
     }
 
@@ -174,25 +174,6 @@ class SamplersTest {
         assertTrue(SCHEDULE.alpha(SCHEDULE.tMax()) > 0 && SCHEDULE.sigma(SCHEDULE.tMin()) > 0);
         assertThrows(IllegalArgumentException.class, () -> new CosineSchedule(0, 0.5));
         assertThrows(IllegalArgumentException.class, () -> TimeGrid.of(SCHEDULE, 0, TimeGrid.Spacing.UNIFORM_T));
-    }
-
-    @Test
-    void vPredictionIdentities() {
-        try (StepScope scope = StepScope.open()) {
-            torch.manual_seed(4);
-            Tensor x0 = torch.randn(3, 4, 2, 2);
-            Tensor eps = torch.randn(3, 4, 2, 2);
-            double t = 0.37;
-            double a = SCHEDULE.alpha(t);
-            double s = SCHEDULE.sigma(t);
-            Tensor at = torch.full(new long[]{3, 1, 1, 1}, new Scalar(a));
-            Tensor st = torch.full(new long[]{3, 1, 1, 1}, new Scalar(s));
-            Tensor xt = VPrediction.noised(x0, eps, at, st);
-            Tensor v = VPrediction.target(x0, eps, at, st);
-            assertTrue(VPrediction.x0(xt, v, a, s).sub(x0).abs().max().item_double() < 1e-5);
-            assertTrue(VPrediction.eps(xt, v, a, s).sub(eps).abs().max().item_double() < 1e-5);
-            assertTrue(VPrediction.vFromX0(xt, x0, a, s).sub(v).abs().max().item_double() < 1e-5);
-        }
     }
 
     @Test

@@ -33,7 +33,7 @@ class StateDictTest {
     }
 
     static final class Net extends Module {
-        final Block block; // Java-side modules must stay reachable (see Container)
+        final Block block; // Java-side modules must stay reachable (see ModuleList)
 
         Net(int ch, int k) {
             block = register_module("block", new Block(ch, k));

@@ -1,0 +1,37 @@
+package ldm4j.nn;
+
+import ldm4j.torch.BlockScope;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * The middle of the LDM encoder and decoder and of the UNet, at the lowest resolution (Rombach et al.
+ * 2022; ADM): {@code res1}, {@code attn} (optional in the autoencoder), {@code res2}, all at the same
+ * width, in one memory scope.
+ */
+public final class MidBlock extends Module {
+    private final ResBlock res1;
+    private final SelfAttention2d attn; // null without attention
+    private final ResBlock res2;
+
+    /** Registers the three as {@code res1, attn, res2}; {@code attn} may be null (no attention). */
+    public MidBlock(ResBlock res1, SelfAttention2d attn, ResBlock res2) {
+        this.res1 = register_module("res1", res1);
+        this.attn = attn != null ? register_module("attn", attn) : null;
+        this.res2 = register_module("res2", res2);
+    }
+
+    /** (B, C, h, w) -> (B, C, h, w), without time embedding. */
+    public Tensor forward(Tensor h) {
+        return forward(h, null);
+    }
+
+    /** (B, C, h, w) and the (B, E) embedding (null without) -> (B, C, h, w). */
+    public Tensor forward(Tensor h, Tensor emb) {
+        return BlockScope.call(() -> {
+            Tensor a = res1.forward(h, emb);                   // (B, C, h, w)
+            Tensor b = attn != null ? attn.forward(a) : a;     // (B, C, h, w)
+            return res2.forward(b, emb);                       // (B, C, h, w)
+        });
+    }
+}
