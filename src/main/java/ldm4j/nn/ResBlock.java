@@ -31,6 +31,7 @@ public final class ResBlock extends Module {
     private final Conv2dImpl conv2;
     private final Conv2dImpl skip; // null when in == out
     private final double dropout;
+    private DropoutNoise dropoutNoise; // set by the trainer for each step; null: libtorch's dropout
 
     /** The autoencoder's block: no time embedding, default initialisation. */
     public ResBlock(long in, long out, long groups, double dropout) {
@@ -86,6 +87,14 @@ public final class ResBlock extends Module {
     }
 
     private Tensor dropout(Tensor h) {
-        return dropout > 0 ? torch.dropout(h, dropout, is_training()) : h;
+        if (dropout == 0 || !is_training()) {
+            return h;
+        }
+        return dropoutNoise != null ? dropoutNoise.apply(h, dropout) : torch.dropout(h, dropout, true);
+    }
+
+    /** The masks of the next forward passes in train mode (a training step's own random stream). */
+    public void dropoutNoise(DropoutNoise noise) {
+        this.dropoutNoise = noise;
     }
 }

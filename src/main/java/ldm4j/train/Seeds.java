@@ -33,4 +33,5 @@ public final class Seeds {
     public static final long AUGMENT = 9;
     public static final long ORDER = 10;
     public static final long INSTANCE_NOISE = 11;
+    public static final long DROPOUT = 12;
 }

@@ -42,6 +42,7 @@ import org.bytedeco.pytorch.Tensor;
  * dropout).
  */
 public final class Unet extends Module {
+    private final List<ResBlock> resBlocks = new ArrayList<>(); // in forward order, for their dropout noise
     private final UnetConfig config;
     private final int inChannels;
     private final int latentSize;
@@ -131,7 +132,9 @@ public final class Unet extends Module {
     }
 
     private ResBlock resBlock(UnetConfig c, int in, int out) {
-        return ResBlock.timeConditioned(in, out, embedDim, c.groups(), c.dropout());
+        ResBlock block = ResBlock.timeConditioned(in, out, embedDim, c.groups(), c.dropout());
+        resBlocks.add(block);
+        return block;
     }
 
     private static SelfAttention2d attention(UnetConfig c, int ch) {
@@ -181,6 +184,13 @@ public final class Unet extends Module {
             h = BlockScope.consume(h, level::resample);                // (B, w_i, 2s, 2s) but at level 0
         }
         return Layers.normSiluConv(normOut, convOut, h);               // (B, C, S, S)
+    }
+
+    /** Every residual block's dropout masks come from {@code noise} (one training step's stream). */
+    public void dropoutNoise(ldm4j.nn.DropoutNoise noise) {
+        for (ResBlock b : resBlocks) {
+            b.dropoutNoise(noise);
+        }
     }
 
     public UnetConfig config() {

@@ -23,6 +23,7 @@ import ldm4j.dist.Collective;
 import ldm4j.dist.DistEnv;
 import ldm4j.io.HostTensor;
 import ldm4j.latents.LatentSet;
+import ldm4j.nn.DropoutNoise;
 import ldm4j.nn.StateDict;
 import ldm4j.torch.Devices;
 import ldm4j.torch.Tensors;
@@ -184,7 +185,7 @@ public final class UnetTrainer {
             Tensor y = torch.where(drop.narrow(0, from, n), torch.full(new long[]{n}, new Scalar(uc.model().numClasses()),
                     new TensorOptions(torch.ScalarType.Long)), m.labels());          // (n,), dropped -> null class
             Tensor z0 = normalizer.normalize(m.sample(post.narrow(0, from, n))).to(device, torch.ScalarType.Float);
-            torch.manual_seed(Seeds.derive(config.seed(), Seeds.GLOBAL + 100, step)); // dropout inside the UNet
+            unet.dropoutNoise(new DropoutNoise(Seeds.generator(config.seed(), Seeds.DROPOUT, step), b, from));
 
             Map<String, Double> metrics = unetStep.run(step, z0, eps.narrow(0, from, n), t.narrow(0, from, n), y);
             metrics.put("epoch", (double) (step / perEpoch));

@@ -35,7 +35,7 @@ class DataParallelTest {
 
     static final List<String> UNET = List.of("unet.model.channels=8", "unet.model.multipliers=[1,2]",
             "unet.model.resBlocks=1", "unet.model.attentionResolutions=[4]", "unet.model.headChannels=8",
-            "unet.model.groups=4", "unet.model.numClasses=3", "unet.model.dropout=0.0", "unet.train.batchSize=6",
+            "unet.model.groups=4", "unet.model.numClasses=3", "unet.model.dropout=0.1", "unet.train.batchSize=6",
             "unet.train.steps=4", "unet.train.warmup=1", "unet.train.logEvery=1", "unet.train.evalEvery=4",
             "unet.train.evalLatents=4", "unet.train.checkpointEvery=2", "threads=1");
 
