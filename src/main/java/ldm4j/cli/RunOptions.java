@@ -3,6 +3,7 @@ package ldm4j.cli;
 import java.nio.file.Path;
 
 import ldm4j.train.Budget;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Options of the training commands: run folder, resume and a step / wall-clock budget. */
@@ -12,24 +13,18 @@ public final class RunOptions {
             description = "Run folder for config, checkpoints, logs and images. Default: ${DEFAULT-VALUE}.")
     Path run;
 
-    @Option(names = "--resume", description = "Continue from the run folder's last checkpoint.")
-    boolean resume;
-
-    @Option(names = "--max-steps", paramLabel = "N", description = "Stop cleanly after N steps (with a checkpoint).")
-    Long maxSteps;
-
-    @Option(names = "--max-minutes", paramLabel = "M", description = "Stop cleanly after M minutes of wall time (with a checkpoint).")
-    Double maxMinutes;
+    @Mixin
+    BudgetOptions budget;
 
     public Path run() {
         return run;
     }
 
     public boolean resume() {
-        return resume;
+        return budget.resume();
     }
 
     public Budget budget() {
-        return Budget.of(maxSteps, maxMinutes);
+        return budget.budget();
     }
 }

@@ -20,6 +20,7 @@ import ldm4j.dist.DistEnv;
 import ldm4j.dist.Ranks;
 import ldm4j.train.StopSignal;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -65,14 +66,8 @@ public final class TrainClassifierCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Overwrite an existing FILE and start over (its checkpoints and curve are removed).")
     boolean force;
 
-    @Option(names = "--resume", description = "Continue from the newest checkpoint beside FILE (checkpoints/<name>/).")
-    boolean resume;
-
-    @Option(names = "--max-steps", paramLabel = "N", description = "Stop cleanly after N steps (with a checkpoint).")
-    Long maxSteps;
-
-    @Option(names = "--max-minutes", paramLabel = "M", description = "Stop cleanly after M minutes of wall time (with a checkpoint).")
-    Double maxMinutes;
+    @Mixin
+    BudgetOptions budgetOptions; // --resume continues from the newest checkpoint beside FILE (checkpoints/<name>/)
 
     @Spec
     CommandSpec spec;
@@ -84,11 +79,12 @@ public final class TrainClassifierCommand implements Callable<Integer> {
         if (Files.exists(out) && !force) {
             throw new ldm4j.LdmException(out + " already exists: pass --force to overwrite it, or choose another --out");
         }
-        if (!resume && !force && Files.exists(files.checkpoints().resolve("last.safetensors"))) {
+        if (!budgetOptions.resume() && !force && Files.exists(files.checkpoints().resolve("last.safetensors"))) {
             throw new ldm4j.LdmException(files.checkpoints() + " holds an unfinished training of " + out
                     + ": pass --resume to continue it, or --force to start over");
         }
-        Budget budget = Budget.of(maxSteps, maxMinutes);
+        boolean resume = budgetOptions.resume();
+        Budget budget = budgetOptions.budget();
         Threads.configure(threads);
         Splits splits = DataSpec.parse(data).open(DataSpec.cacheDir(), spec.commandLine().getErr()::println);
         ClassifierConfig d = ClassifierConfig.cpuDefault();
