@@ -90,6 +90,49 @@ class RankFaultTest {
     }
 
     @Test
+    void aSignalToTheLauncherStopsEveryRankWithACheckpoint() throws Exception {
+        Path run = dir.resolve("run-launch");
+        Path log = dir.resolve("launch.txt");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-cp", System.getProperty("java.class.path"), "ldm4j.cli.Main",
+                "launch", "--nproc", "2", "--threads-per-rank", "1", "--timeout", "60", "--",
+                "train-vae", "--data", "folder:" + data, "--run", run.toString()));
+        for (String set : List.of("data.resolution=16", "data.workers=1", "data.prefetch=2",
+                "vae.model.channels=8", "vae.model.multipliers=[1,2]", "vae.model.resBlocks=1", "vae.model.groups=4",
+                "vae.model.patchSize=1", "vae.disc.channels=8", "vae.disc.layers=2", "vae.disc.groups=4",
+                "vae.train.batchSize=4", "vae.train.steps=100000", "vae.train.evalEvery=100000",
+                "vae.train.evalImages=6", "vae.train.finalEvalImages=6", "vae.train.checkpointEvery=3")) {
+            cmd.add("--set");
+            cmd.add(set);
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
+                .directory(dir.toFile());
+        pb.environment().put("OPENBLAS_NUM_THREADS", "1");
+        Process launcher = pb.start();
+        Path last = run.resolve("checkpoints/vae/last.safetensors");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
+        while (Files.notExists(last) && launcher.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(Files.exists(last), "training did not start: " + Files.readString(log));
+        new ProcessBuilder("kill", "-INT", Long.toString(launcher.pid())).start().waitFor(); // the launcher alone
+        assertTrue(launcher.waitFor(90, TimeUnit.SECONDS), "launcher still running: " + Files.readString(log));
+        String out = Files.readString(log);
+        assertEquals(130, launcher.exitValue(), out);
+        assertTrue(out.contains("SIGINT received: stopping after this step"), out);
+        assertTrue(out.contains("[rank 1] ldm4j: SIGINT received"), "the launcher passed the signal on: " + out);
+        String stopped = out.lines().filter(l -> l.startsWith("train-vae stopped at step")).findFirst().orElse("");
+        assertTrue(!stopped.isEmpty(), out);
+        long step = Long.parseLong(stopped.replaceAll("train-vae stopped at step ([0-9,]+) of.*", "$1").replace(",", ""));
+        assertTrue(out.contains("[rank 1] train-vae stopped at step " + String.format("%,d", step) + " of"),
+                "both ranks stopped at the same step: " + out);
+        assertTrue(Files.exists(run.resolve(String.format("checkpoints/vae/step-%08d.safetensors", step))), out);
+        try (var files = Files.list(dir)) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().startsWith("hs_err")), "no JVM crash log");
+        }
+    }
+
+    @Test
     void ranksWithDifferentConfigsAreRefusedAtStart() throws Exception {
         int port = freePort();
         Path run = dir.resolve("run-config");
