@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -91,8 +92,27 @@ class InterruptAndResumeTest {
         interrupt("TERM", 143, dir.resolve("run-term"));
     }
 
-    /** Starts train-vae in a child JVM, signals it once a checkpoint exists, then resumes the run to its end. */
-    private static void interrupt(String signal, int expectedExit, Path runDir) throws Exception {
+    @Test
+    void aSecondSignalEndsTheProcessAtOnce() throws Exception {
+        Path runDir = dir.resolve("run-twice");
+        Process p = start(runDir);
+        Path log = runDir.resolveSibling(runDir.getFileName() + "-cwd").resolve("out.txt");
+        waitForCheckpoint(p, runDir, log);
+        new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+        Thread.sleep(2500); // a repeat within 2 s counts as the same signal delivered twice
+        new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "still running after the second SIGINT");
+        String out = Files.readString(log, StandardCharsets.UTF_8);
+        assertEquals(130, p.exitValue(), out);
+        try (var files = Files.list(log.getParent())) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().startsWith("hs_err")), "no JVM crash log: " + out);
+        }
+        if (!out.contains("stopped at step")) { // the first signal's step had not ended yet
+            assertTrue(out.contains("second SIGINT: exiting now without a checkpoint"), out);
+        }
+    }
+
+    private static Process start(Path runDir) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx1g", "-cp", System.getProperty("java.class.path"), "ldm4j.cli.Main",
                 "train-vae", "--data", "folder:" + data, "--run", runDir.toString()));
@@ -101,11 +121,13 @@ class InterruptAndResumeTest {
             cmd.add(s);
         }
         Path work = Files.createDirectories(runDir.resolveSibling(runDir.getFileName() + "-cwd"));
-        Path log = work.resolve("out.txt");
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true)
-                .redirectOutput(log.toFile());
+                .redirectOutput(work.resolve("out.txt").toFile());
         pb.environment().put("OPENBLAS_NUM_THREADS", "1");
-        Process p = pb.start();
+        return pb.start();
+    }
+
+    private static void waitForCheckpoint(Process p, Path runDir, Path log) throws Exception {
         Path last = runDir.resolve("checkpoints/vae/last.safetensors");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (Files.notExists(last) && p.isAlive() && System.nanoTime() < deadline) {
@@ -113,6 +135,14 @@ class InterruptAndResumeTest {
         }
         assertTrue(p.isAlive(), "training ended early: " + Files.readString(log));
         assertTrue(Files.exists(last), "no checkpoint within 120 s: " + Files.readString(log));
+    }
+
+    /** Starts train-vae in a child JVM, signals it once a checkpoint exists, then resumes the run to its end. */
+    private static void interrupt(String signal, int expectedExit, Path runDir) throws Exception {
+        Process p = start(runDir);
+        Path work = runDir.resolveSibling(runDir.getFileName() + "-cwd");
+        Path log = work.resolve("out.txt");
+        waitForCheckpoint(p, runDir, log);
         new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "still running 60 s after SIG" + signal);
         String out = Files.readString(log, StandardCharsets.UTF_8);
