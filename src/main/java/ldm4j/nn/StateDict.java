@@ -115,6 +115,18 @@ public final class StateDict {
         }
     }
 
+    /**
+     * Releases the native storage of every parameter and buffer (each becomes an empty tensor) now,
+     * rather than when the garbage collector finalises the module. The module is unusable afterwards.
+     */
+    public static void release(Module module) {
+        try (NoGradGuard g = new NoGradGuard()) {
+            for (Tensor t : tensors(module).values()) {
+                t.set_();
+            }
+        }
+    }
+
     /** Total number of parameter elements. */
     public static long parameterCount(Module module) {
         long n = 0;
