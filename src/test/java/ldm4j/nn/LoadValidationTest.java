@@ -81,6 +81,17 @@ class LoadValidationTest {
     }
 
     @Test
+    void releaseFreesEveryTensor() {
+        try (StepScope s = StepScope.open()) {
+            StateDictTest.Net net = new StateDictTest.Net(4, 3);
+            StateDict.release(net);
+            for (var t : StateDict.tensors(net).values()) {
+                org.junit.jupiter.api.Assertions.assertEquals(0, t.numel());
+            }
+        }
+    }
+
+    @Test
     void anInfiniteLatentMeanIsRefused() {
         Map<String, HostTensor> m = new LatentNormalizer(new float[]{0, 1}, new float[]{1, 2}).toHost();
         m.put("latent_norm.mean", HostTensor.ofFloats(new float[]{Float.POSITIVE_INFINITY, 0}, 2));
