@@ -61,7 +61,8 @@ public final class UnetCheckpoints {
     /** Loads the EMA (or raw) weights of a finished UNet. */
     public static LoadedUnet load(Path file, boolean ema, int inChannels, int latentSize) {
         if (!Files.isRegularFile(file)) {
-            throw new LdmException(file + " does not exist: train the UNet first (bin/ldm4j train-unet --run "
+            throw new LdmException(file + (Files.isDirectory(file) ? " is a folder, not a UNet file" : " does not exist")
+                    + ": train the UNet first (bin/ldm4j train-unet --run "
                     + (file.getParent() == null ? "DIR" : file.getParent()) + ")");
         }
         try (SafetensorsFile f = Safetensors.read(file)) {

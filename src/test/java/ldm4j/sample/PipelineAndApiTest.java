@@ -144,6 +144,25 @@ class PipelineAndApiTest {
     }
 
     @Test
+    void aFloat16VaeLoads() throws Exception {
+        java.util.Map<String, ldm4j.io.HostTensor> half = new java.util.LinkedHashMap<>();
+        java.util.Map<String, String> meta;
+        try (ldm4j.io.SafetensorsFile f = ldm4j.io.Safetensors.read(run.resolve("vae.safetensors"));
+             ldm4j.torch.StepScope s = ldm4j.torch.StepScope.open()) {
+            meta = f.metadata();
+            for (var e : f.getAll().entrySet()) {
+                half.put(e.getKey(), ldm4j.torch.Tensors.toHost(ldm4j.torch.Tensors.fromHost(e.getValue())
+                        .to(org.bytedeco.pytorch.global.torch.ScalarType.Half)));
+            }
+        }
+        Path f16 = dir.resolve("f16/vae.safetensors");
+        Files.createDirectories(f16.getParent());
+        ldm4j.io.Safetensors.write(f16, half, meta);
+        var vae = ldm4j.autoencoder.VaeCheckpoints.loadVae(f16);
+        assertEquals(4, vae.normalizer().channels());
+    }
+
+    @Test
     void closeFreesBothNetworks() {
         LatentDiffusion ldm = LatentDiffusion.load(run, "cpu");
         assertTrue(ldm.usesEma(), "sample.ema defaults to true");
