@@ -14,7 +14,9 @@ import ldm4j.sample.LatentSampler;
 import ldm4j.sample.SampleRequest;
 import ldm4j.torch.Devices;
 import ldm4j.unet.UnetCheckpoints;
+import ldm4j.nn.StateDict;
 import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Module;
 
 /**
  * The Java entry point: load a trained run and generate class-conditional images.
@@ -29,26 +31,46 @@ import org.bytedeco.pytorch.Device;
  */
 public final class LatentDiffusion implements AutoCloseable {
     private final LatentSampler sampler;
+    private final Module unet;
+    private final Module vae;
     private final List<String> classes;
     private final SampleConfig defaults;
+    private final boolean ema;
+    private boolean closed;
 
-    private LatentDiffusion(LatentSampler sampler, List<String> classes, SampleConfig defaults) {
+    LatentDiffusion(LatentSampler sampler, Module unet, Module vae, List<String> classes, SampleConfig defaults, boolean ema) {
         this.sampler = sampler;
+        this.unet = unet;
+        this.vae = vae;
         this.classes = classes;
         this.defaults = defaults;
+        this.ema = ema;
     }
 
-    /** Loads {@code <run>/vae.safetensors} and the EMA weights of {@code <run>/unet.safetensors}, on the best device. */
+    /**
+     * Loads {@code <run>/vae.safetensors} and {@code <run>/unet.safetensors} on the best device, with
+     * the UNet's EMA or raw weights as the run's {@code sample.ema} says (EMA by default).
+     */
     public static LatentDiffusion load(Path runDir) {
         return load(runDir, "auto");
     }
 
     /** As {@link #load(Path)}, on {@code cpu}, {@code cuda} or {@code auto}. */
     public static LatentDiffusion load(Path runDir, String device) {
+        return load(runDir, device, null);
+    }
+
+    /**
+     * As {@link #load(Path, String)}; {@code ema} chooses the UNet's EMA (true) or raw (false)
+     * weights, null takes the run's {@code sample.ema}.
+     */
+    public static LatentDiffusion load(Path runDir, String device, Boolean ema) {
         Device dev = Devices.resolve(device);
         VaeCheckpoints.LoadedVae vae = VaeCheckpoints.loadVae(runDir.resolve("vae.safetensors"));
         int latentSize = vae.config().data().resolution() / vae.config().vae().model().downsampleFactor();
-        UnetCheckpoints.LoadedUnet unet = UnetCheckpoints.load(runDir.resolve("unet.safetensors"), true,
+        Path unetFile = runDir.resolve("unet.safetensors");
+        boolean useEma = ema != null ? ema : UnetCheckpoints.sampleConfig(unetFile).ema();
+        UnetCheckpoints.LoadedUnet unet = UnetCheckpoints.load(unetFile, useEma,
                 vae.config().vae().model().latentChannels(), latentSize);
         if (unet.vaeSha256() != null && !unet.vaeSha256().equals(vae.sha256())) {
             throw new LdmException(runDir.resolve("unet.safetensors") + " was trained on latents of a different VAE than "
@@ -56,9 +78,9 @@ public final class LatentDiffusion implements AutoCloseable {
         }
         vae.vae().to(dev, false);
         unet.unet().to(dev, false);
-        return new LatentDiffusion(new LatentSampler(unet.unet(), vae.vae(), vae.normalizer(), dev),
+        return new LatentDiffusion(new LatentSampler(unet.unet(), vae.vae(), vae.normalizer(), dev), unet.unet(), vae.vae(),
                 classNames(unet.metadata().get("classes"), unet.config().unet().model().numClasses()),
-                unet.config().sample());
+                unet.config().sample(), useEma);
     }
 
     static List<String> classNames(String json, int count) {
@@ -74,6 +96,11 @@ public final class LatentDiffusion implements AutoCloseable {
             names.add(Integer.toString(i));
         }
         return names;
+    }
+
+    /** Whether the UNet's EMA weights (rather than the raw ones) were loaded. */
+    public boolean usesEma() {
+        return ema;
     }
 
     /** The run's sampling defaults (sampler, steps, guidance, ...). */
@@ -118,7 +145,7 @@ public final class LatentDiffusion implements AutoCloseable {
             throw new LdmException("n = " + n + " must be at least 1");
         }
         List<Integer> labels = Collections.nCopies(n, classIndex);
-        LatentSampler.Images images = sampler.generate(new SampleRequest(labels, samplerName, steps, cfg, defaults.eta(),
+        LatentSampler.Images images = sampler().generate(new SampleRequest(labels, samplerName, steps, cfg, defaults.eta(),
                 defaults.spacing(), seed, defaults.batchSize()), k -> { });
         List<BufferedImage> out = new ArrayList<>();
         for (int i = 0; i < images.count(); i++) {
@@ -127,13 +154,25 @@ public final class LatentDiffusion implements AutoCloseable {
         return out;
     }
 
-    /** The lower-level sampler (batches of mixed classes, progress callbacks). */
-    public LatentSampler sampler() {
+    /** The lower-level sampler (batches of mixed classes, progress callbacks); not usable after {@link #close()}. */
+    public synchronized LatentSampler sampler() {
+        if (closed) {
+            throw new IllegalStateException("this LatentDiffusion is closed");
+        }
         return sampler;
     }
 
+    /**
+     * Frees the native memory of both networks' weights at once (without waiting for the garbage
+     * collector). Afterwards this object and its {@link #sampler()} must not be used. Idempotent.
+     */
     @Override
-    public void close() {
-        // weights are freed with the modules by the garbage collector; nothing native is held here
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        StateDict.release(unet);
+        StateDict.release(vae);
     }
 }

@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import ldm4j.io.DType;
+import ldm4j.io.TensorChecks;
 import ldm4j.io.FormatException;
 import ldm4j.io.HostTensor;
 import ldm4j.torch.Tensors;
@@ -21,6 +21,11 @@ public record LatentNormalizer(float[] mean, float[] std) {
     public LatentNormalizer {
         if (mean.length != std.length || mean.length == 0) {
             throw new IllegalArgumentException("mean and std need the same, non-zero length");
+        }
+        for (float m : mean) {
+            if (!Float.isFinite(m)) {
+                throw new IllegalArgumentException("latent mean must be finite, got " + Arrays.toString(mean));
+            }
         }
         for (float s : std) {
             if (!(s > 0) || !Float.isFinite(s)) {
@@ -65,9 +70,13 @@ public record LatentNormalizer(float[] mean, float[] std) {
     public static LatentNormalizer fromHost(Map<String, HostTensor> m, Path file) {
         HostTensor mean = m.get("latent_norm.mean");
         HostTensor std = m.get("latent_norm.std");
-        if (mean == null || std == null || mean.dtype() != DType.F32 || std.dtype() != DType.F32) {
-            throw new FormatException(file, "has no float32 latent_norm.mean / latent_norm.std: not a finished VAE "
-                    + "(train-vae writes them at the end of training)");
+        if (mean == null || std == null) {
+            throw new FormatException(file, "has no latent_norm.mean / latent_norm.std: not a finished VAE "
+                    + "(train-vae writes them at the end of training; a training checkpoint is not a VAE file)");
+        }
+        if (!TensorChecks.isFloating(mean.dtype()) || !TensorChecks.isFloating(std.dtype())) {
+            throw new FormatException(file, "latent_norm.mean / latent_norm.std are " + mean.dtype().safetensorsName() + " / "
+                    + std.dtype().safetensorsName() + ", not floating-point: the file is damaged");
         }
         try {
             return new LatentNormalizer(mean.toFloats(), std.toFloats());

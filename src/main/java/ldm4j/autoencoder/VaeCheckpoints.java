@@ -56,6 +56,10 @@ public final class VaeCheckpoints {
 
     /** Loads {@code <run>/vae.safetensors} (or any file written by {@link #writeVae}). */
     public static LoadedVae loadVae(Path file) {
+        if (Files.isDirectory(file)) {
+            throw new LdmException(file + " is a folder, not a VAE file: move it away, then train the VAE "
+                    + "(bin/ldm4j train-vae --run " + (file.getParent() == null ? "DIR" : file.getParent()) + ")");
+        }
         if (!Files.isRegularFile(file)) {
             throw new LdmException(file + " does not exist: train the VAE first (bin/ldm4j train-vae --run "
                     + (file.getParent() == null ? "DIR" : file.getParent()) + ")");

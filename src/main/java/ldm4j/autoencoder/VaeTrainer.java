@@ -22,13 +22,16 @@ import ldm4j.io.HostTensor;
 import ldm4j.nn.StateDict;
 import ldm4j.torch.Devices;
 import ldm4j.train.AdamW;
+import ldm4j.train.BadBatchException;
 import ldm4j.train.Budget;
+import ldm4j.train.Divergence;
 import ldm4j.train.LrSchedule;
 import ldm4j.train.RunDir;
 import ldm4j.train.TrainLog;
 import ldm4j.train.Trainable;
 import ldm4j.train.TrainingLoop;
 import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * Trains the VAE against the patch discriminator (the write-up's VAE-GAN stage) in the shared
@@ -84,7 +87,7 @@ public final class VaeTrainer {
             long total = vc.train().steps() > 0 ? vc.train().steps() : perEpoch * vc.train().epochs();
             Training t = new Training(batches, total, log);
             TrainingLoop loop = new TrainingLoop(new TrainingLoop.Plan("train-vae", total, batch, vc.train().logEvery(),
-                    vc.train().evalEvery(), vc.train().checkpointEvery(), "--set vae.train.lr", List.of("rec", "kl")),
+                    vc.train().evalEvery(), vc.train().checkpointEvery(), "--set vae.train.lr", List.of("rec", "kl"), VaeCheckpoints.KIND_TRAIN),
                     run.checkpointsDir("vae"), vc.train().keepCheckpoints(), log, out, collective);
             long step = loop.start(t, resume, run.root());
             if (main) {
@@ -156,7 +159,12 @@ public final class VaeTrainer {
         public Map<String, Double> step(long step) {
             Batch b = batches.at(step);
             boolean logStep = (step + 1) % vc.train().logEvery() == 0 || step + 1 == total;
-            Map<String, Double> m = vaeGanStep.run(step, b.imageTensor(), lrVae.lr(step), lrDisc.lr(step), logStep);
+            Tensor x = b.imageTensor();                                                        // (B, 3, H, W)
+            Map<String, Double> m = vaeGanStep.run(step, x, lrVae.lr(step), lrDisc.lr(step), logStep);
+            if (!Double.isFinite(m.get("loss")) && Divergence.hasNonFinite(x)) {
+                throw new BadBatchException("loss = " + m.get("loss"), "the training images of " + data.train().source()
+                        + ": check them with 'bin/ldm4j data'");
+            }
             m.put("epoch", (double) batches.epochOf(step));
             return m;
         }

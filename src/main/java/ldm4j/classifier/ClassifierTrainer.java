@@ -122,7 +122,7 @@ public final class ClassifierTrainer {
                 : TrainLog.discarding()) {
             Training t = new Training(train, test, perEpoch, log, start);
             TrainingLoop loop = new TrainingLoop(new TrainingLoop.Plan("train-classifier", total, b, LOG_EVERY, perEpoch,
-                    perEpoch, "--lr", List.of("loss")), files.checkpoints(), 2, log, out, collective);
+                    perEpoch, "--lr", List.of("loss"), ClassifierCheckpoint.KIND + "-train"), files.checkpoints(), 2, log, out, collective);
             long step = loop.start(t, resume, files.folder());
             out.printf("classifier: ResNet-9 widths %s, %,d parameters; %,d train / %,d test images; %d epochs of %d steps%n",
                     config.widths(), StateDict.parameterCount(t.model), train.size(), test.size(), config.epochs(), perEpoch);

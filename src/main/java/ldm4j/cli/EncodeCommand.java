@@ -12,6 +12,7 @@ import ldm4j.data.Splits;
 import ldm4j.latents.LatentCache;
 import ldm4j.torch.Devices;
 import ldm4j.torch.Threads;
+import ldm4j.train.RunDir;
 import org.bytedeco.pytorch.Device;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,7 +23,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "encode", mixinStandardHelpOptions = true,
         description = {"Cache the posterior moments (mean, logvar) of the run's frozen VAE for every training and test "
                 + "image and its horizontal flip, under <run>/latents/.",
-                "Reused when the VAE, data and transform are unchanged; rebuilt (with a message) otherwise."})
+                "Reused when the VAE, data and transform are unchanged and every shard matches its size and checksum in "
+                        + "the manifest; rebuilt (with a message) otherwise."})
 public final class EncodeCommand implements Callable<Integer> {
 
     @Option(names = "--run", paramLabel = "DIR", required = true, description = "Run folder holding vae.safetensors.")
@@ -46,9 +48,11 @@ public final class EncodeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        RunDir.requireRunPath(run);
         VaeCheckpoints.LoadedVae vae = VaeCheckpoints.loadVae(run.resolve("vae.safetensors"));
         Config cfg = overrides(vae.config());
-        Threads.configure(cfg.threads());
+        RunDir.create(run); // the writer lock; clears temporary files of an interrupted encode
+        Threads.configure(cfg.threads(), spec.commandLine().getErr()::println);
         Device dev = Devices.resolve(cfg.device());
         vae.vae().to(dev, false);
         Splits splits = DataSpec.parse(cfg.data().spec()).open(DataSpec.cacheDir(), spec.commandLine().getErr()::println);

@@ -10,6 +10,7 @@ import ldm4j.eval.EvalSettings;
 import ldm4j.eval.Evaluator;
 import ldm4j.report.Report;
 import ldm4j.torch.Threads;
+import ldm4j.train.RunDir;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -55,7 +56,12 @@ public final class EvalCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         EvalSettings s = new EvalSettings(perClass, sampler, steps, cfg, seed, batch);
-        Threads.configure(threads);
+        RunDir.requireRunPath(run);
+        if (!java.nio.file.Files.isDirectory(run)) {
+            throw new ldm4j.LdmException(run + " is not a run folder: pass the --run of a pipeline or train-unet run");
+        }
+        Threads.configure(threads, spec.commandLine().getErr()::println);
+        RunDir.create(run); // eval writes eval.json, images/ and report.html: one writer at a time
         Map<String, Object> r = new Evaluator(out).evaluate(run, classifier, s);
         out.println(summary(r));
         out.println("wrote " + run.resolve("eval.json") + " and " + Report.write(run));

@@ -36,13 +36,16 @@ public final class Main implements Runnable {
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
-    /** Runs the command line and returns its exit status (0 ok, 2 bad input or usage, 1 internal error). */
+    /**
+     * Runs the command line and returns its exit status: 0 ok, 2 bad input, usage or a setting too
+     * large for the machine's memory, 1 internal error.
+     */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         boolean debug = java.util.Arrays.asList(args).contains("--debug");
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(out);
         cl.setErr(err);
-        cl.setExitCodeExceptionMapper(e -> isUserError(e) ? 2 : 1);
+        cl.setExitCodeExceptionMapper(e -> isUserError(e) || OutOfMemory.is(e) ? 2 : 1);
         cl.setParameterExceptionHandler((ex, a) -> {
             err.println("ldm4j: " + ex.getMessage());
             CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
@@ -57,11 +60,24 @@ public final class Main implements Runnable {
                 err.println("ldm4j: error: " + oneLine(ex.getMessage()));
                 return 2;
             }
+            if (OutOfMemory.is(ex)) {
+                err.println("ldm4j: error: " + OutOfMemory.message(ex, commandName(parsed)));
+                return 2;
+            }
             err.println("ldm4j: internal error: " + ex.getClass().getName() + ": " + oneLine(String.valueOf(ex.getMessage()))
                     + (debug ? "" : " (run with --debug for the stack trace)"));
             return 1;
         });
         return cl.execute(args);
+    }
+
+    /** The subcommand that ran (e.g. "sample"), for messages. */
+    static String commandName(CommandLine.ParseResult parsed) {
+        CommandLine.ParseResult p = parsed;
+        while (p != null && p.hasSubcommand()) {
+            p = p.subcommand();
+        }
+        return p == null ? "" : p.commandSpec().name();
     }
 
     static boolean isUserError(Throwable e) {

@@ -24,6 +24,7 @@ public final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        ldm4j.train.RunDir.requireRunPath(run);
         if (!Files.isDirectory(run)) {
             throw new LdmException(run + " is not a run folder: pass the --run of a train-vae / pipeline run");
         }

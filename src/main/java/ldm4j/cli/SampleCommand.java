@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ldm4j.LatentDiffusion;
+import ldm4j.LdmException;
 import ldm4j.config.SampleConfig;
 import ldm4j.io.AtomicFiles;
 import ldm4j.sample.LatentSampler;
@@ -19,6 +20,7 @@ import ldm4j.sample.SampleRequest;
 import ldm4j.torch.ImageGrid;
 import ldm4j.torch.Threads;
 import ldm4j.train.Progress;
+import ldm4j.train.RunDir;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -63,6 +65,9 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--individual", paramLabel = "DIR", description = "Also write every image as DIR/<class>-<k>.png.")
     Path individual;
 
+    @Option(names = "--weights", paramLabel = "ema|raw", description = "UNet weights: the EMA or the raw ones. Default: the run's sample.ema (EMA).")
+    String weights;
+
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "libtorch threads (0 = one per core).")
     int threads;
 
@@ -75,8 +80,24 @@ public final class SampleCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter pw = spec.commandLine().getOut();
-        Threads.configure(threads);
-        LatentDiffusion ldm = LatentDiffusion.load(run, device);
+        RunDir.requireRunPath(run);
+        if (!java.nio.file.Files.isDirectory(run)) {
+            throw new LdmException(run + " is not a run folder: pass the --run of a pipeline or train-unet run");
+        }
+        Path file = out != null ? out : run.resolve("samples.png");
+        checkOutputs(file); // before minutes of sampling
+        Boolean ema = weights == null ? null : switch (weights) {
+            case "ema" -> Boolean.TRUE;
+            case "raw" -> Boolean.FALSE;
+            default -> throw new LdmException("--weights '" + weights + "' is not one of ema, raw");
+        };
+        Threads.configure(threads, spec.commandLine().getErr()::println);
+        try (LatentDiffusion ldm = LatentDiffusion.load(run, device, ema)) {
+            return sample(ldm, file, pw);
+        }
+    }
+
+    private int sample(LatentDiffusion ldm, Path file, PrintWriter pw) {
         SampleConfig d = ldm.defaults();
         int perClass = n != null ? n : d.perClass();
         SampleConfig s = new SampleConfig(sampler != null ? sampler : d.sampler(), steps != null ? steps : d.steps(),
@@ -108,9 +129,8 @@ public final class SampleCommand implements Callable<Integer> {
             images = ldm.sampler().generate(request, progress::step);
         }
         double secs = (System.nanoTime() - start) / 1e9;
-        Path file = out != null ? out : run.resolve("samples.png");
         ImageGrid.writePng(images.grid(perClass), file);
-        writeSettings(file, request, wanted.stream().map(ldm.classes()::get).toList(), perClass, secs);
+        writeSettings(file, request, wanted.stream().map(ldm.classes()::get).toList(), perClass, secs, ldm.usesEma());
         if (individual != null) {
             for (int i = 0; i < images.count(); i++) {
                 String cls = ldm.classes().get(labels.get(i));
@@ -123,7 +143,26 @@ public final class SampleCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void writeSettings(Path png, SampleRequest r, List<String> rows, int perClass, double secs) {
+    /** Refuses a non-PNG or unwritable --out / --individual before sampling. */
+    private void checkOutputs(Path file) {
+        if (!file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".png")) {
+            throw new LdmException("--out " + file + ": sample writes PNG images; give the file a .png name");
+        }
+        List<Path> targets = new ArrayList<>(List.of(file));
+        if (individual != null) {
+            targets.add(individual.resolve("class-000.png"));
+        }
+        for (Path t : targets) {
+            try {
+                AtomicFiles.checkWritable(t);
+            } catch (IOException | RuntimeException e) {
+                throw new LdmException("cannot write " + t + " (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                        + "): choose a writable " + (t.equals(file) ? "--out" : "--individual") + " path");
+            }
+        }
+    }
+
+    private static void writeSettings(Path png, SampleRequest r, List<String> rows, int perClass, double secs, boolean ema) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("sampler", r.sampler());
         m.put("steps", r.steps());
@@ -131,7 +170,7 @@ public final class SampleCommand implements Callable<Integer> {
         m.put("eta", r.eta());
         m.put("spacing", r.spacing());
         m.put("seed", r.seed());
-        m.put("weights", "ema");
+        m.put("weights", ema ? "ema" : "raw");
         m.put("rows", rows);
         m.put("per_class", perClass);
         m.put("seconds", secs);

@@ -52,8 +52,8 @@ public final class TrainVaeCommand implements Callable<Integer> {
         var budget = runOptions.budget();
         Threads.configure(cfg.threads());
         Device device = Devices.resolve(cfg.device());
+        RunDir run = RunDir.create(runOptions.run()); // the writer lock first: a second writer is refused at once
         Splits splits = DataSpec.parse(cfg.data().spec()).open(DataSpec.cacheDir(), spec.commandLine().getErr()::println);
-        RunDir run = RunDir.create(runOptions.run());
         StopSignal stop = StopSignal.install(System.err);
         DistEnv env = DistEnv.fromEnvironment();
         try (Collective ranks = Ranks.join(env, Ranks.identity(cfg))) {

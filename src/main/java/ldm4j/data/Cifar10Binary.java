@@ -98,8 +98,10 @@ public final class Cifar10Binary implements ImageDataset {
                 }
             }
         } catch (IOException e) {
-            throw new DataException(tarball + " is not a readable tar.gz (" + e.getMessage()
-                    + "): download " + Cifar10.TARBALL + " again", e);
+            String why = e instanceof java.io.EOFException ? "it ends too early: the download was cut"
+                    : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            throw new DataException(tarball + " is not a readable tar.gz (" + why + "): download " + Cifar10.TARBALL
+                    + " again", e);
         }
         return files;
     }

@@ -17,19 +17,30 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 public record RunMetrics(List<JsonNode> events) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Reads every line; a missing file gives no events; a malformed line (a run killed mid-write) is skipped. */
+    /**
+     * Reads every line; a missing file gives no events; a malformed line (a run killed mid-write, or
+     * binary junk) is skipped, as is a line that is valid JSON but not an object.
+     */
     public static RunMetrics read(Path file) {
         List<JsonNode> out = new ArrayList<>();
         if (!Files.isRegularFile(file)) {
             return new RunMetrics(out);
         }
         try {
-            for (String line : Files.readAllLines(file)) {
+            // Decoded leniently: binary junk (a damaged file) becomes U+FFFD and its line is skipped below.
+            String text = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPLACE)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPLACE)
+                    .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+            for (String line : (Iterable<String>) text.lines()::iterator) {
                 if (line.isBlank()) {
                     continue;
                 }
                 try {
-                    out.add(JSON.readTree(line));
+                    JsonNode n = JSON.readTree(line);
+                    if (n != null && n.isObject()) {
+                        out.add(n);
+                    }
                 } catch (IOException e) {
                     // a torn last line of an interrupted run
                 }

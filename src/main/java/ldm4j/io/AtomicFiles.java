@@ -27,6 +27,8 @@ import java.util.regex.Pattern;
 public final class AtomicFiles {
 
     private static final Pattern TEMP_NAME = Pattern.compile(".+\\.tmp-[0-9a-f]{16}");
+    /** Temporary PNGs of versions before every write used this class ({@code Files.createTempFile}). */
+    private static final Pattern LEGACY_PNG_TEMP = Pattern.compile(".+\\.png\\d+\\.tmp");
 
     private AtomicFiles() {
     }
@@ -100,7 +102,40 @@ public final class AtomicFiles {
     /** Whether {@code file} is a temporary file left by this class (e.g. after a crash). */
     public static boolean isTempFile(Path file) {
         Path name = file.getFileName();
-        return name != null && TEMP_NAME.matcher(name.toString()).matches();
+        return name != null && (TEMP_NAME.matcher(name.toString()).matches()
+                || LEGACY_PNG_TEMP.matcher(name.toString()).matches());
+    }
+
+    /**
+     * Deletes temporary files left by interrupted writes in {@code root} and every folder below it
+     * (symbolic links are not followed). Only call this while holding the folder's {@link RunLock}.
+     * Returns the deleted files.
+     */
+    public static List<Path> deleteStaleTempFilesBelow(Path root) throws IOException {
+        List<Path> deleted = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return deleted;
+        }
+        List<Path> dirs = new ArrayList<>();
+        try (var walk = Files.walk(root)) {
+            walk.filter(p -> Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).forEach(dirs::add);
+        }
+        for (Path d : dirs) {
+            deleted.addAll(deleteStaleTempFiles(d));
+        }
+        return deleted;
+    }
+
+    /**
+     * Fails early, before hours of work, if {@code target} could not be written: creates its folder
+     * and a temporary file beside it, then deletes that file.
+     */
+    public static void checkWritable(Path target) throws IOException {
+        Files.createDirectories(parentOf(target));
+        if (Files.isDirectory(target)) {
+            throw new IOException(target + " is a folder");
+        }
+        Files.delete(newTempFile(target));
     }
 
     /**

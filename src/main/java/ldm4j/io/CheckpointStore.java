@@ -111,6 +111,87 @@ public final class CheckpointStore {
         return Files.isRegularFile(last) ? Optional.of(last) : Optional.empty();
     }
 
+    /** A checkpoint passed over by {@link #newestIntact}, and why. */
+    public record Skipped(Path file, String reason) {
+    }
+
+    /**
+     * What {@code --resume} should continue from: the newest checkpoint that passes
+     * {@link Checkpoints#verify} (null if none), its step, and the newer or damaged ones skipped.
+     */
+    public record Resumable(Path file, long step, List<Skipped> skipped) {
+        public Resumable {
+            skipped = List.copyOf(skipped);
+        }
+
+        public boolean found() {
+            return file != null;
+        }
+
+        /**
+         * One line for the user when something was skipped, e.g. {@code "checkpoints/vae/last.safetensors is
+         * damaged (...); resuming from checkpoints/vae/step-00000040.safetensors (step 40)"}; empty if nothing was.
+         */
+        public String message() {
+            if (skipped.isEmpty()) {
+                return "";
+            }
+            StringBuilder b = new StringBuilder();
+            for (Skipped s : skipped) {
+                b.append(b.length() == 0 ? "" : "; ").append("skipped ").append(s.reason());
+            }
+            return b.append(found() ? "; resuming from " + file + " (step " + step + ")" : "; no intact checkpoint is left")
+                    .toString();
+        }
+    }
+
+    /**
+     * The newest intact checkpoint: {@code last.safetensors} if it verifies and no newer step file
+     * does, else the newest step file that verifies. Every file is checked fully (header, metadata,
+     * dtypes, finiteness) with {@link Checkpoints#verify}; checkpoints are small next to a training
+     * run. A crash between writing a step file and linking {@code last} leaves the step file newer
+     * than {@code last}; it is preferred when intact.
+     *
+     * @param kind the metadata kind the checkpoints must have (e.g. {@code "vae-train"}), or null
+     */
+    public Resumable newestIntact(String kind) throws IOException {
+        List<Skipped> skipped = new ArrayList<>();
+        Path last = dir.resolve(LAST);
+        long lastStep = -1;
+        if (Files.exists(last)) {
+            try {
+                lastStep = Checkpoints.verify(last, kind);
+            } catch (ldm4j.LdmException | java.io.UncheckedIOException e) {
+                skipped.add(new Skipped(last, e.getMessage()));
+            }
+        } else if (!list().isEmpty()) {
+            skipped.add(new Skipped(last, last + " is missing"));
+        }
+        List<Path> steps = new ArrayList<>(list());
+        java.util.Collections.reverse(steps);
+        for (Path f : steps) {
+            long n = stepOf(f).getAsLong();
+            if (n <= lastStep) {
+                break;
+            }
+            try {
+                long metaStep = Checkpoints.verify(f, kind);
+                if (metaStep != n) {
+                    throw new FormatException(f, "holds step " + metaStep + " but its name says " + n);
+                }
+                return new Resumable(f, n, skipped);
+            } catch (ldm4j.LdmException | java.io.UncheckedIOException e) {
+                skipped.add(new Skipped(f, e.getMessage()));
+            }
+        }
+        return lastStep >= 0 ? new Resumable(last, lastStep, skipped) : new Resumable(null, -1, skipped);
+    }
+
+    /** Whether the folder holds any checkpoint file (intact or not): a fresh start must not overwrite it. */
+    public boolean hasAny() throws IOException {
+        return Files.exists(dir.resolve(LAST)) || !list().isEmpty();
+    }
+
     /** The step files, oldest step first; temporary and unrelated files are ignored. */
     public List<Path> list() throws IOException {
         List<Path> out = new ArrayList<>();

@@ -41,10 +41,19 @@ public final class Safetensors {
         write(file, tensors, Map.of());
     }
 
-    /** Atomically writes tensors and string metadata (temp file, fsync, rename). */
+    /**
+     * Atomically writes tensors and string metadata (temp file, fsync, rename). An ldm4j artifact
+     * (metadata {@code "format": "ldm4j"}: checkpoints, model files, latent shards) must hold only
+     * finite values; other files are written as given (the format itself stores any value).
+     *
+     * @throws NonFiniteTensorException if an ldm4j artifact holds NaN or infinite values (nothing is written)
+     */
     public static void write(Path file, Map<String, HostTensor> tensors, Map<String, String> metadata)
             throws IOException {
         List<Map.Entry<String, HostTensor>> ordered = prepare(tensors, metadata);
+        if ("ldm4j".equals(metadata.get("format"))) {
+            TensorChecks.requireAllFinite(tensors, file);
+        }
         byte[] header = SafetensorsHeader.encode(ordered, metadata);
         AtomicFiles.write(file, ch -> {
             AtomicFiles.writeFully(ch, lengthPrefix(header.length));

@@ -51,9 +51,42 @@ public final class LatentCache {
     public record Key(String vaeSha256, String dataSpec, int resolution, String interpolation, String dtype) {
     }
 
-    /** The manifest: key, counts per split, shard names. */
+    /** The manifest: key, counts per split, shard names, and each shard's size, SHA-256 and image count. */
     public record Manifest(Key key, List<String> classes, Map<String, Integer> counts, Map<String, List<String>> shards,
-                           int channels, int height, int width) {
+                           int channels, int height, int width, Map<String, ShardInfo> files) {
+    }
+
+    /** One shard as written: its size in bytes, SHA-256 (hex) and number of images. */
+    public record ShardInfo(long bytes, String sha256, int count) {
+    }
+
+    /** The element type of a cache's moments. */
+    static DType dtype(Key key) {
+        return "bf16".equals(key.dtype()) ? DType.BF16 : DType.F32;
+    }
+
+    /**
+     * The manifest of a complete, undamaged cache (quick check: shard sizes, headers, shapes, labels).
+     *
+     * @throws LdmException if there is no cache, or a FormatException naming the damaged file and
+     *         telling to rebuild the cache with {@code encode}
+     */
+    public static Manifest open(Path dir) {
+        Manifest m = readManifest(dir);
+        if (m == null) {
+            throw new LdmException(dir + " holds no complete latent cache (no manifest.json): run 'bin/ldm4j encode --run "
+                    + runOf(dir) + "' first");
+        }
+        CacheCheck.check(dir, m, false).ifPresent(d -> {
+            throw new FormatException(d.file(), d.problem() + "; the latent cache is damaged: run 'bin/ldm4j encode --run "
+                    + runOf(dir) + "' to rebuild it");
+        });
+        return m;
+    }
+
+    /** The run folder of a cache at {@code <run>/latents}, for messages. */
+    private static Path runOf(Path dir) {
+        return dir.getParent() != null ? dir.getParent() : dir.toAbsolutePath().getParent();
     }
 
     public static Path manifestFile(Path dir) {
@@ -69,8 +102,8 @@ public final class LatentCache {
         try {
             return new ObjectMapper().readValue(f.toFile(), Manifest.class);
         } catch (IOException e) {
-            throw new FormatException(f, "is not a valid latent cache manifest (" + e.getMessage().lines().findFirst().orElse("")
-                    + "): delete " + dir + " to rebuild the cache");
+            throw new FormatException(f, "is not a valid latent cache manifest (" + String.valueOf(e.getMessage()).lines()
+                    .findFirst().orElse("") + "): run 'bin/ldm4j encode --run " + runOf(dir) + "' to rebuild the cache");
         }
     }
 
@@ -81,19 +114,38 @@ public final class LatentCache {
      */
     public static Manifest build(Path dir, Key key, Map<String, ImageDataset> splits, Autoencoder vae, Transform transform,
                                  Device device, int batchSize, int shardSize, int workers, PrintWriter out) {
-        Manifest existing = readManifest(dir);
+        Manifest existing;
+        try {
+            existing = readManifest(dir);
+        } catch (FormatException e) {
+            out.println("latent cache " + dir + " is damaged (" + e.getMessage() + "); rebuilding it");
+            existing = null;
+        }
         if (existing != null) {
-            if (existing.key().equals(key)) {
-                out.println("latent cache " + dir + " is up to date (" + existing.counts() + "); reusing it");
-                return existing;
+            if (key.equals(existing.key())) {
+                java.util.Optional<CacheCheck.Damage> damage = CacheCheck.check(dir, existing, true);
+                for (Map.Entry<String, ImageDataset> split : splits.entrySet()) {
+                    Integer n = existing.counts().get(split.getKey());
+                    if (damage.isEmpty() && (n == null || n != split.getValue().size())) {
+                        damage = java.util.Optional.of(new CacheCheck.Damage(manifestFile(dir), "lists " + n + " "
+                                + split.getKey() + " images but the dataset has " + split.getValue().size()));
+                    }
+                }
+                if (damage.isEmpty()) {
+                    out.println("latent cache " + dir + " is up to date and intact (" + existing.counts() + "); reusing it");
+                    return existing;
+                }
+                out.println("latent cache " + dir + " is damaged (" + damage.get().describe() + "); rebuilding it");
+            } else {
+                out.println("latent cache " + dir + " was built from " + describe(existing.key()) + "; now " + describe(key)
+                        + ": rebuilding it");
             }
-            out.println("latent cache " + dir + " was built from " + describe(existing.key()) + "; now " + describe(key)
-                    + ": rebuilding it");
         }
         clear(dir);
-        DType dtype = key.dtype().equals("bf16") ? DType.BF16 : DType.F32;
+        DType dtype = dtype(key);
         Map<String, Integer> counts = new LinkedHashMap<>();
         Map<String, List<String>> shards = new LinkedHashMap<>();
+        Map<String, ShardInfo> files = new LinkedHashMap<>();
         int[] chw = new int[3];
         vae.train(false);
         for (Map.Entry<String, ImageDataset> split : splits.entrySet()) {
@@ -126,7 +178,7 @@ public final class LatentCache {
                             int n = shard.add(hm, hl, b.labels(), offset);
                             offset += n;
                             if (shard.full()) {
-                                names.add(shard.write(dir, split.getKey(), names.size()));
+                                names.add(shard.write(dir, split.getKey(), names.size(), files));
                                 shard = null;
                             }
                         }
@@ -134,7 +186,7 @@ public final class LatentCache {
                     progress.step(b.size());
                 }
                 if (shard != null && shard.count > 0) {
-                    names.add(shard.write(dir, split.getKey(), names.size()));
+                    names.add(shard.write(dir, split.getKey(), names.size(), files));
                 }
             }
             double secs = (System.nanoTime() - start) / 1e9;
@@ -143,7 +195,8 @@ public final class LatentCache {
             counts.put(split.getKey(), ds.size());
             shards.put(split.getKey(), names);
         }
-        Manifest m = new Manifest(key, splits.values().iterator().next().classes(), counts, shards, chw[0], chw[1], chw[2]);
+        Manifest m = new Manifest(key, splits.values().iterator().next().classes(), counts, shards, chw[0], chw[1], chw[2],
+                files);
         try {
             AtomicFiles.writeBytes(manifestFile(dir), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
         } catch (IOException e) {
@@ -237,7 +290,8 @@ public final class LatentCache {
             return count == capacity;
         }
 
-        String write(Path dir, String split, int index) {
+        /** Writes the shard and records its size, checksum and count in {@code files}; returns its name. */
+        String write(Path dir, String split, int index, Map<String, ShardInfo> files) {
             String name = String.format("%s-%04d.safetensors", split, index);
             long[] shape = {count, 2, chw[0], chw[1], chw[2]};
             ByteBuffer m = mean.duplicate().flip();
@@ -248,6 +302,8 @@ public final class LatentCache {
             t.put("labels", HostTensor.ofLongs(java.util.Arrays.copyOf(labels, count), count));
             try {
                 Safetensors.write(dir.resolve(name), t, Map.of("format", "ldm4j", "kind", "latents", "split", split));
+                files.put(name, new ShardInfo(Files.size(dir.resolve(name)), ldm4j.autoencoder.VaeCheckpoints.sha256(dir.resolve(name)),
+                        count));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write " + dir.resolve(name) + ": " + e.getMessage(), e);
             }

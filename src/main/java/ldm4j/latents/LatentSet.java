@@ -43,7 +43,7 @@ public final class LatentSet implements AutoCloseable {
         this.c = m.channels();
         this.h = m.height();
         this.w = m.width();
-        this.dtype = m.key().dtype().equals("bf16") ? DType.BF16 : DType.F32;
+        this.dtype = LatentCache.dtype(m.key());
         this.blockBytes = c * h * w * dtype.byteSize();
         int total = m.counts().get(split);
         this.labels = new long[total];
@@ -82,13 +82,12 @@ public final class LatentSet implements AutoCloseable {
         }
     }
 
-    /** Opens a split of a complete cache. */
+    /**
+     * Opens a split of a complete cache, after the quick check of every shard against the manifest
+     * (sizes, headers, shapes, labels); a damaged cache is refused naming the file and {@code encode}.
+     */
     public static LatentSet open(Path dir, String split) {
-        LatentCache.Manifest m = LatentCache.readManifest(dir);
-        if (m == null) {
-            throw new ldm4j.LdmException(dir + " holds no complete latent cache (no manifest.json): run 'bin/ldm4j encode' first");
-        }
-        return new LatentSet(dir, m, split);
+        return new LatentSet(dir, LatentCache.open(dir), split);
     }
 
     public int size() {

@@ -11,6 +11,7 @@ import java.util.Map;
 import ldm4j.io.FormatException;
 import ldm4j.io.HostTensor;
 import ldm4j.io.NameDiff;
+import ldm4j.io.TensorChecks;
 import ldm4j.torch.Tensors;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -71,7 +72,9 @@ public final class StateDict {
     /**
      * Loads {@code prefix + name} entries of {@code source} into the module, in place. Every
      * parameter and buffer must be present with the same shape; entries of source outside the
-     * prefix are ignored. Errors name the file, the missing/unexpected names and differing shapes.
+     * prefix are ignored. Errors name the file, the missing/unexpected names and differing shapes,
+     * a tensor whose type cannot be the model's (e.g. float data relabelled as int32) and any NaN or
+     * infinite value; nothing is copied into the module unless every tensor passes.
      */
     public static void load(Module module, Map<String, HostTensor> source, String prefix, Path file) {
         Map<String, Tensor> target = tensors(module);
@@ -99,11 +102,27 @@ public final class StateDict {
                     + "from the checkpoint's): " + String.join("; ", shapeErrors.subList(0, Math.min(5, shapeErrors.size())))
                     + (shapeErrors.size() > 5 ? "; and " + (shapeErrors.size() - 5) + " more" : ""));
         }
+        for (Map.Entry<String, Tensor> e : target.entrySet()) {
+            String name = prefix + e.getKey();
+            TensorChecks.require(source.get(name), Tensors.dtypeOf(e.getValue().scalar_type()), name, file);
+        }
         try (NoGradGuard g = new NoGradGuard()) {
             for (Map.Entry<String, Tensor> e : target.entrySet()) {
                 Tensor dst = e.getValue();
                 Tensor src = Tensors.fromHost(source.get(prefix + e.getKey()));
                 dst.copy_(src.to(dst.device(), dst.scalar_type()));
+            }
+        }
+    }
+
+    /**
+     * Releases the native storage of every parameter and buffer (each becomes an empty tensor) now,
+     * rather than when the garbage collector finalises the module. The module is unusable afterwards.
+     */
+    public static void release(Module module) {
+        try (NoGradGuard g = new NoGradGuard()) {
+            for (Tensor t : tensors(module).values()) {
+                t.set_();
             }
         }
     }

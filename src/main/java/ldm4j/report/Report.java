@@ -153,14 +153,19 @@ public final class Report {
         h.append("</div></section>\n");
     }
 
-    private static SvgChart.Series series(String name, List<JsonNode> rows, Predicate<JsonNode> keep, String field) {
-        List<double[]> pts = new ArrayList<>();
+    /**
+     * One curve: the last row per step, in step order. A resumed run logs again the steps between its
+     * checkpoint and the interruption; the later rows are the ones the run continued from.
+     */
+    static SvgChart.Series series(String name, List<JsonNode> rows, Predicate<JsonNode> keep, String field) {
+        java.util.TreeMap<Double, Double> byStep = new java.util.TreeMap<>();
         for (JsonNode r : rows) {
-            if (keep.test(r) && r.has(field) && r.get(field).isNumber()) {
-                pts.add(new double[]{r.path("step").asDouble(), r.get(field).asDouble()});
+            if (keep.test(r) && r.has(field) && r.get(field).isNumber() && r.path("step").isNumber()) {
+                byStep.put(r.path("step").asDouble(), r.get(field).asDouble());
             }
         }
-        return new SvgChart.Series(name, pts.stream().mapToDouble(p -> p[0]).toArray(), pts.stream().mapToDouble(p -> p[1]).toArray());
+        return new SvgChart.Series(name, byStep.keySet().stream().mapToDouble(Double::doubleValue).toArray(),
+                byStep.values().stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     private static void images(StringBuilder h, Path runDir) throws IOException {

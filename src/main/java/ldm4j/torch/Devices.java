@@ -16,7 +16,7 @@ public final class Devices {
         try {
             return Kind.valueOf(s.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("device '" + s + "' is not one of cpu, cuda, auto");
+            throw new ldm4j.LdmException("--device '" + s + "' is not one of cpu, cuda, auto");
         }
     }
 
@@ -25,7 +25,7 @@ public final class Devices {
         Kind kind = parse(requested);
         boolean cuda = kind != Kind.CPU && cudaAvailable();
         if (kind == Kind.CUDA && !cuda) {
-            throw new IllegalStateException("--device cuda was requested but libtorch sees no CUDA device: build with "
+            throw new ldm4j.LdmException("--device cuda was requested but libtorch sees no CUDA device: build with "
                     + "'./mvnw -Pgpu package' on a machine with an NVIDIA driver, or use --device cpu");
         }
         return cuda ? new Device(torch.DeviceType.CUDA, (byte) localRank()) : new Device(torch.DeviceType.CPU);

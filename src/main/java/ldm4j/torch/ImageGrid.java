@@ -5,9 +5,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 import javax.imageio.ImageIO;
+
+import ldm4j.io.AtomicFiles;
 
 import org.bytedeco.pytorch.Tensor;
 
@@ -63,20 +64,15 @@ public final class ImageGrid {
         return u <= 0f ? 0 : u >= 255f ? 255 : (int) u;
     }
 
-    /** Writes a PNG atomically (temporary file in the same folder, then rename). */
+    /** Writes a PNG atomically ({@link AtomicFiles}: temporary file in the same folder, fsync, rename). */
     public static void writePng(BufferedImage image, Path file) {
         try {
-            Path dir = file.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-            try {
-                if (!ImageIO.write(image, "png", tmp.toFile())) {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            AtomicFiles.writeStream(file, out -> {
+                if (!ImageIO.write(image, "png", out)) {
                     throw new IOException("no PNG writer available");
                 }
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            });
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }

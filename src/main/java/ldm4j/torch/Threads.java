@@ -1,5 +1,8 @@
 package ldm4j.torch;
 
+import java.util.function.Consumer;
+
+import ldm4j.LdmException;
 import org.bytedeco.pytorch.global.torch;
 
 /** libtorch's intra-op thread pool size, from the {@code --threads} option. */
@@ -7,24 +10,44 @@ public final class Threads {
     private Threads() {
     }
 
-    /** Sets libtorch's intra-op threads; 0 means one per available core. Returns the count used. */
+    /** As {@link #configure(int, Consumer)}, warning on standard error. */
     public static int configure(int requested) {
-        if (requested < 0) {
-            throw new IllegalArgumentException("--threads must be >= 0 (0 = all cores), got " + requested);
-        }
-        int n = requested != 0 ? requested : launcherThreads();
+        return configure(requested, System.err::println);
+    }
+
+    /**
+     * Sets libtorch's intra-op threads; 0 means one per available core. More threads than cores
+     * oversubscribe the machine (a run can become 50x slower), so the count is capped at the cores
+     * with a warning. Returns the count used.
+     *
+     * @throws LdmException if {@code requested} is negative
+     */
+    public static int configure(int requested, Consumer<String> warn) {
+        int n = resolve(requested != 0 ? requested : launcherThreads(), Runtime.getRuntime().availableProcessors(), warn);
         torch.set_num_threads(n);
         return n;
     }
 
-    /** The share of the cores {@code ldm4j launch} gives each rank ({@code LDM4J_THREADS}), else every core. */
+    /** The thread count for a request on a machine with {@code cores} cores (pure; see {@link #configure}). */
+    public static int resolve(int requested, int cores, Consumer<String> warn) {
+        if (requested < 0) {
+            throw new LdmException("--threads " + requested + " is negative: use 0 (one per core) or 1.." + cores);
+        }
+        if (requested > cores) {
+            warn.accept("ldm4j: warning: --threads " + requested + " is more than the " + cores
+                    + " cores of this machine; using " + cores);
+            return cores;
+        }
+        return requested == 0 ? cores : requested;
+    }
+
+    /** The share of the cores {@code ldm4j launch} gives each rank ({@code LDM4J_THREADS}), else 0 (every core). */
     private static int launcherThreads() {
         String v = System.getenv("LDM4J_THREADS");
         try {
-            int n = v == null ? 0 : Integer.parseInt(v.strip());
-            return n > 0 ? n : Runtime.getRuntime().availableProcessors();
+            return v == null ? 0 : Math.max(0, Integer.parseInt(v.strip()));
         } catch (NumberFormatException e) {
-            return Runtime.getRuntime().availableProcessors();
+            return 0;
         }
     }
 }

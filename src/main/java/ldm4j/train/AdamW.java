@@ -112,6 +112,17 @@ public final class AdamW {
         if (step == null) {
             throw new FormatException(file, "has no optimizer state '" + prefix + "step' (not a training checkpoint)");
         }
+        if (step.dtype() != ldm4j.io.DType.I64 || step.numel() != 1 || step.data().getLong(0) < 0) {
+            throw new FormatException(file, "optimizer state '" + prefix + "step' is not one non-negative int64 (the file is damaged)");
+        }
+        for (int i = 0; i < names.size(); i++) { // validate everything before changing anything
+            for (String kind : new String[]{"exp_avg.", "exp_avg_sq."}) {
+                String key = prefix + kind + names.get(i);
+                if (source.get(key) != null) {
+                    ldm4j.io.TensorChecks.require(source.get(key), ldm4j.io.DType.F32, key, file);
+                }
+            }
+        }
         for (int i = 0; i < names.size(); i++) {
             for (String kind : new String[]{"exp_avg.", "exp_avg_sq."}) {
                 String key = prefix + kind + names.get(i);

@@ -75,6 +75,9 @@ public final class Ema {
         if (u == null) {
             throw new ldm4j.io.FormatException(file, "has no EMA state '" + prefix + "__updates' (not a training checkpoint)");
         }
+        if (u.dtype() != ldm4j.io.DType.I64 || u.numel() != 1 || u.data().getLong(0) < 0) {
+            throw new ldm4j.io.FormatException(file, "EMA state '" + prefix + "__updates' is not one non-negative int64 (the file is damaged)");
+        }
         StateDict.load(shadow, weights, prefix, file);
         updates = u.data().getLong(0);
     }

@@ -53,6 +53,16 @@ public final class MetricsLog implements AutoCloseable {
         }
     }
 
+    /**
+     * Marks a resume: {@code {"event":"resume","step":S,"time":0.0,"from":"<checkpoint>"}}. Rows
+     * after it with steps at or below S replace the earlier ones (readers keep the last row per step).
+     */
+    public void resume(long step, Path checkpoint) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("from", String.valueOf(checkpoint));
+        log("resume", step, v);
+    }
+
     @Override
     public synchronized void close() {
         try {

@@ -11,6 +11,7 @@ import ldm4j.LdmException;
 import ldm4j.config.Config;
 import ldm4j.config.ConfigResolver;
 import ldm4j.io.AtomicFiles;
+import ldm4j.io.RunLock;
 
 /**
  * A run folder: {@code config.json}, {@code metrics.jsonl}, {@code tb/} (TensorBoard),
@@ -18,14 +19,41 @@ import ldm4j.io.AtomicFiles;
  */
 public record RunDir(Path root) {
 
+    /**
+     * Opens a run folder for writing: creates it (and {@code images/}), takes its writer lock
+     * ({@link RunLock}: a second writing process is refused with the holder's pid) and deletes
+     * temporary files that interrupted writes left anywhere in it (in a data-parallel job rank 0 does
+     * both for every rank: only it writes). Every command that writes a run
+     * folder goes through here; readers ({@code sample}, {@code report}) use {@code new RunDir(root)}
+     * or the path, and never block.
+     */
     public static RunDir create(Path root) {
+        requireRunPath(root);
         try {
             Files.createDirectories(root);
             Files.createDirectories(root.resolve("images"));
         } catch (IOException e) {
             throw new LdmException("cannot create run folder " + root + " (" + e.getMessage() + "): choose another --run");
         }
+        if (ldm4j.dist.DistEnv.fromEnvironment().rank() != 0) {
+            return new RunDir(root); // a data-parallel job writes through rank 0, which holds the lock for it
+        }
+        RunLock.acquire(root);
+        try {
+            AtomicFiles.deleteStaleTempFilesBelow(root);
+        } catch (IOException e) {
+            throw new LdmException("cannot clean temporary files in run folder " + root + " (" + e.getMessage()
+                    + "): check the folder's permissions");
+        }
         return new RunDir(root);
+    }
+
+    /** Refuses an empty {@code --run} (it would write into the current folder). */
+    public static Path requireRunPath(Path root) {
+        if (root == null || root.toString().isBlank()) {
+            throw new LdmException("--run is empty: name a run folder, e.g. --run runs/cifar10");
+        }
+        return root;
     }
 
     public Path configFile() {

@@ -66,6 +66,13 @@ public final class TrainLog implements AutoCloseable {
         }
     }
 
+    /** Marks a resume from {@code checkpoint} at {@code step} in metrics.jsonl (readers keep the last row per step). */
+    public void resume(long step, Path checkpoint) {
+        if (metrics != null) {
+            metrics.resume(step, checkpoint);
+        }
+    }
+
     /** Writes {@code <run>/images/<name>.png} and the same picture to TensorBoard under {@code tag}. */
     public Path image(String tag, String name, BufferedImage image, long step) {
         if (metrics == null) {

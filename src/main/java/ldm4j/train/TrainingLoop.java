@@ -12,6 +12,8 @@ import java.util.Optional;
 import ldm4j.LdmException;
 import ldm4j.dist.Collective;
 import ldm4j.io.CheckpointStore;
+import ldm4j.io.Checkpoints;
+import ldm4j.io.NonFiniteTensorException;
 import ldm4j.io.HostTensor;
 import ldm4j.io.Safetensors;
 import ldm4j.io.SafetensorsFile;
@@ -44,9 +46,10 @@ public final class TrainingLoop {
      * @param checkpointEvery steps between checkpoints (also where training stops)
      * @param lrOption        the option that lowers the learning rate ("--set unet.train.lr", "--lr")
      * @param statusKeys      metrics shown beside the progress bar
+     * @param checkpointKind  the metadata kind of this stage's checkpoints (what --resume may continue from)
      */
     public record Plan(String stage, long totalSteps, int batchSize, long logEvery, long evalEvery, long checkpointEvery,
-                       String lrOption, List<String> statusKeys) {
+                       String lrOption, List<String> statusKeys, String checkpointKind) {
         public Plan {
             if (totalSteps < 1 || batchSize < 1 || logEvery < 1 || evalEvery < 1 || checkpointEvery < 1) {
                 throw new IllegalArgumentException("invalid training plan " + stage + ": steps " + totalSteps + ", batch "
@@ -100,46 +103,40 @@ public final class TrainingLoop {
      * step of the checkpoint restored into {@code t} with {@code resume}. Call before {@link #run}.
      */
     public long start(Trainable t, boolean resume, Path runRoot) {
-        Optional<Path> last = store.last();
-        if (!resume) {
-            if (last.isPresent() && collective.rank() == 0) { // rank 0 refuses for the job
-                throw new LdmException(runRoot + " already has " + plan.stage() + " checkpoints (" + last.get().getFileName()
-                        + " in " + store.dir() + "): pass --resume to continue that run, or choose a new --run folder");
+        try {
+            if (!resume) {
+                if (store.hasAny() && collective.rank() == 0) { // rank 0 refuses for the job
+                    throw new LdmException(runRoot + " already has " + plan.stage() + " checkpoints (in " + store.dir()
+                            + "): pass --resume to continue that run, or choose a new --run folder");
+                }
+                return 0;
             }
-            return 0;
+            CheckpointStore.Resumable r = store.newestIntact(plan.checkpointKind());
+            if (!r.found()) {
+                throw new LdmException(store.hasAny() ? "--resume: " + r.message() + " in " + store.dir()
+                        + ": the run cannot be continued; start it again in a new --run folder"
+                        : "--resume: " + store.dir() + " has no checkpoint to resume from; run without --resume to start training");
+            }
+            if (!r.skipped().isEmpty()) {
+                out.println("note: " + r.message());
+            }
+            long step = restore(t, r.file());
+            log.resume(step, r.file());
+            out.printf("resumed %s at step %,d of %,d%n", r.file(), step, plan.totalSteps());
+            return step;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + store.dir() + ": " + e.getMessage(), e);
         }
-        Path file = last.orElseThrow(() -> new LdmException("--resume: " + store.dir()
-                + " has no checkpoint to resume from; run without --resume to start training"));
-        long step = restore(t, file);
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("checkpoint", file.toString());
-        log.scalars("resume", step, row);
-        out.printf("resumed %s at step %,d of %,d%n", file, step, plan.totalSteps());
-        return step;
     }
 
     private static long restore(Trainable t, Path file) {
         try (SafetensorsFile f = Safetensors.read(file)) {
             Map<String, String> meta = f.metadata();
             t.restore(f.getAll(), meta, file);
-            return stepOf(meta, file);
+            return Checkpoints.step(meta, file);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
-    }
-
-    static long stepOf(Map<String, String> meta, Path file) {
-        String s = meta.get(CheckpointStore.STEP_KEY);
-        try {
-            long step = Long.parseLong(s);
-            if (step >= 0) {
-                return step;
-            }
-        } catch (NumberFormatException bad) {
-            // reported below
-        }
-        throw new LdmException(file + ": metadata '" + CheckpointStore.STEP_KEY + "' is " + (s == null ? "missing" : "'" + s + "'")
-                + ", not a step number: the file is damaged; resume from another checkpoint of " + file.getParent());
     }
 
     /** Trains from {@code step} (see {@link #start}) until the run is finished or the budget is used up. */
@@ -155,6 +152,8 @@ public final class TrainingLoop {
                 Map<String, Double> m;
                 try (StepScope scope = StepScope.open()) {
                     m = t.step(step);
+                } catch (BadBatchException e) {
+                    throw new LdmException(Divergence.message(e.what(), step + 1, lastCheckpoint, plan.lrOption(), e.source()));
                 }
                 requireFinite(m, step, lastCheckpoint);
                 step++;
@@ -207,6 +206,9 @@ public final class TrainingLoop {
         meta.remove(CheckpointStore.STEP_KEY); // the store adds it
         try {
             return store.save(step, tensors, meta);
+        } catch (NonFiniteTensorException e) { // the previous checkpoint stays the newest
+            throw new LdmException(Divergence.message("a weight or optimizer value is not finite (" + e.getMessage() + ")",
+                    step, store.last().orElse(null), plan.lrOption(), null));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint to " + store.dir() + ": " + e.getMessage(), e);
         }
@@ -227,15 +229,9 @@ public final class TrainingLoop {
     void requireFinite(Map<String, Double> m, long step, Path lastGood) {
         for (Map.Entry<String, Double> e : m.entrySet()) {
             if (!Double.isFinite(e.getValue())) {
-                throw new LdmException(divergence(e.getKey(), e.getValue(), step, lastGood, plan.lrOption()));
+                throw new LdmException(Divergence.message(e.getKey() + " = " + e.getValue(), step + 1, lastGood,
+                        plan.lrOption(), null));
             }
         }
-    }
-
-    static String divergence(String key, double value, long step, Path lastGood, String lrOption) {
-        String lower = "a lower " + lrOption + (lrOption.startsWith("--set ") ? "=..." : " ...");
-        return "training diverged: " + key + " = " + value + " at step " + (step + 1) + "; " + (lastGood == null
-                ? "no checkpoint was written yet (start again, e.g. with " + lower + ")"
-                : "last good checkpoint: " + lastGood + " (continue from it with --resume, e.g. with " + lower + ")");
     }
 }

@@ -69,7 +69,7 @@ public final class Unet extends Module {
             throw new IllegalArgumentException("UNet input channels must be >= 1, got " + inChannels);
         }
         if (latentSize < 1 || latentSize % (1 << (levels - 1)) != 0) {
-            throw new IllegalArgumentException("latent size " + latentSize + " is not divisible by 2^" + (levels - 1)
+            throw new ldm4j.LdmException("latent size " + latentSize + " is not divisible by 2^" + (levels - 1)
                     + " (unet.model.multipliers has " + levels + " levels, each but the last halves the size); "
                     + "use fewer multipliers or a latent size that is a multiple of " + (1 << (levels - 1)));
         }
@@ -139,7 +139,7 @@ public final class Unet extends Module {
 
     private static SelfAttention2d attention(UnetConfig c, int ch) {
         if (ch % c.headChannels() != 0) {
-            throw new IllegalArgumentException("unet.model.headChannels = " + c.headChannels()
+            throw new ldm4j.LdmException("unet.model.headChannels = " + c.headChannels()
                     + " does not divide the attention width " + ch + "; choose a divisor of every level width that "
                     + "gets attention (including the middle block)");
         }

@@ -44,10 +44,25 @@ public final class UnetCheckpoints {
         }
     }
 
+    /** The sampling section of a finished UNet's config (reads only the file's header). */
+    public static ldm4j.config.SampleConfig sampleConfig(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new LdmException(file + (Files.isDirectory(file) ? " is a folder, not a UNet file" : " does not exist")
+                    + ": train the UNet first (bin/ldm4j train-unet --run " + (file.getParent() == null ? "DIR" : file.getParent()) + ")");
+        }
+        try (SafetensorsFile f = Safetensors.read(file)) {
+            VaeCheckpoints.requireKind(file, f.metadata(), KIND_UNET);
+            return new ConfigResolver().parse(f.metadata().get("config"), file + " (metadata 'config')").sample();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Loads the EMA (or raw) weights of a finished UNet. */
     public static LoadedUnet load(Path file, boolean ema, int inChannels, int latentSize) {
         if (!Files.isRegularFile(file)) {
-            throw new LdmException(file + " does not exist: train the UNet first (bin/ldm4j train-unet --run "
+            throw new LdmException(file + (Files.isDirectory(file) ? " is a folder, not a UNet file" : " does not exist")
+                    + ": train the UNet first (bin/ldm4j train-unet --run "
                     + (file.getParent() == null ? "DIR" : file.getParent()) + ")");
         }
         try (SafetensorsFile f = Safetensors.read(file)) {

@@ -27,7 +27,9 @@ import ldm4j.nn.DropoutNoise;
 import ldm4j.nn.StateDict;
 import ldm4j.torch.Devices;
 import ldm4j.torch.Tensors;
+import ldm4j.train.BadBatchException;
 import ldm4j.train.Budget;
+import ldm4j.train.Divergence;
 import ldm4j.train.RunDir;
 import ldm4j.train.Seeds;
 import ldm4j.train.TrainLog;
@@ -97,7 +99,7 @@ public final class UnetTrainer {
              HeldOutVMse heldOut = new HeldOutVMse(test, normalizer, uc.train().evalLatents(), config.seed(), device)) {
             Training t = new Training(train, normalizer, vaeSha256, total, log, heldOut);
             TrainingLoop loop = new TrainingLoop(new TrainingLoop.Plan("train-unet", total, batch, uc.train().logEvery(),
-                    uc.train().evalEvery(), uc.train().checkpointEvery(), "--set unet.train.lr", List.of("loss")),
+                    uc.train().evalEvery(), uc.train().checkpointEvery(), "--set unet.train.lr", List.of("loss"), UnetCheckpoints.KIND_TRAIN),
                     run.checkpointsDir("unet"), uc.train().keepCheckpoints(), log, out, collective);
             long step = loop.start(t, resume, run.root());
             if (main) {
@@ -188,6 +190,10 @@ public final class UnetTrainer {
             unet.dropoutNoise(new DropoutNoise(Seeds.generator(config.seed(), Seeds.DROPOUT, step), b, from));
 
             Map<String, Double> metrics = unetStep.run(step, z0, eps.narrow(0, from, n), t.narrow(0, from, n), y);
+            if (!Double.isFinite(metrics.get("loss")) && Divergence.hasNonFinite(z0)) {
+                throw new BadBatchException("loss = " + metrics.get("loss"), "the latent cache " + run.root().resolve("latents")
+                        + ": rebuild it with 'bin/ldm4j encode --run " + run.root() + "'");
+            }
             metrics.put("epoch", (double) (step / perEpoch));
             return metrics;
         }

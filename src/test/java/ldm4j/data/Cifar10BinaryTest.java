@@ -95,6 +95,7 @@ class Cifar10BinaryTest {
         Files.write(t, Arrays.copyOf(all, all.length / 2));
         DataException e = assertThrows(DataException.class, () -> Cifar10Binary.open(t, "x"));
         assertTrue(e.getMessage().contains("cut.tar.gz"), e.getMessage());
+        assertTrue(!e.getMessage().contains("(null)") && e.getMessage().contains("it ends too early"), e.getMessage());
     }
 
     @Test

@@ -126,7 +126,82 @@ public class LatentPipelineTest {
         FormatException e = assertThrows(FormatException.class, () -> LatentSet.open(dir, "train"));
         assertTrue(e.getMessage().startsWith(shard.toString()), e.getMessage());
         LdmException none = assertThrows(LdmException.class, () -> LatentSet.open(dir.resolve("empty"), "train"));
-        assertTrue(none.getMessage().contains("run 'bin/ldm4j encode' first"), none.getMessage());
+        assertTrue(none.getMessage().contains("run 'bin/ldm4j encode --run "), none.getMessage());
+    }
+
+    /** Ways a cache gets damaged; each returns the file the quick check must name, or null if only the checksum sees it. */
+    enum Damage {
+        TRUNCATED, EMPTY, GARBAGE, ONE_BYTE_FLIPPED, WRONG_DTYPE, WRONG_SHAPE, MISSING_SHARD, COUNTS_DISAGREE,
+        NO_CHECKSUMS, MANIFEST_GARBAGE;
+
+        Path apply(Path dir) throws Exception {
+            Path shard = dir.resolve("train-0001.safetensors");
+            Path manifest = dir.resolve("manifest.json");
+            byte[] b = Files.readAllBytes(shard);
+            switch (this) {
+                case TRUNCATED -> Files.write(shard, java.util.Arrays.copyOf(b, b.length - 5));
+                case EMPTY -> Files.write(shard, new byte[0]);
+                case GARBAGE -> {
+                    new java.util.Random(1).nextBytes(b);
+                    Files.write(shard, b);
+                }
+                case ONE_BYTE_FLIPPED -> {
+                    b[b.length - 1] ^= 1;
+                    Files.write(shard, b);
+                    return null;
+                }
+                case WRONG_DTYPE, WRONG_SHAPE -> {
+                    Map<String, HostTensor> t = new LinkedHashMap<>();
+                    try (SafetensorsFile f = Safetensors.read(shard)) {
+                        t.putAll(f.getAll());
+                        HostTensor m = t.get("mean");
+                        long[] sh = m.shape();
+                        t.put("mean", this == WRONG_DTYPE ? new HostTensor(ldm4j.io.DType.I32, sh, m.data())
+                                : new HostTensor(m.dtype(), new long[]{sh[0], 2, sh[2], sh[3] * sh[4], 1}, m.data()));
+                        b = Safetensors.toBytes(t, f.metadata());
+                    }
+                    Files.write(shard, b);
+                }
+                case MISSING_SHARD -> Files.delete(shard);
+                case COUNTS_DISAGREE -> {
+                    Files.writeString(manifest, Files.readString(manifest).replace("\"train\" : 24", "\"train\" : 25"));
+                    return manifest;
+                }
+                case NO_CHECKSUMS -> {
+                    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+                    var node = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(manifest.toFile());
+                    node.remove("files");
+                    json.writeValue(manifest.toFile(), node);
+                    return manifest;
+                }
+                case MANIFEST_GARBAGE -> {
+                    Files.write(manifest, new byte[]{'{', 0, (byte) 0xff});
+                    return manifest;
+                }
+            }
+            return shard;
+        }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(Damage.class)
+    void aDamagedCacheIsRefusedOnOpenAndRebuiltByEncode(Damage damage, @TempDir Path dir) throws Exception {
+        build(dir, "f32", new StringWriter());
+        Path named = damage.apply(dir);
+        if (named != null) {
+            LdmException e = assertThrows(LdmException.class, () -> LatentSet.open(dir, "train").close());
+            assertTrue(e.getMessage().startsWith(named.toString()), e.getMessage());
+            assertTrue(e.getMessage().contains("encode --run "), e.getMessage());
+        }
+        StringWriter log = new StringWriter();
+        build(dir, "f32", log);
+        assertTrue(log.toString().contains("is damaged") && log.toString().contains("rebuilding it"), log.toString());
+        try (LatentSet train = LatentSet.open(dir, "train")) {
+            assertEquals(24, train.size());
+        }
+        StringWriter again = new StringWriter();
+        build(dir, "f32", again);
+        assertTrue(again.toString().contains("is up to date and intact"), again.toString());
     }
 
     @Test

@@ -93,6 +93,86 @@ class PipelineAndApiTest {
         assertTrue(badSteps[2].contains("sample.steps = 0 is out of range"), badSteps[2]);
     }
 
+    /** A copy of the run whose unet.safetensors has one tensor changed by {@code edit}. */
+    private static Path runWithDamagedUnet(String name, java.util.function.UnaryOperator<ldm4j.io.HostTensor> edit) throws Exception {
+        Path copy = Files.createDirectories(dir.resolve(name));
+        Files.copy(run.resolve("vae.safetensors"), copy.resolve("vae.safetensors"));
+        java.util.Map<String, ldm4j.io.HostTensor> t = new java.util.LinkedHashMap<>();
+        byte[] bytes;
+        try (ldm4j.io.SafetensorsFile f = ldm4j.io.Safetensors.read(run.resolve("unet.safetensors"))) {
+            t.putAll(f.getAll());
+            t.put("ema.time_embed.0.weight", edit.apply(t.get("ema.time_embed.0.weight")));
+            bytes = ldm4j.io.Safetensors.toBytes(t, f.metadata()); // bypasses the writer's finiteness check on purpose
+        }
+        Files.write(copy.resolve("unet.safetensors"), bytes);
+        return copy;
+    }
+
+    @Test
+    void nanOrRelabelledWeightsAreRefusedBySample() throws Exception {
+        Path nan = runWithDamagedUnet("nan-run", h -> {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate((int) h.byteSize()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            b.put(h.data()).flip();
+            b.putFloat(4, Float.NaN);
+            return new ldm4j.io.HostTensor(h.dtype(), h.shape(), b);
+        });
+        String[] r = run("sample", "--run", nan.toString(), "--n", "1", "--steps", "1");
+        assertEquals("2", r[0], r[1] + r[2]);
+        assertTrue(r[2].contains("'ema.time_embed.0.weight' holds NaN or infinite values (element 1)"), r[2]);
+        assertTrue(!Files.exists(nan.resolve("samples.png")), "no black PNG");
+        Path relabelled = runWithDamagedUnet("int-run", h -> new ldm4j.io.HostTensor(ldm4j.io.DType.I32, h.shape(), h.data()));
+        String[] r2 = run("sample", "--run", relabelled.toString(), "--n", "1", "--steps", "1");
+        assertEquals("2", r2[0], r2[1] + r2[2]);
+        assertTrue(r2[2].contains("'ema.time_embed.0.weight' is I32 but the model expects floating-point values"), r2[2]);
+    }
+
+    @Test
+    void sampleChecksItsOutputBeforeSamplingAndReadsTheWeightsChoice() throws Exception {
+        String[] jpg = run("sample", "--run", run.toString(), "--out", dir.resolve("x.jpg").toString());
+        assertEquals("2", jpg[0]);
+        assertTrue(jpg[2].contains("give the file a .png name"), jpg[2]);
+        Path notAFolder = Files.writeString(dir.resolve("plain-file"), "x");
+        String[] unwritable = run("sample", "--run", run.toString(), "--out", notAFolder.resolve("s.png").toString());
+        assertEquals("2", unwritable[0]);
+        assertTrue(unwritable[2].contains("cannot write " + notAFolder.resolve("s.png")) && unwritable[2].contains("--out"),
+                unwritable[2]);
+        assertTrue(!unwritable[1].contains("sampling"), "refused before sampling: " + unwritable[1]);
+        Path out = dir.resolve("raw/s.png");
+        String[] raw = run("sample", "--run", run.toString(), "--n", "1", "--steps", "1", "--weights", "raw", "--out", out.toString());
+        assertEquals("0", raw[0], raw[1] + raw[2]);
+        assertTrue(Files.readString(dir.resolve("raw/s.json")).contains("\"weights\" : \"raw\""));
+    }
+
+    @Test
+    void aFloat16VaeLoads() throws Exception {
+        java.util.Map<String, ldm4j.io.HostTensor> half = new java.util.LinkedHashMap<>();
+        java.util.Map<String, String> meta;
+        try (ldm4j.io.SafetensorsFile f = ldm4j.io.Safetensors.read(run.resolve("vae.safetensors"));
+             ldm4j.torch.StepScope s = ldm4j.torch.StepScope.open()) {
+            meta = f.metadata();
+            for (var e : f.getAll().entrySet()) {
+                half.put(e.getKey(), ldm4j.torch.Tensors.toHost(ldm4j.torch.Tensors.fromHost(e.getValue())
+                        .to(org.bytedeco.pytorch.global.torch.ScalarType.Half)));
+            }
+        }
+        Path f16 = dir.resolve("f16/vae.safetensors");
+        Files.createDirectories(f16.getParent());
+        ldm4j.io.Safetensors.write(f16, half, meta);
+        var vae = ldm4j.autoencoder.VaeCheckpoints.loadVae(f16);
+        assertEquals(4, vae.normalizer().channels());
+    }
+
+    @Test
+    void closeFreesBothNetworks() {
+        LatentDiffusion ldm = LatentDiffusion.load(run, "cpu");
+        assertTrue(ldm.usesEma(), "sample.ema defaults to true");
+        ldm.generate(0, 1, 1.0, 1, 0);
+        ldm.close();
+        ldm.close();
+        assertThrows(IllegalStateException.class, ldm::sampler);
+        assertThrows(IllegalStateException.class, () -> ldm.generate(0, 1, 1.0, 1, 0));
+    }
+
     @Test
     void imageKOfASeedDoesNotDependOnBatchSize() {
         try (LatentDiffusion ldm = LatentDiffusion.load(run, "cpu")) {

@@ -112,10 +112,10 @@ class TensorsTest {
     @Test
     void devicesParseAndFallBack() {
         assertEquals(Devices.Kind.AUTO, Devices.parse("auto"));
-        assertThrows(IllegalArgumentException.class, () -> Devices.parse("tpu"));
+        assertThrows(ldm4j.LdmException.class, () -> Devices.parse("tpu")); // an input error: exit 2
         if (!Devices.cudaAvailable()) {
             assertEquals(torch.DeviceType.CPU.value, Devices.resolve("auto").type().value);
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> Devices.resolve("cuda"));
+            ldm4j.LdmException e = assertThrows(ldm4j.LdmException.class, () -> Devices.resolve("cuda"));
             assertTrue(e.getMessage().contains("--device cpu"));
         }
     }

@@ -54,7 +54,7 @@ class TrainingLoopTest {
 
         @Override
         public Map<String, String> metadata(long step) {
-            return Map.of("kind", "counter");
+            return Map.of("format", "ldm4j", "kind", "counter");
         }
 
         @Override
@@ -66,7 +66,8 @@ class TrainingLoopTest {
         }
     }
 
-    static final TrainingLoop.Plan PLAN = new TrainingLoop.Plan("train-test", 10, 4, 3, 4, 5, "--set x.lr", List.of("loss"));
+    static final TrainingLoop.Plan PLAN = new TrainingLoop.Plan("train-test", 10, 4, 3, 4, 5, "--set x.lr", List.of("loss"),
+            "counter");
 
     static TrainingLoop loop(Path run, TrainLog log, StringWriter out) {
         return new TrainingLoop(PLAN, run.resolve("checkpoints/test"), 2, log, new PrintWriter(out, true));
@@ -167,17 +168,45 @@ class TrainingLoopTest {
         early.nanAt = 1;
         LdmException e2 = assertThrows(LdmException.class,
                 () -> train(dir.resolve("early"), early, Budget.unlimited(), false, new StringWriter()));
-        assertEquals("training diverged: loss = NaN at step 2; no checkpoint was written yet (start again, e.g. with "
-                + "a lower --set x.lr=...)", e2.getMessage());
-        assertEquals("training diverged: loss = Infinity at step 1; no checkpoint was written yet (start again, e.g. "
-                + "with a lower --lr ...)", TrainingLoop.divergence("loss", Double.POSITIVE_INFINITY, 0, null, "--lr"));
+        assertEquals("training diverged: loss = NaN at step 2; no checkpoint was saved before it (last good checkpoint: "
+                + "none); start again with a lower --set x.lr=...", e2.getMessage());
+        assertEquals("training diverged: loss = Infinity at step 1; no checkpoint was saved before it (last good "
+                + "checkpoint: none); start again with a lower --lr ...",
+                Divergence.message("loss = Infinity", 1, null, "--lr", null));
     }
 
     @Test
-    void aDamagedStepNumberIsAnInputError() {
-        LdmException e = assertThrows(LdmException.class,
-                () -> TrainingLoop.stepOf(Map.of("step", "12x"), Path.of("ck/last.safetensors")));
-        assertTrue(e.getMessage().contains("'12x', not a step number"), e.getMessage());
-        assertEquals(12, TrainingLoop.stepOf(Map.of("step", "12"), Path.of("ck/last.safetensors")));
+    void aBatchHoldingNanIsNamedInsteadOfTheLearningRate(@TempDir Path dir) {
+        Counter c = new Counter() {
+            @Override
+            public Map<String, Double> step(long step) {
+                if (step == 3) {
+                    throw new BadBatchException("loss = NaN", "the latent cache R/latents: rebuild it with 'bin/ldm4j encode'");
+                }
+                return super.step(step);
+            }
+        };
+        LdmException e = assertThrows(LdmException.class, () -> train(dir, c, Budget.unlimited(), false, new StringWriter()));
+        assertEquals("training stopped at step 4: loss = NaN because the batch itself holds NaN or infinite values, from "
+                + "the latent cache R/latents: rebuild it with 'bin/ldm4j encode' (a lower learning rate would not help)",
+                e.getMessage());
+    }
+
+    @Test
+    void resumeFallsBackToTheNewestIntactCheckpoint(@TempDir Path dir) throws Exception {
+        Counter straight = new Counter();
+        train(dir.resolve("a"), straight, Budget.unlimited(), false, new StringWriter());
+        train(dir.resolve("b"), new Counter(), Budget.of(7L, null), false, new StringWriter()); // step 5 and 7 files
+        Path ck = dir.resolve("b/checkpoints/test");
+        Files.write(ck.resolve("last.safetensors"), new byte[]{1, 2, 3});                    // damaged
+        Files.delete(ck.resolve("step-00000007.safetensors"));                                // and its step file gone
+        Counter resumed = new Counter();
+        StringWriter out = new StringWriter();
+        TrainingLoop.Outcome o = train(dir.resolve("b"), resumed, Budget.unlimited(), true, out);
+        assertTrue(out.toString().contains("note: skipped") && out.toString().contains("resuming from " + ck.resolve(
+                "step-00000005.safetensors") + " (step 5)"), out.toString());
+        assertEquals(List.of(5L, 6L, 7L, 8L, 9L), resumed.steps);
+        assertEquals(straight.sum, resumed.sum);
+        assertTrue(o.finished());
     }
 }

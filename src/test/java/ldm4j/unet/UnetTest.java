@@ -174,11 +174,11 @@ class UnetTest {
     }
 
     @Test
-    void badGeometryIsRejected() {
-        IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
+    void badGeometryIsRejected() { // an input error (exit 2), not an internal one
+        ldm4j.LdmException size = assertThrows(ldm4j.LdmException.class,
                 () -> new Unet(new UnetConfig(16, List.of(1, 2, 2), 1, List.of(4), 8, 0.0, 4, 10), 4, 6));
         assertTrue(size.getMessage().contains("latent size 6"), size.getMessage());
-        IllegalArgumentException heads = assertThrows(IllegalArgumentException.class,
+        ldm4j.LdmException heads = assertThrows(ldm4j.LdmException.class,
                 () -> new Unet(new UnetConfig(16, List.of(1, 2), 1, List.of(4), 12, 0.0, 4, 10), 4, 8));
         assertTrue(heads.getMessage().contains("unet.model.headChannels = 12"), heads.getMessage());
     }
