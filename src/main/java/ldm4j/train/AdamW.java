@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import ldm4j.io.FormatException;
 import ldm4j.io.HostTensor;
 import ldm4j.nn.StateDict;
 import ldm4j.torch.Tensors;
@@ -108,40 +107,9 @@ public final class AdamW {
 
     /** Restores the state written by {@link #state(String)}; errors name the file and what differs. */
     public void load(Map<String, HostTensor> source, String prefix, Path file) {
-        HostTensor step = source.get(prefix + "step");
-        if (step == null) {
-            throw new FormatException(file, "has no optimizer state '" + prefix + "step' (not a training checkpoint)");
-        }
-        if (step.dtype() != ldm4j.io.DType.I64 || step.numel() != 1 || step.data().getLong(0) < 0) {
-            throw new FormatException(file, "optimizer state '" + prefix + "step' is not one non-negative int64 (the file is damaged)");
-        }
-        for (int i = 0; i < names.size(); i++) { // validate everything before changing anything
-            for (String kind : new String[]{"exp_avg.", "exp_avg_sq."}) {
-                String key = prefix + kind + names.get(i);
-                if (source.get(key) != null) {
-                    ldm4j.io.TensorChecks.require(source.get(key), ldm4j.io.DType.F32, key, file);
-                }
-            }
-        }
-        for (int i = 0; i < names.size(); i++) {
-            for (String kind : new String[]{"exp_avg.", "exp_avg_sq."}) {
-                String key = prefix + kind + names.get(i);
-                HostTensor h = source.get(key);
-                if (h == null) {
-                    throw new FormatException(file, "has no optimizer state '" + key + "' (a different architecture?)");
-                }
-                if (!java.util.Arrays.equals(h.shape(), Tensors.shape(params.get(i)))) {
-                    throw new FormatException(file, "optimizer state '" + key + "' has shape "
-                            + java.util.Arrays.toString(h.shape()) + " but the parameter has "
-                            + java.util.Arrays.toString(Tensors.shape(params.get(i))));
-                }
-                Tensor dst = kind.equals("exp_avg.") ? expAvg.get(i) : expAvgSq.get(i);
-                try (NoGradGuard g = new NoGradGuard()) {
-                    dst.copy_(Tensors.fromHost(h).to(dst.device(), dst.scalar_type()));
-                }
-            }
-        }
-        steps = step.data().getLong(0);
+        long step = OptimizerState.step(source, prefix, file);
+        OptimizerState.restore(source, prefix, List.of("exp_avg.", "exp_avg_sq."), names, List.of(expAvg, expAvgSq), file);
+        steps = step;
     }
 
     /** Convenience: parameter names in update order. */

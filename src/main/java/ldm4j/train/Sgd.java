@@ -2,12 +2,10 @@ package ldm4j.train;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import ldm4j.io.FormatException;
 import ldm4j.io.HostTensor;
 import ldm4j.nn.StateDict;
 import ldm4j.torch.Tensors;
@@ -103,25 +101,8 @@ public final class Sgd {
 
     /** Restores the state written by {@link #state(String)}; errors name the file and what differs. */
     public void load(Map<String, HostTensor> source, String prefix, Path file) {
-        HostTensor step = source.get(prefix + "step");
-        if (step == null) {
-            throw new FormatException(file, "has no optimizer state '" + prefix + "step' (not a training checkpoint)");
-        }
-        for (int i = 0; i < names.size(); i++) {
-            String key = prefix + "momentum." + names.get(i);
-            HostTensor h = source.get(key);
-            if (h == null) {
-                throw new FormatException(file, "has no optimizer state '" + key + "' (a different architecture?)");
-            }
-            Tensor dst = buffers.get(i);
-            if (!Arrays.equals(h.shape(), Tensors.shape(dst))) {
-                throw new FormatException(file, "optimizer state '" + key + "' has shape " + Arrays.toString(h.shape())
-                        + " but the parameter has " + Arrays.toString(Tensors.shape(dst)));
-            }
-            try (NoGradGuard g = new NoGradGuard()) {
-                dst.copy_(Tensors.fromHost(h).to(dst.device(), dst.scalar_type()));
-            }
-        }
-        steps = step.data().getLong(0);
+        long step = OptimizerState.step(source, prefix, file);
+        OptimizerState.restore(source, prefix, List.of("momentum."), names, List.of(buffers), file);
+        steps = step;
     }
 }
