@@ -4,6 +4,7 @@
 # signal (pass --set vae.train.logEvery=1 to log every step), and whether the JVM left a crash log. Usage:
 #   scripts/faults/sigint_trials.sh DATA_SPEC N [MAX_DELAY_SECONDS] [extra train-vae options...]
 set -uo pipefail
+set -m # job control: background jobs of a script otherwise start with SIGINT ignored, as POSIX requires
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 data="$1"; n="$2"; max_delay="${3:-40}"; shift 3 || shift $#
 work="$(mktemp -d)"

@@ -75,6 +75,7 @@ public final class TrainingLoop {
     private final TrainLog log;
     private final PrintWriter out;
     private final Collective collective;
+    private Path resumedFrom; // the checkpoint start() restored, if any
 
     public TrainingLoop(Plan plan, Path checkpointDir, int keepCheckpoints, TrainLog log, PrintWriter out) {
         this(plan, checkpointDir, keepCheckpoints, log, out, Collective.single());
@@ -121,6 +122,7 @@ public final class TrainingLoop {
                 out.println("note: " + r.message());
             }
             long step = restore(t, r.file());
+            resumedFrom = r.file();
             log.resume(step, r.file());
             out.printf("resumed %s at step %,d of %,d%n", r.file(), step, plan.totalSteps());
             return step;
@@ -142,7 +144,7 @@ public final class TrainingLoop {
     /** Trains from {@code step} (see {@link #start}) until the run is finished or the budget is used up. */
     public Outcome run(Trainable t, long step, Budget budget) {
         long total = plan.totalSteps();
-        Path lastCheckpoint = store.last().orElse(null);
+        Path lastCheckpoint = resumedFrom; // the newest intact checkpoint (none for a fresh start)
         long sessionSteps = 0;
         long windowStart = System.nanoTime();
         long windowSteps = 0;
