@@ -1,8 +1,9 @@
 package ldm4j.diffusion;
 
-import ldm4j.torch.BlockScope;
+import static ldm4j.diffusion.SamplerLoop.stepwise;
+
+import ldm4j.diffusion.SamplerLoop.Carried;
 import ldm4j.torch.Tensors;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 
@@ -10,8 +11,9 @@ import org.bytedeco.pytorch.Tensor;
  * Samplers as pure functions of a {@link Denoiser} (k-diffusion style): same signature, no hidden
  * state, randomness passed in. Each integrates from {@code times[0]} (noise, x = x_T) down to
  * {@code times[K]} and returns the sample there. Number of model evaluations: DDIM and
- * DPM-Solver++(2M) K, Heun 2K. The loop is {@link #stepwise}: each step runs in its own memory scope
- * and frees the previous step's state, so memory does not grow with K (the caller's x_T is left alone).
+ * DPM-Solver++(2M) K, Heun 2K. The loop is {@link SamplerLoop#stepwise}: each step runs in its own
+ * memory scope and frees the previous step's state, so memory does not grow with K (the caller's x_T
+ * is left alone).
  */
 public final class Samplers {
     private Samplers() {
@@ -56,7 +58,7 @@ public final class Samplers {
      * prediction, in lambda = log(alpha / sigma); the first step is first order.
      */
     public static Tensor dpmpp2m(Denoiser d, NoiseSchedule s, Tensor xT, Tensor y, double[] times, StepNoise noise) {
-        Carried previous = new Carried();                                               // x0 of the previous step
+        Carried previous = new Carried();                        // x0 of the previous step (old_denoised)
         return stepwise(xT, times, (x, t, u, i) -> {
             double h = lambda(s, u) - lambda(s, t);
             Tensor x0 = d.x0(x, t, y, s);                                               // (B, C, H, W)
@@ -92,58 +94,5 @@ public final class Samplers {
             return yt.add(slope.add(slope2).mul(new Scalar((ku - kt) / 2)));
         });
         return yK.mul(new Scalar(s.alpha(times[times.length - 1])));
-    }
-
-    /** One sampler step from state x at time t to the state at time u < t; i is the step's index. */
-    @FunctionalInterface
-    interface Step {
-        Tensor apply(Tensor x, double t, double u, int i);
-    }
-
-    /** The sampler loop from the caller's x_T: see {@link #stepwise(Tensor, Tensor, double[], Step)}. */
-    static Tensor stepwise(Tensor xT, double[] times, Step step) {
-        return stepwise(xT, xT, times, step);
-    }
-
-    /**
-     * Runs {@code step} over every interval of the grid from state {@code start}, each step in its own
-     * memory scope (only the next state is kept), freeing each state once the next exists, except the
-     * caller's {@code xT}.
-     */
-    static Tensor stepwise(Tensor xT, Tensor start, double[] times, Step step) {
-        Tensor x = start;
-        for (int i = 0; i + 1 < times.length; i++) {
-            Tensor current = x;
-            int k = i;
-            x = BlockScope.call(() -> step.apply(current, times[k], times[k + 1], k));
-            if (current != xT && current != x) {
-                BlockScope.free(current);
-            }
-        }
-        return x;
-    }
-
-    /**
-     * A tensor a multistep sampler carries from one step to the next (k-diffusion's {@code old_denoised}),
-     * owned by the scope around the sampler: setting a new one frees the old one.
-     */
-    private static final class Carried {
-        private final PointerScope owner = PointerScope.getInnerScope(); // null outside any scope
-        private Tensor value;
-
-        Tensor get() {
-            return value;
-        }
-
-        /** Keeps t past the current step's scope and frees the previous value. */
-        void set(Tensor t) {
-            if (owner != null) {
-                owner.attach(t);
-            } else {
-                t.retainReference(); // left to the garbage collector, as BlockScope does without a scope
-            }
-            BlockScope.free(value);
-            value = t;
-        }
     }
 }
