@@ -83,7 +83,7 @@ public final class PipelineCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Map<String, Double> minutes = new LinkedHashMap<>();
         RunDir runDir = RunDir.create(run);
-        Splits splits = DataSpec.parse(cfg.data().spec()).open(DataSpec.cacheDir(), spec.commandLine().getErr()::println);
+        Splits splits = DataSpec.open(cfg.data(), spec.commandLine().getErr()::println);
 
         // 1. VAE-GAN
         long t = System.nanoTime();

@@ -48,7 +48,7 @@ public final class TrainVaeCommand implements Callable<Integer> {
         var budget = runOptions.budget();
         Threads.configure(cfg.threads());
         Device device = Devices.resolve(cfg.device());
-        Splits splits = DataSpec.parse(cfg.data().spec()).open(DataSpec.cacheDir(), spec.commandLine().getErr()::println);
+        Splits splits = DataSpec.open(cfg.data(), spec.commandLine().getErr()::println);
         RunDir run = RunDir.create(runOptions.run());
         new VaeTrainer(cfg, run, splits, device, out).train(budget, runOptions.resume());
         out.flush();
