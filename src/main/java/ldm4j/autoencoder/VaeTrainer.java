@@ -61,6 +61,7 @@ public final class VaeTrainer {
     }
 
     public Outcome train(Budget budget, boolean resume) {
+        ldm4j.data.ImageCheck.requireReadable(data.requireTest(), config.data().workers()); // bad test images fail now, not after training
         Transform transform = new Transform(config.data().resolution(), config.data().interpolation());
         int batch = vc.train().batchSize();
         try (DataLoader loader = DataLoader.training(data.train(), transform, batch, config.data().flip(), config.seed(),

@@ -63,6 +63,7 @@ public final class TrainUnetCommand implements Callable<Integer> {
                     + ": run 'bin/ldm4j encode --run " + runDir + "' to rebuild it");
         }
         try (LatentSet train = LatentSet.open(latents, "train"); LatentSet test = LatentSet.open(latents, "test")) {
+            cfg = config.bindClasses(cfg, train.classes(), spec.commandLine().getErr()::println); // classes from the data
             new UnetTrainer(cfg, RunDir.create(runDir), device, out)
                     .train(train, test, vae.normalizer(), vae.sha256(), budget, runOptions.resume());
         }

@@ -49,6 +49,7 @@ public final class TrainVaeCommand implements Callable<Integer> {
         Threads.configure(cfg.threads());
         Device device = Devices.resolve(cfg.device());
         Splits splits = DataSpec.open(cfg.data(), spec.commandLine().getErr()::println);
+        cfg = config.bindClasses(cfg, splits.classes(), spec.commandLine().getErr()::println);
         RunDir run = RunDir.create(runOptions.run());
         new VaeTrainer(cfg, run, splits, device, out).train(budget, runOptions.resume());
         out.flush();

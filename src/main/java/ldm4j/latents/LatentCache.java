@@ -83,7 +83,11 @@ public final class LatentCache {
                                  Device device, int batchSize, int shardSize, int workers, PrintWriter out) {
         Manifest existing = readManifest(dir);
         if (existing != null) {
-            if (existing.key().equals(key)) {
+            List<String> classes = splits.values().iterator().next().classes();
+            if (existing.key().equals(key) && !existing.classes().equals(classes)) {
+                out.println("latent cache " + dir + " holds classes " + existing.classes() + " but the data has " + classes
+                        + ": rebuilding it");
+            } else if (existing.key().equals(key)) {
                 out.println("latent cache " + dir + " is up to date (" + existing.counts() + "); reusing it");
                 return existing;
             }
