@@ -131,6 +131,10 @@ public record ImageCheck(String source, int images, List<String> failures, int[]
         while (small < shortSides.length && shortSides[small] < resolution) {
             small++;
         }
+        if (widths[0] == widths[widths.length - 1] && heights[0] == heights[heights.length - 1]) {
+            return String.format("all %dx%d%s", widths[0], heights[0], nonSquare > 0 ? " (center-cropped to the short side)" : "")
+                    + (small > 0 ? ", upscaled to " + resolution + " px" : "");
+        }
         return String.format("width %d..%d (median %d), height %d..%d (median %d); %,d of %,d not square "
                         + "(center-cropped to the short side), %,d with a short side below %d px (upscaled)",
                 widths[0], widths[widths.length - 1], median(widths), heights[0], heights[heights.length - 1],
