@@ -126,4 +126,25 @@ class CustomDataPipelineTest {
         assertEquals(2, cls.code());
         assertTrue(cls.err().contains("unconditional model (one class): sample it without --class and --cfg"), cls.err());
     }
+
+    @Test
+    void badTestImageFailsBeforeTheFirstStepAndABadTrainingImageIsNamed(@TempDir Path dir) throws Exception {
+        Path data = SyntheticData.mixedFolder(dir.resolve("ds"), List.of("train", "test"), List.of("x", "y"), 2);
+        Path zero = Files.write(data.resolve("test/y/zero.jpg"), new byte[0]);
+        List<String> args = new ArrayList<>(List.of("train-vae", "--data", "folder:" + data, "--run", dir.resolve("a").toString()));
+        args.addAll(tinyAt128());
+        CliTest.Result r = CliTest.run(args.toArray(new String[0]));
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("1 of 5 images of folder:" + data + " (test) cannot be used"), r.err());
+        assertTrue(r.err().contains(zero + " is empty (0 bytes)"), r.err());
+        assertTrue(!Files.exists(dir.resolve("a/checkpoints")), "nothing trained");
+
+        Files.delete(zero);
+        byte[] png = Files.readAllBytes(data.resolve("test/x/000-rgb.png"));
+        Path cut = Files.write(data.resolve("train/y/cut.png"), java.util.Arrays.copyOf(png, png.length / 2));
+        args.set(4, dir.resolve("b").toString());
+        CliTest.Result t = CliTest.run(args.toArray(new String[0]));
+        assertEquals(2, t.code(), t.out() + t.err());
+        assertTrue(t.err().contains("ldm4j: error: " + cut + " is not a readable PNG/JPEG image"), t.err());
+    }
 }
