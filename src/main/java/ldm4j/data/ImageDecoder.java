@@ -248,15 +248,16 @@ public final class ImageDecoder {
         int plane = h * w;
         byte[] out = new byte[3 * plane];
         int bands = r.getNumBands();
-        int[] px = new int[bands];
+        int[] row = new int[w * bands];
         int max = (1 << bits) - 1;
         for (int y = 0; y < h; y++) {
+            r.getPixels(r.getMinX(), r.getMinY() + y, w, 1, row);               // (W, bands) samples of row y
             for (int x = 0; x < w; x++) {
-                r.getPixel(x, y, px);
-                int a = alpha ? to8(px[bands - 1], max) : 255;
+                int p = x * bands;
+                int a = alpha ? to8(row[p + bands - 1], max) : 255;
                 int i = y * w + x;
                 for (int c = 0; c < 3; c++) {
-                    out[c * plane + i] = over(to8(px[gray ? 0 : c], max), a);
+                    out[c * plane + i] = over(to8(row[p + (gray ? 0 : c)], max), a);
                 }
             }
         }
