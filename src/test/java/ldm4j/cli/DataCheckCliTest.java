@@ -16,19 +16,13 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code data} decodes every image of both splits and reports every bad file at once. */
 class DataCheckCliTest {
 
-    static byte[] bomb() throws Exception {
-        var m = Class.forName("ldm4j.data.ImageDecoderTest").getDeclaredMethod("pngHeader", int.class, int.class);
-        m.setAccessible(true);
-        return (byte[]) m.invoke(null, 20000, 20000);
-    }
-
     @Test
     void threeDifferentBadFilesAreAllReported(@TempDir Path dir) throws Exception {
         Path ds = SyntheticData.mixedFolder(dir.resolve("ds"), List.of("train", "test"), List.of("a", "b"), 4);
         Path empty = Files.write(ds.resolve("test/a/zero.png"), new byte[0]);
         byte[] jpeg = Files.readAllBytes(ds.resolve("train/a/000-rgb.png").resolveSibling("000-rgb.png"));
         Path truncated = Files.write(ds.resolve("train/b/cut.png"), Arrays.copyOf(jpeg, jpeg.length / 3));
-        Path bomb = Files.write(ds.resolve("train/a/bomb.png"), bomb());
+        Path bomb = Files.write(ds.resolve("train/a/bomb.png"), SyntheticData.pngDeclaring(20000, 20000));
         CliTest.Result r = CliTest.run("data", "--data", "folder:" + ds, "--set", "data.workers=2", "--set", "data.resolution=128");
         assertEquals(2, r.code(), r.out() + r.err());
         System.out.println("data --check on a folder with bad files:\n" + r.out() + r.err());

@@ -173,4 +173,37 @@ public final class SyntheticData {
         }
         return dst;
     }
+
+    /** A valid PNG header declaring width x height RGB pixels, with a few compressed bytes of data. */
+    public static byte[] pngDeclaring(int width, int height) throws IOException {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream out = new java.io.DataOutputStream(b);
+        out.write(new byte[]{(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        java.io.ByteArrayOutputStream ihdr = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream h = new java.io.DataOutputStream(ihdr);
+        h.writeInt(width);
+        h.writeInt(height);
+        h.write(new byte[]{8, 2, 0, 0, 0});
+        chunk(out, "IHDR", ihdr.toByteArray());
+        java.util.zip.Deflater d = new java.util.zip.Deflater();
+        d.setInput(new byte[64 * 1024]); // zeros: a real bomb compresses 1.2 GB into about 1 MB the same way
+        d.finish();
+        byte[] z = new byte[1024];
+        int n = d.deflate(z);
+        chunk(out, "IDAT", java.util.Arrays.copyOf(z, n));
+        chunk(out, "IEND", new byte[0]);
+        return b.toByteArray();
+    }
+
+    private static void chunk(java.io.DataOutputStream out, String type, byte[] data) throws IOException {
+        byte[] t = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        out.writeInt(data.length);
+        out.write(t);
+        out.write(data);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(t);
+        crc.update(data);
+        out.writeInt((int) crc.getValue());
+    }
+
 }
