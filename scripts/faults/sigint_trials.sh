@@ -4,7 +4,9 @@
 # signal (pass --set vae.train.logEvery=1 to log every step), and whether the JVM left a crash log. Usage:
 #   scripts/faults/sigint_trials.sh DATA_SPEC N [MAX_DELAY_SECONDS] [extra train-vae options...]
 set -uo pipefail
-set -m # job control: background jobs of a script otherwise start with SIGINT ignored, as POSIX requires
+# Background jobs of a script start with SIGINT ignored (POSIX), and a signal ignored on entry stays
+# ignored for every child: each trial resets it to the default before starting ldm4j.
+reset_sigint=(python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])')
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 data="$1"; n="$2"; max_delay="${3:-40}"; shift 3 || shift $#
 work="$(mktemp -d)"
@@ -13,7 +15,7 @@ for i in $(seq 1 "$n"); do
   run="$work/run-$i"
   log="$work/log-$i.txt"
   delay=$(( (RANDOM % (max_delay * 10)) + 10 ))            # tenths of a second, at least 1 s
-  (cd "$work" && exec "$ROOT/bin/ldm4j" train-vae --data "$data" --run "$run" "$@" >"$log" 2>&1) &
+  (cd "$work" && exec "${reset_sigint[@]}" "$ROOT/bin/ldm4j" train-vae --data "$data" --run "$run" "$@" >"$log" 2>&1) &
   pid=$!
   sleep "$(printf '%d.%d' $((delay / 10)) $((delay % 10)))"
   java_pid=$(pgrep -P "$pid" java || echo "$pid")

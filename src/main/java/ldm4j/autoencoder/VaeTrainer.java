@@ -75,6 +75,7 @@ public final class VaeTrainer {
     }
 
     public Outcome train(Budget budget, boolean resume) {
+        ldm4j.data.ImageCheck.requireReadable(data.requireTest(), config.data().workers()); // bad test images fail now, not after training
         Transform transform = new Transform(config.data().resolution(), config.data().interpolation());
         int batch = vc.train().batchSize();
         DistEnv.Slice slice = env.slice(batch);

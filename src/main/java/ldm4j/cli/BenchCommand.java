@@ -186,7 +186,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (data == null) {
             throw new LdmException("bench data needs --data SPEC (e.g. --data folder:../shared/data/cifar10-jpeg)");
         }
-        Splits splits = DataSpec.parse(cfg.data().spec()).open(DataSpec.cacheDir(), spec.commandLine().getErr()::println);
+        Splits splits = DataSpec.open(cfg.data(), spec.commandLine().getErr()::println);
         int b = batchOr(cfg.vae().train().batchSize());
         try (DataLoader loader = DataLoader.training(splits.train(), new Transform(cfg.data().resolution(),
                 cfg.data().interpolation()), b, true, cfg.seed(), cfg.data().workers(), cfg.data().prefetch());

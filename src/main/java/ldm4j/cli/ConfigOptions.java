@@ -38,6 +38,15 @@ public final class ConfigOptions {
         return resolve(dataSpec == null ? List.of() : List.of("data.spec=" + dataSpec));
     }
 
+    /**
+     * The config with its classes taken from the data ({@link ldm4j.data.ClassBinding}); a --set
+     * unet.model.numClasses that contradicts the data is an error.
+     */
+    public Config bindClasses(Config cfg, List<String> classes, java.util.function.Consumer<String> notes) {
+        boolean explicit = sets.stream().anyMatch(s -> s.strip().startsWith("unet.model.numClasses="));
+        return ldm4j.data.ClassBinding.bind(cfg, classes, explicit, notes);
+    }
+
     /** Resolves preset, file, --set entries, then the explicit options; {@code extra} are further --set entries. */
     public Config resolve(List<String> extra) {
         List<String> all = new ArrayList<>(sets);

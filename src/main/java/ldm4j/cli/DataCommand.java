@@ -11,7 +11,9 @@ import ldm4j.config.Config;
 import ldm4j.config.ConfigResolver;
 import ldm4j.data.Batch;
 import ldm4j.data.DataLoader;
+import ldm4j.data.DataException;
 import ldm4j.data.DataSpec;
+import ldm4j.data.ImageCheck;
 import ldm4j.data.ImageDataset;
 import ldm4j.data.RawImage;
 import ldm4j.data.Splits;
@@ -27,8 +29,10 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code ldm4j data}: describe a dataset, write an example grid, optionally time the loader. */
 @Command(name = "data", mixinStandardHelpOptions = true,
-        description = {"Show a dataset's splits, images per class and image size, and write a grid of examples "
-                + "(one row per class) as PNG.",
+        description = {"Check a dataset: decode every image of both splits with the loader's threads (data.workers), "
+                + "list every unreadable or oversized file at once, and show images per class and the distribution "
+                + "of image sizes; optionally write a grid of examples (one row per class) as PNG. Exit status 2 when "
+                + "any image is bad.",
                 "Datasets: cifar10 (downloaded to $LDM4J_CACHE, default ~/.cache/ldm4j), cifar10:PATH "
                         + "(cifar-10-binary.tar.gz or cifar-10-batches-bin/), folder:PATH (PATH/train/<class>/, PATH/test/<class>/)."})
 public final class DataCommand implements Callable<Integer> {
@@ -48,6 +52,10 @@ public final class DataCommand implements Callable<Integer> {
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "128", description = "Batch size for --measure. Default: ${DEFAULT-VALUE}.")
     int batch;
+
+    @Option(names = "--quick", description = "Skip decoding every image (the check runs by default): list the splits and "
+            + "classes only.")
+    boolean quick;
 
     @Mixin
     ConfigOptions config;
@@ -70,19 +78,38 @@ public final class DataCommand implements Callable<Integer> {
             throw new ldm4j.LdmException("--batch must be >= 1 and --measure >= 0");
         }
         int threads = Threads.configure(cfg.threads());
-        Splits splits = DataSpec.parse(cfg.data().spec()).open(DataSpec.cacheDir(), spec.commandLine().getErr()::println);
+        Splits splits = DataSpec.open(cfg.data(), spec.commandLine().getErr()::println);
         out.println("dataset " + splits.spec());
         out.println("classes " + splits.classes().size() + ": " + String.join(", ", splits.classes()));
-        describe(out, "train", splits.train());
+        if (splits.classes().size() == 1) {
+            out.println("one class: trains an unconditional model (no class input, guidance off when sampling)");
+        }
+        List<ImageCheck> checks = new ArrayList<>();
+        checks.add(describe(out, "train", splits.train(), cfg));
         if (splits.test().isPresent()) {
-            describe(out, "test", splits.test().get());
+            checks.add(describe(out, "test", splits.test().get(), cfg));
         } else {
             out.println("test: none (single-split folder)");
         }
         Transform transform = new Transform(cfg.data().resolution(), cfg.data().interpolation());
-        out.println("transform: resize to " + transform.resolution() + "x" + transform.resolution() + " ("
-                + transform.interpolation() + ", antialiased), scale to [-1, 1], random horizontal flip in training: "
+        out.println("transform: center square crop, resize to " + transform.resolution() + "x" + transform.resolution()
+                + " (" + transform.interpolation() + ", antialiased), scale to [-1, 1], random horizontal flip in training: "
                 + cfg.data().flip());
+        List<ImageCheck> bad = checks.stream().filter(c -> c != null && !c.ok()).toList();
+        if (!bad.isEmpty()) {
+            PrintWriter err = spec.commandLine().getErr();
+            int total = 0;
+            for (ImageCheck c : bad) {
+                for (String f : c.failures()) {
+                    err.println("bad image: " + f);
+                }
+                total += c.failures().size();
+            }
+            err.flush();
+            out.flush();
+            throw new DataException(total + " bad image" + (total == 1 ? "" : "s") + " in " + splits.spec()
+                    + " (listed above): replace or remove them, then run 'bin/ldm4j data' again");
+        }
         if (this.out != null) {
             writeGrid(splits.train(), transform, this.out);
             out.println("wrote " + this.out + " (" + perClass + " examples per row, one row per class in label order)");
@@ -94,15 +121,23 @@ public final class DataCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void describe(PrintWriter out, String name, ImageDataset ds) {
+    private ImageCheck describe(PrintWriter out, String name, ImageDataset ds, Config cfg) {
         int[] counts = ds.countsPerClass();
-        RawImage first = ds.load(0);
-        out.printf("%s: %,d images of %dx%d%n", name, ds.size(), first.width(), first.height());
+        ImageCheck check = null;
+        if (quick) {
+            out.printf("%s: %,d images (not decoded: --quick)%n", name, ds.size());
+        } else {
+            check = ImageCheck.run(ds, cfg.data().workers());
+            out.printf("%s: %,d images decoded in %.1f s (%,.0f images/s, %d threads), %,d bad%n", name, ds.size(),
+                    check.seconds(), check.imagesPerSecond(), cfg.data().workers(), check.failures().size());
+            out.println("  sizes: " + check.sizeSummary(cfg.data().resolution()));
+        }
         StringBuilder sb = new StringBuilder("  per class:");
         for (int c = 0; c < counts.length; c++) {
             sb.append(String.format(" %s=%,d", ds.classes().get(c), counts[c]));
         }
         out.println(sb);
+        return check;
     }
 
     private void writeGrid(ImageDataset ds, Transform transform, Path file) {

@@ -55,7 +55,7 @@ public final class EncodeCommand implements Callable<Integer> {
         Threads.configure(cfg.threads(), spec.commandLine().getErr()::println);
         Device dev = Devices.resolve(cfg.device());
         vae.vae().to(dev, false);
-        Splits splits = DataSpec.parse(cfg.data().spec()).open(DataSpec.cacheDir(), spec.commandLine().getErr()::println);
+        Splits splits = DataSpec.open(cfg.data(), spec.commandLine().getErr()::println);
         LatentCache.buildForRun(run.resolve("latents"), vae, cfg, splits, dev, out);
         out.flush();
         return 0;

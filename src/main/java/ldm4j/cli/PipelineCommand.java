@@ -12,8 +12,10 @@ import java.util.concurrent.Callable;
 import ldm4j.LdmException;
 import ldm4j.autoencoder.VaeCheckpoints;
 import ldm4j.autoencoder.VaeTrainer;
+import ldm4j.config.ArtifactSettings;
 import ldm4j.config.Config;
 import ldm4j.config.ConfigResolver;
+import ldm4j.data.ClassBinding;
 import ldm4j.data.DataSpec;
 import ldm4j.data.Splits;
 import ldm4j.eval.EvalSettings;
@@ -84,7 +86,8 @@ public final class PipelineCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Map<String, Double> minutes = new LinkedHashMap<>();
         RunDir runDir = RunDir.create(run);
-        Splits splits = DataSpec.parse(cfg.data().spec()).open(DataSpec.cacheDir(), spec.commandLine().getErr()::println);
+        Splits splits = DataSpec.open(cfg.data(), spec.commandLine().getErr()::println);
+        cfg = config.bindClasses(cfg, splits.classes(), spec.commandLine().getErr()::println); // classes from the data
         StopSignal stop = StopSignal.install(System.err); // Ctrl-C: the training stage in progress stops with a checkpoint
         Budget budget = Budget.unlimited().stoppedBy(stop);
 
@@ -93,9 +96,10 @@ public final class PipelineCommand implements Callable<Integer> {
         Path vaeFile = run.resolve("vae.safetensors");
         if (Files.isRegularFile(vaeFile)) {
             Config vaeCfg = VaeCheckpoints.loadVae(vaeFile).config();
-            if (!vaeCfg.vae().equals(cfg.vae()) || !vaeCfg.data().equals(cfg.data())) {
-                throw new LdmException(vaeFile + " was trained with a different vae/data config than requested: "
-                        + "use a new --run folder, or delete it to retrain");
+            List<String> changed = ArtifactSettings.changed(vaeCfg, cfg, ArtifactSettings.Stage.VAE); // only what makes the VAE
+            if (!changed.isEmpty()) {
+                throw new LdmException(vaeFile + " was trained with other settings (" + String.join(", ", changed)
+                        + "): use a new --run folder, or delete it to retrain");
             }
             out.println("[1/4] train-vae: " + vaeFile + " exists and matches the config; skipped");
         } else {
@@ -122,7 +126,9 @@ public final class PipelineCommand implements Callable<Integer> {
         boolean unetDone = false;
         if (Files.isRegularFile(unetFile)) {
             UnetCheckpoints.LoadedUnet u = UnetCheckpoints.load(unetFile, true, cfg.vae().model().latentChannels(), latentSize);
-            if (u.config().unet().equals(cfg.unet()) && vae.sha256().equals(u.vaeSha256())) {
+            ClassBinding.requireSame(unetFile.toString(), ClassBinding.trainedClasses(u.metadata(), unetFile), // data's classes
+                    cfg.data().spec(), splits.classes());
+            if (ArtifactSettings.changed(u.config(), cfg, ArtifactSettings.Stage.UNET).isEmpty() && vae.sha256().equals(u.vaeSha256())) {
                 out.println("[3/4] train-unet: " + unetFile + " exists and matches the config and VAE; skipped");
                 unetDone = true;
             } else {

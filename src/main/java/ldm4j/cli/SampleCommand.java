@@ -99,6 +99,9 @@ public final class SampleCommand implements Callable<Integer> {
 
     private int sample(LatentDiffusion ldm, Path file, PrintWriter pw) {
         SampleConfig d = ldm.defaults();
+        if (ldm.classes().size() == 1 && (!classNames.isEmpty() || cfg != null && cfg != 1.0)) { // unconditional run
+            throw new ldm4j.LdmException(run + " holds an unconditional model (one class): sample it without --class and --cfg");
+        }
         int perClass = n != null ? n : d.perClass();
         SampleConfig s = new SampleConfig(sampler != null ? sampler : d.sampler(), steps != null ? steps : d.steps(),
                 cfg != null ? cfg : d.cfg(), eta != null ? eta : d.eta(), d.spacing(), perClass,

@@ -68,10 +68,12 @@ public final class TrainUnetCommand implements Callable<Integer> {
         }
         StopSignal stop = StopSignal.install(System.err);
         DistEnv env = DistEnv.fromEnvironment();
-        try (Collective ranks = Ranks.join(env, Ranks.identity(cfg));
-             LatentSet train = LatentSet.open(latents, "train"); LatentSet test = LatentSet.open(latents, "test")) {
-            new UnetTrainer(cfg, RunDir.create(runDir), device, out, env, ranks)
-                    .train(train, test, vae.normalizer(), vae.sha256(), budget.stoppedBy(stop), runOptions.resume());
+        try (LatentSet train = LatentSet.open(latents, "train"); LatentSet test = LatentSet.open(latents, "test")) {
+            cfg = config.bindClasses(cfg, train.classes(), spec.commandLine().getErr()::println); // classes from the data
+            try (Collective ranks = Ranks.join(env, Ranks.identity(cfg))) {
+                new UnetTrainer(cfg, RunDir.create(runDir), device, out, env, ranks)
+                        .train(train, test, vae.normalizer(), vae.sha256(), budget.stoppedBy(stop), runOptions.resume());
+            }
         }
         out.flush();
         return stop.exitCode();

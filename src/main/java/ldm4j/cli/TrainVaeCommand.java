@@ -53,7 +53,8 @@ public final class TrainVaeCommand implements Callable<Integer> {
         Threads.configure(cfg.threads());
         Device device = Devices.resolve(cfg.device());
         RunDir run = RunDir.create(runOptions.run()); // the writer lock first: a second writer is refused at once
-        Splits splits = DataSpec.parse(cfg.data().spec()).open(DataSpec.cacheDir(), spec.commandLine().getErr()::println);
+        Splits splits = DataSpec.open(cfg.data(), spec.commandLine().getErr()::println);
+        cfg = config.bindClasses(cfg, splits.classes(), spec.commandLine().getErr()::println);
         StopSignal stop = StopSignal.install(System.err);
         DistEnv env = DistEnv.fromEnvironment();
         try (Collective ranks = Ranks.join(env, Ranks.identity(cfg))) {

@@ -27,5 +27,6 @@ public record Config(String preset, long seed, String device, int threads, DataC
         Check.notNull("latents", latents);
         Check.notNull("unet", unet);
         Check.notNull("sample", sample);
+        Compatibility.check(data, vae, unet);
     }
 }

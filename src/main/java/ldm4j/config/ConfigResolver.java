@@ -58,6 +58,9 @@ public final class ConfigResolver {
         String base = fromFile != null && fromFile.hasNonNull("preset") ? fromFile.get("preset").asText() : preset;
         ObjectNode tree = toTree(Presets.get(base));
         if (fromFile != null) {
+            if (fromFile.hasNonNull("preset")) {
+                upgrade(fromFile); // a saved config.json: fields added since mean "as before", as for a checkpoint's
+            }
             fromFile.remove("preset");
             merge(tree, fromFile, "", file.toString());
         }
@@ -103,9 +106,13 @@ public final class ConfigResolver {
 
     /**
      * Fills in the fields that later versions added, with the value that means "as before":
-     * {@code vae.model.patchSize = 1} (no pixel-unshuffle) and {@code vae.loss.instanceNoise = 0}.
+     * {@code vae.model.patchSize = 1} (no pixel-unshuffle), {@code vae.loss.instanceNoise = 0} and
+     * {@code data.maxPixels} = its default (the limit did not exist: any size was decoded).
      */
     static ObjectNode upgrade(ObjectNode tree) {
+        if (tree.path("data") instanceof ObjectNode data && !data.has("maxPixels")) {
+            data.put("maxPixels", DataConfig.DEFAULT_MAX_PIXELS);
+        }
         JsonNode vae = tree.path("vae");
         if (vae.path("model") instanceof ObjectNode model && !model.has("patchSize")) {
             model.put("patchSize", 1);

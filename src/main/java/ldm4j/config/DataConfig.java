@@ -9,8 +9,20 @@ package ldm4j.config;
  * @param flip          random horizontal flips for training batches
  * @param workers       loader threads that decode and resize batches
  * @param prefetch      batches prepared ahead of the consumer (bounded queue)
+ * @param maxPixels     largest declared width x height an image may have; larger files are refused before decoding
+ *                      (a decompression-bomb guard; default PIL's 89,478,485)
  */
-public record DataConfig(String spec, int resolution, String interpolation, boolean flip, int workers, int prefetch) {
+public record DataConfig(String spec, int resolution, String interpolation, boolean flip, int workers, int prefetch,
+                         long maxPixels) {
+
+    /** The default decompression-bomb limit (PIL's {@code Image.MAX_IMAGE_PIXELS}). */
+    public static final long DEFAULT_MAX_PIXELS = 89_478_485L;
+
+    /** A data config with the default {@code maxPixels}. */
+    public DataConfig(String spec, int resolution, String interpolation, boolean flip, int workers, int prefetch) {
+        this(spec, resolution, interpolation, flip, workers, prefetch, DEFAULT_MAX_PIXELS);
+    }
+
     public DataConfig {
         Check.notBlank("data.spec", spec);
         Check.range("data.resolution", resolution, 8, 1024);
@@ -18,5 +30,6 @@ public record DataConfig(String spec, int resolution, String interpolation, bool
         Check.oneOf("data.interpolation", interpolation, "bicubic", "bilinear");
         Check.range("data.workers", workers, 1, 64);
         Check.range("data.prefetch", prefetch, 1, 256);
+        Check.range("data.maxPixels", maxPixels, 1, 1L << 40);
     }
 }

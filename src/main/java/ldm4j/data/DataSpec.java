@@ -41,6 +41,16 @@ public record DataSpec(Kind kind, Path path) {
 
     /** Opens the dataset (downloading CIFAR-10 first for the {@code cifar10} spec); {@code notes} receives warnings. */
     public Splits open(Path cacheDir, java.util.function.Consumer<String> notes) {
+        return open(cacheDir, notes, new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS));
+    }
+
+    /** Opens a data config's dataset with its decompression-bomb limit; {@code notes} receives warnings. */
+    public static Splits open(ldm4j.config.DataConfig data, java.util.function.Consumer<String> notes) {
+        return parse(data.spec()).open(cacheDir(), notes, new ImageDecoder(data.maxPixels()));
+    }
+
+    /** As {@link #open(Path, java.util.function.Consumer)}, decoding folder images with {@code decoder}. */
+    public Splits open(Path cacheDir, java.util.function.Consumer<String> notes, ImageDecoder decoder) {
         String spec = toString();
         return switch (kind) {
             case CIFAR10_DOWNLOAD -> {
@@ -54,7 +64,7 @@ public record DataSpec(Kind kind, Path path) {
                 }
                 yield Cifar10Binary.open(path, spec);
             }
-            case FOLDER -> ImageFolder.open(path, spec);
+            case FOLDER -> ImageFolder.open(path, spec, decoder);
         };
     }
 

@@ -1,6 +1,5 @@
 package ldm4j.data;
 
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,28 +10,36 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Stream;
 
-import javax.imageio.ImageIO;
-
 /**
  * An image folder: {@code ROOT/train/<class>/*} and {@code ROOT/test/<class>/*}, or class folders
- * directly under ROOT for a single (train) split. PNG and JPEG files; hidden files are skipped,
- * anything else is an error. Classes named like CIFAR-10's take the official index order,
- * otherwise sorted names. Files are listed once; images are decoded on demand.
+ * directly under ROOT for a single (train) split. A split folder that holds images and no class folders
+ * is unconditional data: one class named {@value #UNCONDITIONAL}. PNG and JPEG files; hidden files are
+ * skipped, anything else is an error. Classes named like CIFAR-10's take the official index order,
+ * otherwise sorted names. Files are listed once; images are decoded on demand by {@link ImageDecoder}.
  */
 public final class ImageFolder implements ImageDataset {
     private final String source;
     private final List<String> classes;
     private final Path[] files;
     private final int[] labels;
+    private final ImageDecoder decoder;
 
-    private ImageFolder(String source, List<String> classes, List<Path> files, List<Integer> labels) {
+    /** The one class of a folder of images without class folders. */
+    public static final String UNCONDITIONAL = "unconditional";
+
+    private ImageFolder(String source, List<String> classes, List<Path> files, List<Integer> labels, ImageDecoder decoder) {
         this.source = source;
+        this.decoder = decoder;
         this.classes = List.copyOf(classes);
         this.files = files.toArray(new Path[0]);
         this.labels = labels.stream().mapToInt(Integer::intValue).toArray();
     }
 
     public static Splits open(Path root, String spec) {
+        return open(root, spec, new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS));
+    }
+
+    public static Splits open(Path root, String spec, ImageDecoder decoder) {
         if (!Files.exists(root)) {
             throw new DataException(root + " does not exist: --data folder:PATH needs PATH/train/<class>/ and "
                     + "PATH/test/<class>/ image folders (or class folders directly)");
@@ -51,7 +58,7 @@ public final class ImageFolder implements ImageDataset {
         }
         if (!hasTrain) {
             List<String> classes = classNames(root);
-            return new Splits(spec, scan(root, classes, spec), Optional.empty());
+            return new Splits(spec, scan(root, classes, spec, decoder), Optional.empty());
         }
         List<String> classes = classNames(train);
         List<String> testClasses = classNames(test);
@@ -59,23 +66,42 @@ public final class ImageFolder implements ImageDataset {
             throw new DataException(test + " has classes " + testClasses + " but " + train + " has " + classes
                     + ": both splits need the same class folders");
         }
-        return new Splits(spec, scan(train, classes, spec + " (train)"), Optional.of(scan(test, classes, spec + " (test)")));
+        return new Splits(spec, scan(train, classes, spec + " (train)", decoder),
+                Optional.of(scan(test, classes, spec + " (test)", decoder)));
     }
 
-    /** Class folder names: CIFAR-10's official order if they are CIFAR-10's classes, else sorted. */
+    /**
+     * Class folder names: CIFAR-10's official order if they are CIFAR-10's classes, else sorted;
+     * {@code [unconditional]} for a folder of images without class folders.
+     */
     static List<String> classNames(Path dir) {
         List<String> names = new ArrayList<>();
+        boolean images = false;
         try (Stream<Path> s = Files.list(dir)) {
-            s.filter(Files::isDirectory)
-                    .map(p -> p.getFileName().toString())
-                    .filter(n -> !n.startsWith("."))
-                    .sorted()
-                    .forEach(names::add);
+            for (Path p : (Iterable<Path>) s.sorted()::iterator) {
+                String n = p.getFileName().toString();
+                if (n.startsWith(".")) {
+                    continue;
+                }
+                if (Files.isDirectory(p)) {
+                    names.add(n);
+                } else if (isImageName(n)) {
+                    images = true;
+                }
+            }
         } catch (IOException e) {
             throw new DataException("cannot list " + dir + ": " + e.getMessage(), e);
         }
+        if (images && !names.isEmpty()) {
+            throw new DataException(dir + " holds both image files and folders " + names + ": put every image in a class "
+                    + "folder (class-conditional data) or remove the folders (unconditional data)");
+        }
+        if (images) {
+            return List.of(UNCONDITIONAL);
+        }
         if (names.isEmpty()) {
-            throw new DataException(dir + " has no class folders: expected " + dir + "/<class>/*.png or *.jpg");
+            throw new DataException(dir + " has no class folders and no images: expected " + dir
+                    + "/<class>/*.png or *.jpg, or images directly in it for unconditional data");
         }
         if (new HashSet<>(names).equals(new HashSet<>(Cifar10.CLASSES))) {
             return Cifar10.CLASSES;
@@ -83,11 +109,12 @@ public final class ImageFolder implements ImageDataset {
         return names;
     }
 
-    private static ImageFolder scan(Path dir, List<String> classes, String source) {
+    private static ImageFolder scan(Path dir, List<String> classes, String source, ImageDecoder decoder) {
         List<Path> files = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
+        boolean unconditional = classes.equals(List.of(UNCONDITIONAL)) && !Files.isDirectory(dir.resolve(UNCONDITIONAL));
         for (int c = 0; c < classes.size(); c++) {
-            Path classDir = dir.resolve(classes.get(c));
+            Path classDir = unconditional ? dir : dir.resolve(classes.get(c));
             List<Path> images = new ArrayList<>();
             try (Stream<Path> s = Files.list(classDir)) {
                 for (Path p : (Iterable<Path>) s.sorted()::iterator) {
@@ -116,7 +143,7 @@ public final class ImageFolder implements ImageDataset {
                 labels.add(c);
             }
         }
-        return new ImageFolder(source, classes, files, labels);
+        return new ImageFolder(source, classes, files, labels, decoder);
     }
 
     static boolean isImageName(String name) {
@@ -150,32 +177,11 @@ public final class ImageFolder implements ImageDataset {
 
     @Override
     public RawImage load(int i) {
-        Path f = files[i];
-        BufferedImage img;
-        try {
-            img = ImageIO.read(f.toFile());
-        } catch (IOException | RuntimeException e) {
-            throw new DataException(f + " is not a readable PNG/JPEG image (" + e.getMessage() + "): replace or remove it", e);
-        }
-        if (img == null) {
-            throw new DataException(f + " is not a readable PNG/JPEG image (no decoder accepted it): replace or remove it");
-        }
-        return toPlanes(img);
+        return decoder.decode(files[i]);
     }
 
-    /** Any BufferedImage to planar 8-bit RGB (alpha dropped, grey expanded). */
-    static RawImage toPlanes(BufferedImage img) {
-        int h = img.getHeight();
-        int w = img.getWidth();
-        int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
-        int plane = h * w;
-        byte[] out = new byte[3 * plane];
-        for (int i = 0; i < plane; i++) {
-            int p = argb[i];
-            out[i] = (byte) (p >>> 16);
-            out[plane + i] = (byte) (p >>> 8);
-            out[2 * plane + i] = (byte) p;
-        }
-        return new RawImage(out, h, w);
+    /** The declared size of image {@code i}, from its header. */
+    public ImageDecoder.Size declaredSize(int i) {
+        return decoder.size(files[i]);
     }
 }

@@ -65,7 +65,7 @@ public final class Evaluator {
                     + " generates " + classes + ": train a classifier on the run's data (bin/ldm4j train-classifier --data "
                     + cfg.data().spec() + ")");
         }
-        Splits splits = DataSpec.parse(cfg.data().spec()).open(DataSpec.cacheDir(), out::println);
+        Splits splits = DataSpec.open(cfg.data(), out::println);
         int r = cfg.data().resolution();
         int n = s.perClass() * classes.size();
         Judge judge = new Judge(clf.model());

@@ -122,7 +122,11 @@ public final class LatentCache {
             existing = null;
         }
         if (existing != null) {
-            if (key.equals(existing.key())) {
+            List<String> classes = splits.values().iterator().next().classes();
+            if (key.equals(existing.key()) && !existing.classes().equals(classes)) {
+                out.println("latent cache " + dir + " holds classes " + existing.classes() + " but the data has " + classes
+                        + ": rebuilding it");
+            } else if (key.equals(existing.key())) {
                 java.util.Optional<CacheCheck.Damage> damage = CacheCheck.check(dir, existing, true);
                 for (Map.Entry<String, ImageDataset> split : splits.entrySet()) {
                     Integer n = existing.counts().get(split.getKey());

@@ -48,7 +48,8 @@ class CliTest {
         Result r = run("data", "--data", "folder:" + dir.resolve("ds"), "--out", grid.toString(), "--per-class", "3",
                 "--measure", "1", "--batch", "2", "--threads", "1");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("train: 6 images of 16x16"), r.out());
+        assertTrue(r.out().contains("train: 6 images decoded"), r.out());
+        assertTrue(r.out().contains("sizes: all 16x16, upscaled to 64 px"), r.out());
         assertTrue(r.out().contains("per class: cat=3 dog=3"), r.out());
         assertTrue(r.out().contains("test: 2 images") || r.out().contains("test: 6 images"), r.out());
         assertTrue(r.out().contains("images/s"), r.out());
@@ -66,8 +67,9 @@ class CliTest {
         Path tarball = SyntheticData.cifarTarball(dir);
         Result r = run("data", "--data", "cifar10:" + tarball, "--out", dir.resolve("g.png").toString());
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("train: 50,000 images of 32x32"), r.out());
-        assertTrue(r.out().contains("test: 10,000 images of 32x32"), r.out());
+        assertTrue(r.out().contains("train: 50,000 images decoded"), r.out());
+        assertTrue(r.out().contains("test: 10,000 images decoded"), r.out());
+        assertTrue(r.out().contains("sizes: all 32x32, upscaled to 64 px"), r.out());
         assertTrue(r.out().contains("airplane=5,000"), r.out());
         assertTrue(r.err().contains("not byte-identical to the official"), r.err());
         assertTrue(Files.size(dir.resolve("g.png")) > 0);

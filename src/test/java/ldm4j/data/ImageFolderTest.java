@@ -47,6 +47,19 @@ class ImageFolderTest {
     }
 
     @Test
+    void imagesWithoutClassFoldersAreUnconditional(@TempDir Path root) throws IOException {
+        SyntheticData.mixedFolder(root, List.of("train", "test"), List.of(""), 3);
+        Splits s = ImageFolder.open(root, "folder:" + root);
+        assertEquals(List.of(ImageFolder.UNCONDITIONAL), s.classes());
+        assertEquals(3, s.train().size());
+        assertEquals(3, s.requireTest().size());
+        assertEquals(0, s.train().label(2));
+        RawImage wide = s.train().load(0); // 300x200, dark left, bright right
+        assertEquals(300, wide.width());
+        assertTrue((wide.planes()[299] & 255) > (wide.planes()[0] & 255) + 100, "orientation kept");
+    }
+
+    @Test
     void corruptImageIsNamedWhenLoaded(@TempDir Path root) throws IOException {
         SyntheticData.imageFolder(root, List.of(""), List.of("a", "b"), 2, 8);
         Path bad = root.resolve("b/001.png");

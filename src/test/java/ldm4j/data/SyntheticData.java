@@ -104,4 +104,106 @@ public final class SyntheticData {
         }
         return root;
     }
+
+    /** Formats of {@link #mixedFolder}, cycled through per image. */
+    public static final List<String> MIXED_FORMATS = List.of("rgb.png", "gray.png", "rgba.png", "palette.png", "rgb.jpg",
+            "gray.jpg", "gray16.png", "progressive.jpg");
+
+    /**
+     * A folder of non-square images of mixed sizes (300x200 and 90x120 alternating) and mixed pixel formats
+     * ({@link #MIXED_FORMATS}); image k of class c is a horizontal ramp in a class colour, so flips and
+     * classes both show. {@code split} "" puts class folders directly under root; classes = [""] puts the
+     * images directly in the split folder (unconditional data).
+     */
+    public static Path mixedFolder(Path root, List<String> splits, List<String> classes, int perClass) throws IOException {
+        for (String split : splits) {
+            for (int c = 0; c < classes.size(); c++) {
+                Path dir = Files.createDirectories(root.resolve(split).resolve(classes.get(c)));
+                for (int k = 0; k < perClass; k++) {
+                    boolean wide = (k + c) % 2 == 0;
+                    int w = wide ? 300 : 90;
+                    int h = wide ? 200 : 120;
+                    String format = MIXED_FORMATS.get((c * perClass + k) % MIXED_FORMATS.size());
+                    writeMixed(dir.resolve(String.format("%03d-%s", k, format)), format, w, h, c, classes.size());
+                }
+            }
+        }
+        return root;
+    }
+
+    private static void writeMixed(Path file, String format, int w, int h, int c, int classes) throws IOException {
+        int hue = java.awt.Color.HSBtoRGB((float) c / classes, 0.8f, 1f);
+        BufferedImage rgb = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                double t = 0.25 + 0.75 * x / (w - 1.0); // dark left, bright right
+                int r = (int) (((hue >> 16) & 255) * t);
+                int g = (int) (((hue >> 8) & 255) * t);
+                int b = (int) ((hue & 255) * t);
+                rgb.setRGB(x, y, r << 16 | g << 8 | b);
+            }
+        }
+        BufferedImage out = switch (format) {
+            case "gray.png", "gray.jpg" -> convert(rgb, BufferedImage.TYPE_BYTE_GRAY);
+            case "gray16.png" -> convert(rgb, BufferedImage.TYPE_USHORT_GRAY);
+            case "rgba.png" -> convert(rgb, BufferedImage.TYPE_INT_ARGB);
+            case "palette.png" -> convert(rgb, BufferedImage.TYPE_BYTE_INDEXED);
+            default -> rgb;
+        };
+        String kind = format.endsWith(".png") ? "png" : "jpg";
+        if (!ImageIO.write(out, kind, file.toFile())) {
+            throw new IOException("no writer for " + format);
+        }
+    }
+
+    private static BufferedImage convert(BufferedImage src, int type) {
+        BufferedImage dst = new BufferedImage(src.getWidth(), src.getHeight(), type);
+        for (int y = 0; y < src.getHeight(); y++) {
+            for (int x = 0; x < src.getWidth(); x++) {
+                int p = src.getRGB(x, y);
+                if (type == BufferedImage.TYPE_BYTE_GRAY || type == BufferedImage.TYPE_USHORT_GRAY) {
+                    int v = (((p >> 16) & 255) + ((p >> 8) & 255) + (p & 255)) / 3;
+                    dst.getRaster().setSample(x, y, 0, type == BufferedImage.TYPE_USHORT_GRAY ? v * 257 : v);
+                } else if (type == BufferedImage.TYPE_INT_ARGB) {
+                    dst.setRGB(x, y, (x < 4 ? 0x80000000 : 0xFF000000) | (p & 0xFFFFFF)); // a half-transparent edge
+                } else {
+                    dst.setRGB(x, y, p);
+                }
+            }
+        }
+        return dst;
+    }
+
+    /** A valid PNG header declaring width x height RGB pixels, with a few compressed bytes of data. */
+    public static byte[] pngDeclaring(int width, int height) throws IOException {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream out = new java.io.DataOutputStream(b);
+        out.write(new byte[]{(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        java.io.ByteArrayOutputStream ihdr = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream h = new java.io.DataOutputStream(ihdr);
+        h.writeInt(width);
+        h.writeInt(height);
+        h.write(new byte[]{8, 2, 0, 0, 0});
+        chunk(out, "IHDR", ihdr.toByteArray());
+        java.util.zip.Deflater d = new java.util.zip.Deflater();
+        d.setInput(new byte[64 * 1024]); // zeros: a real bomb compresses 1.2 GB into about 1 MB the same way
+        d.finish();
+        byte[] z = new byte[1024];
+        int n = d.deflate(z);
+        chunk(out, "IDAT", java.util.Arrays.copyOf(z, n));
+        chunk(out, "IEND", new byte[0]);
+        return b.toByteArray();
+    }
+
+    private static void chunk(java.io.DataOutputStream out, String type, byte[] data) throws IOException {
+        byte[] t = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        out.writeInt(data.length);
+        out.write(t);
+        out.write(data);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(t);
+        crc.update(data);
+        out.writeInt((int) crc.getValue());
+    }
+
 }

@@ -117,6 +117,61 @@ public class LatentPipelineTest {
         }
     }
 
+    /** Left-right asymmetric images (a horizontal ramp per image), so a flip changes the latent. */
+    static ImageDataset ramps(int n, int side) {
+        return new ImageDataset() {
+            public String source() {
+                return "ramps";
+            }
+
+            public List<String> classes() {
+                return List.of("a");
+            }
+
+            public int size() {
+                return n;
+            }
+
+            public int label(int i) {
+                return 0;
+            }
+
+            public ldm4j.data.RawImage load(int i) {
+                byte[] p = new byte[3 * side * side];
+                for (int c = 0; c < 3; c++) {
+                    for (int y = 0; y < side; y++) {
+                        for (int x = 0; x < side; x++) {
+                            p[(c * side + y) * side + x] = (byte) (x * 255 / (side - 1) * (c + 1 + i) / (3 + i));
+                        }
+                    }
+                }
+                return new ldm4j.data.RawImage(p, side, side);
+            }
+        };
+    }
+
+    @Test
+    void flippedEntriesAreTheEncoderOfTheFlippedImage(@TempDir Path dir) throws Exception {
+        Map<String, ImageDataset> parts = new LinkedHashMap<>();
+        parts.put("train", ramps(3, 16));
+        LatentCache.Key key = new LatentCache.Key(vae.sha256(), "ramps", 16, "bicubic", "f32");
+        LatentCache.build(dir, key, parts, vae.vae(), new Transform(16, "bicubic"), Devices.resolve("cpu"), 2, 10, 1,
+                new PrintWriter(new StringWriter()));
+        try (LatentSet train = LatentSet.open(dir, "train"); StepScope s = StepScope.open()) {
+            int[] idx = {0, 1, 2};
+            Tensor plain = train.gather(idx, new boolean[3]).mean();
+            Tensor flipped = train.gather(idx, new boolean[]{true, true, true}).mean();
+            List<ldm4j.data.RawImage> raw = List.of(parts.get("train").load(0), parts.get("train").load(1), parts.get("train").load(2));
+            Tensor encPlain = vae.vae().encode(Tensors.fromFloats(new Transform(16, "bicubic").apply(raw, new boolean[3]), 3, 3, 16, 16)).mean();
+            Tensor encFlip = vae.vae().encode(Tensors.fromFloats(new Transform(16, "bicubic").apply(raw,
+                    new boolean[]{true, true, true}), 3, 3, 16, 16)).mean();
+            double gap = encFlip.sub(encPlain).abs().max().item_double();
+            assertTrue(gap > 1e-2, "the ramps must make flipped latents differ (gap " + gap + ")");
+            assertTrue(plain.sub(encPlain).abs().max().item_double() < 1e-5, "plain entries are the encoder's");
+            assertTrue(flipped.sub(encFlip).abs().max().item_double() < 1e-5, "flipped entries are the flipped image's");
+        }
+    }
+
     @Test
     void corruptShardIsRefusedWithAClearError(@TempDir Path dir) throws Exception {
         build(dir, "f32", new StringWriter());

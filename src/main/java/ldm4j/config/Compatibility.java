@@ -1,0 +1,69 @@
+package ldm4j.config;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The checks across sections that need more than one value: they run when a config is resolved, so
+ * that a combination that cannot train fails before any data is read, naming the key to change.
+ * <ul>
+ *   <li>{@code data.resolution} divisible by the VAE's downsampling factor {@code vae.model.patchSize * 2^(levels-1)};</li>
+ *   <li>the latent size divisible by {@code 2^(levels-1)} of {@code unet.model.multipliers};</li>
+ *   <li>every {@code unet.model.attentionResolutions} entry is a feature-map size the UNet has;</li>
+ *   <li>{@code unet.model.headChannels} divides every width that gets attention (those levels and the middle);</li>
+ *   <li>the patch discriminator's {@code vae.disc.layers} leave at least 2x2 pixels.</li>
+ * </ul>
+ */
+final class Compatibility {
+    private Compatibility() {
+    }
+
+    static void check(DataConfig data, VaeConfig vae, UnetStageConfig unet) {
+        int res = data.resolution();
+        AutoencoderConfig ae = vae.model();
+        int f = ae.downsampleFactor();
+        if (res % f != 0) {
+            throw new ConfigException("data.resolution = " + res + " is not divisible by the VAE's downsampling factor "
+                    + f + " (vae.model.patchSize " + ae.patchSize() + " x 2^" + (ae.multipliers().size() - 1)
+                    + " from " + ae.multipliers().size() + " vae.model.multipliers): set data.resolution to a multiple of "
+                    + f + ", or change vae.model.multipliers / vae.model.patchSize");
+        }
+        int latent = res / f;
+        UnetConfig u = unet.model();
+        int levels = u.multipliers().size();
+        int unetFactor = 1 << (levels - 1);
+        if (latent % unetFactor != 0) {
+            throw new ConfigException("unet.model.multipliers " + u.multipliers() + " has " + levels + " levels, which halve "
+                    + "the latent " + (levels - 1) + " times, but the latent is " + latent + "x" + latent
+                    + " (data.resolution " + res + " / " + f + "): use at most " + (Integer.numberOfTrailingZeros(latent) + 1)
+                    + " unet.model.multipliers, or a data.resolution that is a multiple of " + f * unetFactor);
+        }
+        List<Integer> sizes = new ArrayList<>();
+        for (int i = 0; i < levels; i++) {
+            sizes.add(latent >> i);
+        }
+        for (int a : u.attentionResolutions()) {
+            if (!sizes.contains(a)) {
+                throw new ConfigException("unet.model.attentionResolutions contains " + a + " but the UNet's feature maps are "
+                        + sizes + " (latent " + latent + " = data.resolution " + res + " / " + f + "): use sizes from "
+                        + sizes + " in unet.model.attentionResolutions");
+            }
+        }
+        for (int i = 0; i < levels; i++) {
+            int width = u.channels() * u.multipliers().get(i);
+            boolean attends = u.attentionResolutions().contains(latent >> i) || i == levels - 1; // the middle attends
+            if (attends && width % u.headChannels() != 0) {
+                throw new ConfigException("unet.model.headChannels = " + u.headChannels() + " does not divide the width "
+                        + width + " (unet.model.channels " + u.channels() + " x " + u.multipliers().get(i)
+                        + ") of a level with attention" + (i == levels - 1 ? " (the middle block)" : "")
+                        + ": choose unet.model.headChannels dividing " + width);
+            }
+        }
+        int layers = vae.disc().layers();
+        if ((res >> layers) < 2) {
+            throw new ConfigException("vae.disc.layers = " + layers + " halves data.resolution " + res + " to "
+                    + (res >> layers) + " pixels, too few for the 4x4 patch logits: use vae.disc.layers <= "
+                    + (31 - Integer.numberOfLeadingZeros(res) - 1));
+        }
+    }
+}
