@@ -31,11 +31,25 @@ public final class LatentDiffusion implements AutoCloseable {
     private final LatentSampler sampler;
     private final List<String> classes;
     private final SampleConfig defaults;
+    private final Model model;
 
-    private LatentDiffusion(LatentSampler sampler, List<String> classes, SampleConfig defaults) {
+    private LatentDiffusion(LatentSampler sampler, List<String> classes, SampleConfig defaults, Model model) {
         this.sampler = sampler;
         this.classes = classes;
         this.defaults = defaults;
+        this.model = model;
+    }
+
+    /**
+     * Where the weights came from: the run folder, the SHA-256 of {@code unet.safetensors} (its first
+     * 10 hex digits are the "Model hash" in every PNG), the image size and the UNet's metadata.
+     */
+    public record Model(Path runDir, String sha256, int resolution, java.util.Map<String, String> metadata,
+                       ldm4j.config.Config config) {
+        public String name() {
+            Path n = runDir.toAbsolutePath().normalize().getFileName();
+            return n == null ? runDir.toString() : n.toString();
+        }
     }
 
     /** Loads {@code <run>/vae.safetensors} and the EMA weights of {@code <run>/unet.safetensors}, on the best device. */
@@ -56,9 +70,11 @@ public final class LatentDiffusion implements AutoCloseable {
         }
         vae.vae().to(dev, false);
         unet.unet().to(dev, false);
+        Model model = new Model(runDir, VaeCheckpoints.sha256(runDir.resolve("unet.safetensors")),
+                vae.config().data().resolution(), java.util.Map.copyOf(unet.metadata()), unet.config());
         return new LatentDiffusion(new LatentSampler(unet.unet(), vae.vae(), vae.normalizer(), dev),
                 classNames(unet.metadata().get("classes"), unet.config().unet().model().numClasses()),
-                unet.config().sample());
+                unet.config().sample(), model);
     }
 
     static List<String> classNames(String json, int count) {
@@ -125,6 +141,24 @@ public final class LatentDiffusion implements AutoCloseable {
             out.add(images.image(i));
         }
         return out;
+    }
+
+    /**
+     * Every image of a request (any classes, sampler, time spacing, guidance interval, SDEdit start
+     * image, interpolation; see {@link SampleRequest}), in request order.
+     */
+    public List<BufferedImage> generate(SampleRequest request) {
+        LatentSampler.Images images = sampler.generate(request, k -> { });
+        List<BufferedImage> out = new ArrayList<>();
+        for (int i = 0; i < images.count(); i++) {
+            out.add(images.image(i));
+        }
+        return out;
+    }
+
+    /** The run folder, model hash and resolution. */
+    public Model model() {
+        return model;
     }
 
     /** The lower-level sampler (batches of mixed classes, progress callbacks). */
