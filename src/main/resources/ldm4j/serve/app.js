@@ -174,7 +174,14 @@ function addToGallery(item) {
   cap.textContent = img.alt;
   fig.append(img, cap);
   fig.addEventListener("click", () => openViewer(item));
-  $("gallery").prepend(fig);
+  let group = document.querySelector('#gallery .job[data-job="' + item.job + '"]');
+  if (!group) {                                  // the newest job first, its images in order
+    group = document.createElement("div");
+    group.className = "job";
+    group.dataset.job = item.job;
+    $("gallery").prepend(group);
+  }
+  group.append(fig);
 }
 
 let viewing = null;
