@@ -16,6 +16,11 @@ public final class TinyRun {
     private TinyRun() {
     }
 
+    /** Runs the command line; returns exit code, stdout and stderr. */
+    public static String[] cli(String... args) {
+        return PipelineAndApiTest.run(args);
+    }
+
     /** Trains into {@code dir}/run with the pipeline command and returns that run folder. */
     public static Path train(Path dir) throws Exception {
         SyntheticData.imageFolder(dir.resolve("ds"), List.of("train", "test"), List.of("red", "green", "blue"), 8, 16);

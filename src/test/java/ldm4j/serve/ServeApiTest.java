@@ -275,6 +275,16 @@ class ServeApiTest {
     }
 
     @Test
+    void badServeOptionsAreOneLineErrors() {
+        String[] port = TinyRun.cli("serve", "--run", dir.resolve("run").toString(), "--port", "70000");
+        assertEquals("2", port[0]);
+        assertTrue(port[2].contains("ldm4j: error: --port 70000 is out of range: expected 0 <= --port <= 65535"), port[2]);
+        String[] none = TinyRun.cli("serve", "--run", dir.resolve("nothing").toString(), "--port", "0");
+        assertEquals("2", none[0]);
+        assertTrue(none[2].contains("does not exist"), none[2]);
+    }
+
+    @Test
     void closingCancelsTheRunningJobAndReleasesThePort() throws Exception {
         Server s = server(null, 2);
         int port = s.port();
