@@ -275,6 +275,31 @@ class ServeApiTest {
     }
 
     @Test
+    void variationsAndInterpolationFromGalleryImages() throws Exception {
+        try (Server s = server(null, 4)) {
+            String a = post(s, "{\"class\": \"blue\", \"n\": 1, \"steps\": 2, \"seed\": 11}").body().path("id").asText();
+            assertEquals("done", await(s, a).path("state").asText());
+            Reply v = post(s, "{\"class\": \"red\", \"n\": 2, \"steps\": 4, \"seed\": 1, \"init\": {\"job\": \"" + a
+                    + "\", \"image\": 0, \"strength\": 0.5}}");
+            assertEquals(202, v.status(), String.valueOf(v.body()));
+            JsonNode var = await(s, v.body().path("id").asText());
+            assertEquals("done", var.path("state").asText());
+            assertEquals(2, var.path("total_steps").asInt(), "strength 0.5 of 4 steps");
+            assertTrue(var.path("images").get(0).path("parameters").asText().contains("Denoising strength: 0.5"));
+            Reply missing = post(s, "{\"class\": \"red\", \"init\": {\"job\": \"ffff\", \"image\": 0}}");
+            assertEquals(400, missing.status());
+            assertEquals("init.job", missing.body().path("field").asText());
+            Reply lerp = post(s, "{\"steps\": 2, \"interpolate\": {\"from\": {\"seed\": 11, \"index\": 0, \"class\": \"blue\"},"
+                    + " \"to\": {\"seed\": 12, \"index\": 0, \"class\": \"red\"}, \"frames\": 3}}");
+            assertEquals(202, lerp.status(), String.valueOf(lerp.body()));
+            JsonNode frames = await(s, lerp.body().path("id").asText());
+            assertEquals("done", frames.path("state").asText());
+            assertEquals(3, frames.path("images").size());
+            assertTrue(frames.path("images").get(2).path("parameters").asText().contains("Interpolate: seed 11#0 to seed 12#0 red"));
+        }
+    }
+
+    @Test
     void badServeOptionsAreOneLineErrors() {
         String[] port = TinyRun.cli("serve", "--run", dir.resolve("run").toString(), "--port", "70000");
         assertEquals("2", port[0]);
