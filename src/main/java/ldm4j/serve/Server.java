@@ -23,7 +23,6 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -170,10 +169,10 @@ public final class Server implements AutoCloseable {
                     error(ex, 404, "id", "no job '" + m.group(1) + "' (unknown, or finished long ago)", null);
                 } else if (m.group(2) == null && method.equals("DELETE")) {
                     job.cancel();
-                    json(ex, 200, status(job, job.snapshot()));
+                    json(ex, 200, JobStatus.of(job, job.snapshot(), queue.position(job)));
                 } else if (m.group(2) == null) {
                     requireMethod(ex, "GET");
-                    json(ex, 200, status(job, job.snapshot()));
+                    json(ex, 200, JobStatus.of(job, job.snapshot(), queue.position(job)));
                 } else if (m.group(2).equals("/events")) {
                     requireMethod(ex, "GET");
                     events(ex, job);
@@ -223,7 +222,7 @@ public final class Server implements AutoCloseable {
             error(ex, 429, null, "the queue is full (" + options.queue() + " jobs waiting): retry later", null);
             return;
         }
-        ObjectNode out = status(job, job.snapshot());
+        ObjectNode out = JobStatus.of(job, job.snapshot(), queue.position(job));
         ex.getResponseHeaders().add("Location", "/api/jobs/" + job.id());
         json(ex, 202, out);
     }
@@ -241,7 +240,7 @@ public final class Server implements AutoCloseable {
                 if (s.version() == seen) {
                     out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));     // notices a client that left
                 } else {
-                    String data = JSON.writeValueAsString(status(job, s));
+                    String data = JSON.writeValueAsString(JobStatus.of(job, s, queue.position(job)));
                     out.write(("event: " + (s.finished() ? "end" : "status") + "\ndata: " + data + "\n\n")
                             .getBytes(StandardCharsets.UTF_8));
                 }
@@ -257,44 +256,6 @@ public final class Server implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private ObjectNode status(Job job, Job.Snapshot s) {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("id", s.id());
-        o.put("state", s.state().name().toLowerCase());
-        o.put("position", s.state() == Job.State.QUEUED ? queue.position(job) : 0);
-        o.put("step", s.step());
-        o.put("total_steps", s.totalSteps());
-        o.put("images_total", job.imageCount());
-        o.put("seconds", Math.round(s.seconds() * 1000) / 1000.0);
-        if (s.error() != null && s.state() == Job.State.FAILED) {
-            o.put("error", s.error());
-        }
-        SampleRequest r = job.request();
-        ObjectNode settings = o.putObject("settings");
-        settings.put("sampler", r.sampler());
-        settings.put("steps", r.steps());
-        settings.put("cfg", r.cfg());
-        settings.put("eta", r.eta());
-        settings.put("spacing", r.spacing());
-        settings.put("seed", r.seed());
-        settings.putArray("guidance_interval").add(r.guidanceLow()).add(r.guidanceHigh());
-        if (r.init() != null) {
-            settings.put("strength", r.init().strength());
-        }
-        ArrayNode images = o.putArray("images");
-        for (Job.Image im : s.images()) {
-            ObjectNode i = images.addObject();
-            i.put("index", im.index());
-            i.put("class", im.className());
-            i.put("url", "/api/jobs/" + s.id() + "/images/" + im.index() + ".png");
-            i.put("parameters", im.parameters());
-            if (r.interpolation() == null) {
-                i.put("seed", r.seed());
-            }
-        }
-        return o;
     }
 
     private void image(HttpExchange ex, Job job, int index) throws IOException {
