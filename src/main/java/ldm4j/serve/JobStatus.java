@@ -14,7 +14,7 @@ final class JobStatus {
     static ObjectNode of(Job job, Job.Snapshot s, int position) {
         ObjectNode o = JsonNodeFactory.instance.objectNode();
         o.put("id", s.id());
-        o.put("state", s.state().name().toLowerCase());
+        o.put("state", s.state().name().toLowerCase(java.util.Locale.ROOT));
         o.put("position", s.state() == Job.State.QUEUED ? position : 0);
         o.put("step", s.step());
         o.put("total_steps", s.totalSteps());

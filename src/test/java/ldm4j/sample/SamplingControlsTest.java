@@ -42,7 +42,7 @@ class SamplingControlsTest {
 
     @BeforeAll
     static void train() throws Exception {
-        run = TinyRun.train(dir);
+        run = TinyRun.shared();
         ldm = LatentDiffusion.load(run, "cpu");
     }
 
@@ -127,7 +127,7 @@ class SamplingControlsTest {
 
     @Test
     void sdeditAtStrengthZeroIsTheReconstructionAndAtOneIsPlainSampling() throws Exception {
-        BufferedImage picture = ImageIO.read(Files.list(dir.resolve("ds/test/green")).sorted().findFirst().orElseThrow().toFile());
+        BufferedImage picture = ImageIO.read(Files.list(run.getParent().resolve("ds/test/green")).sorted().findFirst().orElseThrow().toFile());
         List<Integer> labels = List.of(0, 0);
         SampleRequest.InitImage zero = InitImages.of(picture, 0.0, 16, 16);
         float[] rec = pixels(plain(labels, 4, 2).withInit(zero));
@@ -216,7 +216,7 @@ class SamplingControlsTest {
             assertEquals(0, FromPng.differingPixels(ImageIO.read(dir.resolve(f).toFile()), ImageIO.read(copy.toFile())));
         }
         String[] noChunk = PipelineAndApiTest.run("sample", "--run", run.toString(), "--from-png",
-                Files.list(dir.resolve("ds/test/red")).findFirst().orElseThrow().toString());
+                Files.list(run.getParent().resolve("ds/test/red")).findFirst().orElseThrow().toString());
         assertEquals("2", noChunk[0]);
         assertTrue(noChunk[2].contains("has no 'ldm4j' settings chunk"), noChunk[2]);
         String[] mixed = PipelineAndApiTest.run("sample", "--run", run.toString(), "--from-png", grid.toString(), "--steps", "9");

@@ -51,7 +51,7 @@ class ServeApiTest {
 
     @BeforeAll
     static void train() throws Exception {
-        ldm = LatentDiffusion.load(TinyRun.train(dir), "cpu");
+        ldm = LatentDiffusion.load(TinyRun.shared(), "cpu");
     }
 
     @AfterAll
@@ -301,7 +301,7 @@ class ServeApiTest {
 
     @Test
     void badServeOptionsAreOneLineErrors() {
-        String[] port = TinyRun.cli("serve", "--run", dir.resolve("run").toString(), "--port", "70000");
+        String[] port = TinyRun.cli("serve", "--run", TinyRun.shared().toString(), "--port", "70000");
         assertEquals("2", port[0]);
         assertTrue(port[2].contains("ldm4j: error: --port 70000 is out of range: expected 0 <= --port <= 65535"), port[2]);
         String[] none = TinyRun.cli("serve", "--run", dir.resolve("nothing").toString(), "--port", "0");

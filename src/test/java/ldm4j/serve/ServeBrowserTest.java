@@ -84,7 +84,7 @@ class ServeBrowserTest {
     @Test
     void generateFromThePageShowsPngsWithSettingsAndReadableErrors() throws Exception {
         requireBrowser();
-        try (LatentDiffusion ldm = LatentDiffusion.load(TinyRun.train(dir), "cpu");
+        try (LatentDiffusion ldm = LatentDiffusion.load(TinyRun.shared(), "cpu");
              Server server = new Server(ldm, new ServerOptions("127.0.0.1", 0, null, 4, 16, 200, 32), new SplittableRandom(3),
                      new PrintWriter(new StringWriter()))) {
             WebDriver d = chromium(dir.resolve("profile"));
