@@ -86,19 +86,22 @@ public final class ServeCommand implements Callable<Integer> {
                     + (options.token() == null ? " by anyone: set --token (or " + TOKEN_ENV + ") to require a bearer token" : ""));
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
+        int bound = server.port();
+        Thread hook = new Thread(() -> {                                 // Ctrl-C (SIGINT) or SIGTERM
+            out.println("ldm4j serve: stopping (cancelling jobs)");
+            out.flush();
             server.close();
+            out.println("ldm4j serve: stopped, port " + bound + " released");
+            out.flush();
             stopped.countDown();
         }, "ldm4j-serve-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         String shown = host.contains(":") ? "[" + host + "]" : host;
         out.printf("ldm4j serve: http://%s:%d/%s  (run %s, %d classes, model hash %s; Ctrl-C stops)%n", shown,
-                server.port(), options.token() == null ? "" : "?token=...", ldm.model().name(), ldm.classes().size(),
+                bound, options.token() == null ? "" : "?token=...", ldm.model().name(), ldm.classes().size(),
                 ldm.model().sha256().substring(0, 10));
         out.flush();
         stopped.await();
-        out.println("ldm4j serve: stopped (jobs cancelled, port released)");
-        out.flush();
         return 0;
     }
 }
