@@ -36,15 +36,30 @@ public final class LatentDiffusion implements AutoCloseable {
     private final List<String> classes;
     private final SampleConfig defaults;
     private final boolean ema;
+    private final Model model;
     private boolean closed;
 
-    LatentDiffusion(LatentSampler sampler, Module unet, Module vae, List<String> classes, SampleConfig defaults, boolean ema) {
+    LatentDiffusion(LatentSampler sampler, Module unet, Module vae, List<String> classes, SampleConfig defaults, boolean ema,
+                    Model model) {
         this.sampler = sampler;
         this.unet = unet;
         this.vae = vae;
         this.classes = classes;
         this.defaults = defaults;
         this.ema = ema;
+        this.model = model;
+    }
+
+    /**
+     * Where the weights came from: the run folder, the SHA-256 of {@code unet.safetensors} (its first
+     * 10 hex digits are the "Model hash" in every PNG), the image size and the UNet's metadata.
+     */
+    public record Model(Path runDir, String sha256, int resolution, java.util.Map<String, String> metadata,
+                        ldm4j.config.Config config) {
+        public String name() {
+            Path n = runDir.toAbsolutePath().normalize().getFileName();
+            return n == null ? runDir.toString() : n.toString();
+        }
     }
 
     /**
@@ -78,9 +93,11 @@ public final class LatentDiffusion implements AutoCloseable {
         }
         vae.vae().to(dev, false);
         unet.unet().to(dev, false);
+        Model model = new Model(runDir, VaeCheckpoints.sha256(unetFile), vae.config().data().resolution(),
+                java.util.Map.copyOf(unet.metadata()), unet.config());
         return new LatentDiffusion(new LatentSampler(unet.unet(), vae.vae(), vae.normalizer(), dev), unet.unet(), vae.vae(),
                 classNames(unet.metadata().get("classes"), unet.config().unet().model().numClasses()),
-                unet.config().sample(), useEma);
+                unet.config().sample(), useEma, model);
     }
 
     static List<String> classNames(String json, int count) {
@@ -152,6 +169,24 @@ public final class LatentDiffusion implements AutoCloseable {
             out.add(images.image(i));
         }
         return out;
+    }
+
+    /**
+     * Every image of a request (any classes, sampler, time spacing, guidance interval, SDEdit start
+     * image, interpolation; see {@link SampleRequest}), in request order.
+     */
+    public List<BufferedImage> generate(SampleRequest request) {
+        LatentSampler.Images images = sampler().generate(request, k -> { });
+        List<BufferedImage> out = new ArrayList<>();
+        for (int i = 0; i < images.count(); i++) {
+            out.add(images.image(i));
+        }
+        return out;
+    }
+
+    /** The run folder, model hash and resolution. */
+    public Model model() {
+        return model;
     }
 
     /** The lower-level sampler (batches of mixed classes, progress callbacks); not usable after {@link #close()}. */

@@ -1,5 +1,6 @@
 package ldm4j.cli;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -14,13 +15,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import ldm4j.LatentDiffusion;
 import ldm4j.LdmException;
 import ldm4j.config.SampleConfig;
+import ldm4j.io.AnimatedGif;
 import ldm4j.io.AtomicFiles;
+import ldm4j.io.PngText;
+import ldm4j.sample.FromPng;
+import ldm4j.sample.ImageSettings;
+import ldm4j.sample.InitImages;
 import ldm4j.sample.LatentSampler;
 import ldm4j.sample.SampleRequest;
-import ldm4j.torch.ImageGrid;
 import ldm4j.torch.Threads;
-import ldm4j.train.Progress;
 import ldm4j.train.RunDir;
+import ldm4j.train.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -29,7 +34,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code ldm4j sample}: class-conditional images from a trained run. */
 @Command(name = "sample", mixinStandardHelpOptions = true,
         description = {"Generate images from a trained run (EMA weights by default) and write a grid, one row per class.",
-                "The sampling settings are written beside the PNG as JSON."})
+                "Every PNG carries its settings (an Automatic1111 'parameters' chunk and a JSON chunk); --from-png makes it again.",
+                "The sampling settings are also written beside the PNG as JSON."})
 public final class SampleCommand implements Callable<Integer> {
 
     @Option(names = "--run", paramLabel = "DIR", required = true, description = "Run folder with vae.safetensors and unet.safetensors.")
@@ -44,11 +50,19 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--cfg", paramLabel = "S", description = "Classifier-free guidance scale (1 = none). Default: 5.0.")
     Double cfg;
 
+    @Option(names = "--guidance-interval", paramLabel = "LOW,HIGH",
+            description = "Guide only for noise times t in [LOW, HIGH] (0 = clean, 1 = pure noise; Kynkaanniemi et al. 2024). Default: 0,1.")
+    String guidanceInterval;
+
     @Option(names = "--steps", paramLabel = "K", description = "Sampler steps. Default: 50.")
     Integer steps;
 
     @Option(names = "--sampler", paramLabel = "ddim|dpmpp2m|heun", description = "Sampler. Default: ddim.")
     String sampler;
+
+    @Option(names = "--spacing", paramLabel = "auto|uniform-t|uniform-logsnr|karras",
+            description = "Time steps: uniform in t, in log-SNR, or Karras et al.'s rho = 7. Default: auto (the sampler's best).")
+    String spacing;
 
     @Option(names = "--eta", paramLabel = "E", description = "DDIM stochasticity (0 = deterministic). Default: 0.")
     Double eta;
@@ -56,10 +70,26 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "X", defaultValue = "0", description = "Seed; image k depends only on (seed, k). Default: ${DEFAULT-VALUE}.")
     long seed;
 
+    @Option(names = "--init", paramLabel = "IMAGE", description = "SDEdit: start from this image (resized to the model's size), noised to t = --strength.")
+    Path init;
+
+    @Option(names = "--strength", paramLabel = "S", description = "With --init: 0 = the image's reconstruction, 1 = ignore it. Default: 0.6.")
+    Double strength;
+
+    @Option(names = "--interpolate", paramLabel = "SEED_A,SEED_B",
+            description = "Spherical interpolation of the initial noise from seed A to seed B (image 0 of each); with two --class, from the first class to the second.")
+    String interpolate;
+
+    @Option(names = "--frames", paramLabel = "N", description = "With --interpolate: frames, written as a PNG strip and an animated GIF. Default: 8.")
+    Integer frames;
+
+    @Option(names = "--from-png", paramLabel = "FILE", description = "Regenerate a PNG that ldm4j wrote, from the settings inside it.")
+    Path fromPng;
+
     @Option(names = "--batch", paramLabel = "B", description = "Images per forward pass. Default: 100.")
     Integer batch;
 
-    @Option(names = "--out", paramLabel = "FILE.png", description = "Grid file. Default: <run>/samples.png.")
+    @Option(names = "--out", paramLabel = "FILE.png", description = "Grid file. Default: <run>/samples.png (<run>/interpolation.png, FILE-again.png).")
     Path out;
 
     @Option(names = "--individual", paramLabel = "DIR", description = "Also write every image as DIR/<class>-<k>.png.")
@@ -80,12 +110,14 @@ public final class SampleCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter pw = spec.commandLine().getOut();
+        checkCombinations();
         RunDir.requireRunPath(run);
         if (!java.nio.file.Files.isDirectory(run)) {
             throw new LdmException(run + " is not a run folder: pass the --run of a pipeline or train-unet run");
         }
-        Path file = out != null ? out : run.resolve("samples.png");
-        checkOutputs(file); // before minutes of sampling
+        if (out != null || fromPng == null) {
+            checkOutputs(out != null ? out : run.resolve(interpolate != null ? "interpolation.png" : "samples.png"));
+        }
         Boolean ema = weights == null ? null : switch (weights) {
             case "ema" -> Boolean.TRUE;
             case "raw" -> Boolean.FALSE;
@@ -93,19 +125,20 @@ public final class SampleCommand implements Callable<Integer> {
         };
         Threads.configure(threads, spec.commandLine().getErr()::println);
         try (LatentDiffusion ldm = LatentDiffusion.load(run, device, ema)) {
-            return sample(ldm, file, pw);
+            return fromPng != null ? regenerate(ldm, pw) : sample(ldm, pw);
         }
     }
 
-    private int sample(LatentDiffusion ldm, Path file, PrintWriter pw) {
+    private int sample(LatentDiffusion ldm, PrintWriter pw) {
         SampleConfig d = ldm.defaults();
         if (ldm.classes().size() == 1 && (!classNames.isEmpty() || cfg != null && cfg != 1.0)) { // unconditional run
-            throw new ldm4j.LdmException(run + " holds an unconditional model (one class): sample it without --class and --cfg");
+            throw new LdmException(run + " holds an unconditional model (one class): sample it without --class and --cfg");
         }
-        int perClass = n != null ? n : d.perClass();
+        int perClass = interpolate != null ? frames(frames) : n != null ? n : d.perClass();
         SampleConfig s = new SampleConfig(sampler != null ? sampler : d.sampler(), steps != null ? steps : d.steps(),
-                cfg != null ? cfg : d.cfg(), eta != null ? eta : d.eta(), d.spacing(), perClass,
+                cfg != null ? cfg : d.cfg(), eta != null ? eta : d.eta(), spacing != null ? spacing : d.spacing(), perClass,
                 batch != null ? batch : d.batchSize(), true); // validates the options with named errors
+        double[] interval = guidanceInterval == null ? new double[]{0, 1} : interval(guidanceInterval);
         List<Integer> wanted = new ArrayList<>();
         if (classNames.isEmpty()) {
             for (int c = 0; c < ldm.classes().size(); c++) {
@@ -117,33 +150,149 @@ public final class SampleCommand implements Callable<Integer> {
             }
         }
         List<Integer> labels = new ArrayList<>();
-        for (int c : wanted) {
+        long[] seeds = interpolate == null ? null : seedPair(interpolate);
+        if (seeds != null) {
+            if (wanted.size() > 2 || classNames.isEmpty()) {
+                throw new LdmException("--interpolate needs one --class (same class) or two (from the first to the second), got "
+                        + classNames.size());
+            }
             for (int k = 0; k < perClass; k++) {
-                labels.add(c);
+                labels.add(wanted.get(0));
+            }
+        } else {
+            for (int c : wanted) {
+                for (int k = 0; k < perClass; k++) {
+                    labels.add(c);
+                }
             }
         }
-        SampleRequest request = new SampleRequest(labels, s.sampler(), s.steps(), s.cfg(), s.eta(), s.spacing(), seed,
-                s.batchSize());
+        SampleRequest request = new SampleRequest(labels, s.sampler(), s.steps(), s.cfg(), s.eta(), s.spacing(),
+                seeds != null ? seeds[0] : seed, s.batchSize(), interval[0], interval[1], null, null);
+        if (seeds != null) {
+            request = request.withInterpolation(new SampleRequest.Interpolation(0, seeds[1], 0, wanted.get(wanted.size() - 1)));
+        }
+        if (init != null) {
+            double st = strength != null ? strength : 0.6;
+            if (!(st >= 0 && st <= 1)) {
+                throw new LdmException("--strength " + st + " is out of range: expected 0 <= --strength <= 1");
+            }
+            int res = ldm.model().resolution();
+            request = request.withInit(InitImages.read(init, st, res, res));
+        }
         pw.printf("sampling %d images (%d classes x %d) with %s, %d steps, guidance %.2f, seed %d%n", labels.size(),
-                wanted.size(), perClass, s.sampler(), s.steps(), s.cfg(), seed);
+                seeds != null ? 1 : wanted.size(), perClass, s.sampler(), s.steps(), s.cfg(), request.seed());
         long start = System.nanoTime();
         LatentSampler.Images images;
         try (Progress progress = Progress.start("sample", labels.size(), "img")) {
             images = ldm.sampler().generate(request, progress::step);
         }
         double secs = (System.nanoTime() - start) / 1e9;
-        ImageGrid.writePng(images.grid(perClass), file);
-        writeSettings(file, request, wanted.stream().map(ldm.classes()::get).toList(), perClass, secs, ldm.usesEma());
+        String model = ldm.model().name();
+        String hash = ldm.model().sha256();
+        Path file = out != null ? out : run.resolve(seeds != null ? "interpolation.png" : "samples.png");
+        int columns = seeds != null ? images.count() : perClass;
+        PngText.write(images.grid(columns), ImageSettings.of(request, ldm.classes(), model, hash, null, columns,
+                images.width(), images.height()).pngText(), file);
+        List<String> rows = (seeds != null ? List.of(wanted.get(0)) : wanted).stream().map(ldm.classes()::get).toList();
+        writeSettings(file, request, rows, perClass, secs, ldm.usesEma());
+        if (seeds != null) {
+            List<BufferedImage> gif = new ArrayList<>();
+            for (int i = 0; i < images.count(); i++) {
+                gif.add(images.image(i));
+            }
+            Path g = file.resolveSibling(file.getFileName().toString().replaceFirst("\\.png$", "") + ".gif");
+            AnimatedGif.write(gif, 150, g);
+            pw.printf("wrote %s (animated, %d frames)%n", g, images.count());
+        }
         if (individual != null) {
             for (int i = 0; i < images.count(); i++) {
                 String cls = ldm.classes().get(labels.get(i));
-                ImageGrid.writePng(images.image(i), individual.resolve(String.format("%s-%03d.png", cls, i % perClass)));
+                PngText.write(images.image(i), ImageSettings.of(request, ldm.classes(), model, hash, i, null, images.width(),
+                        images.height()).pngText(), individual.resolve(String.format("%s-%03d.png", cls, i % perClass)));
             }
         }
-        pw.printf("wrote %s (%d rows: %s) in %.1f s, %.2f images/s%n", file, wanted.size(),
-                String.join(", ", wanted.stream().map(ldm.classes()::get).toList()), secs, labels.size() / secs);
+        pw.printf("wrote %s (%d rows: %s) in %.1f s, %.2f images/s%n", file, rows.size(), String.join(", ", rows), secs,
+                labels.size() / secs);
         pw.flush();
         return 0;
+    }
+
+    private int regenerate(LatentDiffusion ldm, PrintWriter pw) {
+        ImageSettings s = FromPng.settings(fromPng);
+        pw.printf("regenerating %s: %s%n", fromPng, s.parameters().replace('\n', ' '));
+        long start = System.nanoTime();
+        BufferedImage image = FromPng.regenerate(ldm, s, fromPng);
+        Path file = out != null ? out : fromPng.resolveSibling(fromPng.getFileName().toString().replaceFirst("\\.png$", "")
+                + "-again.png");
+        PngText.write(image, s.pngText(), file);
+        BufferedImage original;
+        try {
+            original = javax.imageio.ImageIO.read(fromPng.toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + fromPng + ": " + e.getMessage(), e);
+        }
+        long diff = FromPng.differingPixels(original, image);
+        pw.printf("wrote %s in %.1f s: %s%n", file, (System.nanoTime() - start) / 1e9,
+                diff == 0 ? "pixel-identical to " + fromPng : diff < 0 ? "a different size than " + fromPng
+                        : diff + " pixels differ from " + fromPng + " (another device or thread count?)");
+        pw.flush();
+        return 0;
+    }
+
+    private void checkCombinations() {
+        if (fromPng != null && (init != null || interpolate != null || !classNames.isEmpty() || n != null || steps != null
+                || sampler != null || cfg != null || spacing != null || eta != null || guidanceInterval != null
+                || batch != null || individual != null)) {
+            throw new LdmException("--from-png takes every setting from the file: drop the other sampling options");
+        }
+        if (init != null && interpolate != null) {
+            throw new LdmException("--init and --interpolate cannot be combined: choose one");
+        }
+        if (strength != null && init == null) {
+            throw new LdmException("--strength needs --init IMAGE (the image to start from)");
+        }
+        if (frames != null && interpolate == null) {
+            throw new LdmException("--frames needs --interpolate SEED_A,SEED_B");
+        }
+        if (interpolate != null && n != null) {
+            throw new LdmException("--interpolate writes --frames images; drop --n");
+        }
+    }
+
+    static int frames(Integer f) {
+        int v = f == null ? 8 : f;
+        if (v < 2 || v > 1000) {
+            throw new LdmException("--frames " + v + " is out of range: expected 2 <= --frames <= 1000");
+        }
+        return v;
+    }
+
+    static long[] seedPair(String text) {
+        String[] p = text.split(",");
+        try {
+            if (p.length == 2) {
+                return new long[]{Long.parseLong(p[0].strip()), Long.parseLong(p[1].strip())};
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new LdmException("--interpolate '" + text + "' is not two seeds: expected SEED_A,SEED_B, e.g. --interpolate 1,2");
+    }
+
+    static double[] interval(String text) {
+        String[] p = text.split(",");
+        try {
+            if (p.length == 2) {
+                double lo = Double.parseDouble(p[0].strip());
+                double hi = Double.parseDouble(p[1].strip());
+                if (0 <= lo && lo <= hi && hi <= 1) {
+                    return new double[]{lo, hi};
+                }
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new LdmException("--guidance-interval '" + text + "' is not LOW,HIGH with 0 <= LOW <= HIGH <= 1, e.g. 0.1,0.8");
     }
 
     /** Refuses a non-PNG or unwritable --out / --individual before sampling. */
@@ -172,10 +321,17 @@ public final class SampleCommand implements Callable<Integer> {
         m.put("cfg", r.cfg());
         m.put("eta", r.eta());
         m.put("spacing", r.spacing());
+        m.put("guidance_interval", List.of(r.guidanceLow(), r.guidanceHigh()));
         m.put("seed", r.seed());
         m.put("weights", ema ? "ema" : "raw");
         m.put("rows", rows);
         m.put("per_class", perClass);
+        if (r.init() != null) {
+            m.put("init_strength", r.init().strength());
+        }
+        if (r.interpolation() != null) {
+            m.put("interpolate_to_seed", r.interpolation().seedB());
+        }
         m.put("seconds", secs);
         String name = png.getFileName().toString().replaceFirst("\\.png$", "") + ".json";
         try {

@@ -6,11 +6,13 @@ import java.util.function.IntConsumer;
 
 import ldm4j.autoencoder.Autoencoder;
 import ldm4j.autoencoder.LatentNormalizer;
+import ldm4j.diffusion.ClassBlend;
 import ldm4j.diffusion.ClassifierFreeGuidance;
 import ldm4j.diffusion.CosineSchedule;
 import ldm4j.diffusion.Denoiser;
 import ldm4j.diffusion.NoiseSchedule;
 import ldm4j.diffusion.Samplers;
+import ldm4j.diffusion.Slerp;
 import ldm4j.diffusion.StepNoise;
 import ldm4j.diffusion.TimeGrid;
 import ldm4j.diffusion.VDenoiser;
@@ -58,61 +60,155 @@ public final class LatentSampler {
      * @return (N, 3, H, W) row-major floats in [-1, 1] and the image size
      */
     public Images generate(SampleRequest r, IntConsumer onBatch) {
-        long nullClass = unet.config().numClasses();
-        Denoiser guided = ClassifierFreeGuidance.of(denoiser(), r.cfg(), nullClass);
-        Samplers.Sampler sampler = Samplers.byName(r.sampler(), r.eta());
-        TimeGrid.Spacing spacing = switch (r.spacing()) {
-            case "uniform-t" -> TimeGrid.Spacing.UNIFORM_T;
-            case "uniform-logsnr" -> TimeGrid.Spacing.UNIFORM_LOGSNR;
-            default -> TimeGrid.defaultFor(r.sampler());
-        };
-        double[] times = TimeGrid.of(schedule, r.steps(), spacing);
-        int c = unet.inChannels();
-        int s = unet.latentSize();
+        return generate(r, SampleListener.batches(onBatch));
+    }
+
+    /** Every requested image, with per-step progress, per-image delivery and cancellation. */
+    public Images generate(SampleRequest r, SampleListener listener) {
+        return generate(r, 0, r.classes().size(), listener);
+    }
+
+    /**
+     * Images {@code from} (a multiple of the batch size, so batches are composed exactly as in a
+     * whole run and the pixels match) to {@code to} of the request.
+     */
+    public Images generate(SampleRequest r, int from, int to, SampleListener listener) {
+        int n = r.classes().size();
+        if (from < 0 || to > n || from >= to || from % r.batchSize() != 0) {
+            throw new IllegalArgumentException("images " + from + ".." + to + " of " + n + " (batch " + r.batchSize() + ")");
+        }
+        double[] times = timeGrid(r);
+        int evalsPerStep = r.sampler().equals("heun") ? 2 : 1;
+        int batches = (to - from + r.batchSize() - 1) / r.batchSize();
+        int totalSteps = batches * (times.length - 1);
         List<float[]> parts = new ArrayList<>();
         int height = 0;
         int width = 0;
-        int n = r.classes().size();
-        for (int start = 0; start < n; start += r.batchSize()) {
+        for (int start = from; start < to; start += r.batchSize()) {
             int b = Math.min(r.batchSize(), n - start);
             int first = start;
+            int stepsBefore = (start - from) / r.batchSize() * (times.length - 1);
             try (StepScope scope = StepScope.open(); InferenceMode mode = new InferenceMode()) {
-                TensorVector noise = new TensorVector();
-                long[] labels = new long[b];
+                Tensor z = sampleBatch(r, first, b, times, new CountingDenoiser(guided(r, first, b), listener, evalsPerStep,
+                        stepsBefore, totalSteps));                                     // normalised latents (b, C, s, s)
                 for (int k = 0; k < b; k++) {
-                    noise.push_back(torch.randn(new long[]{c, s, s}, new GeneratorOptional(
-                            Seeds.generator(r.seed(), Seeds.SAMPLING, first + k)), new TensorOptions(torch.ScalarType.Float)));
-                    labels[k] = r.classes().get(first + k);
+                    int index = first + k;
+                    Tensor image = ldm4j.torch.BlockScope.call(() -> vae.decode(normalizer.denormalize(z.narrow(0, index - first, 1)))
+                            .clamp(new org.bytedeco.pytorch.ScalarOptional(new Scalar(-1.0)),
+                                    new org.bytedeco.pytorch.ScalarOptional(new Scalar(1.0))));   // (1, 3, H, W)
+                    long[] shape = Tensors.shape(image);
+                    height = (int) shape[2];
+                    width = (int) shape[3];
+                    float[] chw = Tensors.toFloats(image);
+                    parts.add(chw);
+                    listener.image(index, chw, height, width);
                 }
-                Tensor xT = torch.stack(noise, 0).to(device, torch.ScalarType.Float);             // (b, C, s, s)
-                Tensor y = Tensors.fromLongs(labels, b).to(device, torch.ScalarType.Long);
-                StepNoise stepNoise = (step, shape) -> {
-                    TensorVector parts2 = new TensorVector();
-                    for (int k = 0; k < b; k++) {
-                        long seed = Seeds.derive(Seeds.derive(r.seed(), Seeds.SAMPLING, first + k), 1, step);
-                        parts2.push_back(torch.randn(new long[]{c, s, s}, new GeneratorOptional(torch.createCPUGenerator(seed)),
-                                new TensorOptions(torch.ScalarType.Float)));
-                    }
-                    return torch.stack(parts2, 0).to(device, torch.ScalarType.Float);
-                };
-                Tensor z = sampler.sample(guided, schedule, xT, y, times, stepNoise);            // normalised latents
-                Tensor images = vae.decode(normalizer.denormalize(z)).clamp(new org.bytedeco.pytorch.ScalarOptional(
-                        new Scalar(-1.0)), new org.bytedeco.pytorch.ScalarOptional(new Scalar(1.0)));  // (b, 3, H, W)
-                long[] shape = Tensors.shape(images);
-                height = (int) shape[2];
-                width = (int) shape[3];
-                parts.add(Tensors.toFloats(images));
             }
-            onBatch.accept(b);
+            listener.batch(b);
         }
         int per = 3 * height * width;
-        float[] all = new float[n * per];
+        float[] all = new float[parts.size() * per];
         int offset = 0;
         for (float[] p : parts) {
             System.arraycopy(p, 0, all, offset, p.length);
             offset += p.length;
         }
-        return new Images(all, n, height, width);
+        return new Images(all, parts.size(), height, width);
+    }
+
+    // ---- the pieces of one batch: time grid, guided denoiser, starting point ----
+
+    /** The request's grid; SDEdit starts at t = strength with proportionally fewer steps. */
+    double[] timeGrid(SampleRequest r) {
+        TimeGrid.Spacing spacing = TimeGrid.byName(r.spacing(), r.sampler());
+        if (r.init() == null) {
+            return TimeGrid.of(schedule, r.steps(), spacing);
+        }
+        double strength = r.init().strength();
+        if (strength == 0) {
+            return new double[]{schedule.tMin()};                                  // no steps: the reconstruction
+        }
+        int steps = Math.max(1, (int) Math.ceil(r.steps() * strength - 1e-9));
+        return TimeGrid.of(schedule, steps, spacing, strength >= 1 ? schedule.tMax() : strength);
+    }
+
+    private Denoiser guided(SampleRequest r, int first, int b) {
+        long nullClass = unet.config().numClasses();
+        Denoiser guided = new ClassifierFreeGuidance(denoiser(), r.cfg(), nullClass, r.guidanceLow(), r.guidanceHigh());
+        SampleRequest.Interpolation in = r.interpolation();
+        if (in == null || r.classes().subList(first, first + b).stream().allMatch(c -> c == in.classB())) {
+            return guided;
+        }
+        float[] w = new float[b];
+        long[] yB = new long[b];
+        for (int k = 0; k < b; k++) {
+            w[k] = (float) SampleRequest.Interpolation.weight(first + k, r.classes().size());
+            yB[k] = in.classB();
+        }
+        return new ClassBlend(guided, Tensors.fromLongs(yB, b).to(device, torch.ScalarType.Long),
+                Tensors.fromFloats(w, b, 1, 1, 1).to(device, torch.ScalarType.Float));
+    }
+
+    /** Runs the sampler for images first..first+b-1 and returns their normalised latents. */
+    private Tensor sampleBatch(SampleRequest r, int first, int b, double[] times, Denoiser d) {
+        int c = unet.inChannels();
+        int s = unet.latentSize();
+        Samplers.Sampler sampler = Samplers.byName(r.sampler(), r.eta());
+        TensorVector noise = new TensorVector();
+        long[] labels = new long[b];
+        for (int k = 0; k < b; k++) {
+            noise.push_back(imageNoise(r, first + k, c, s, -1));
+            labels[k] = r.classes().get(first + k);
+        }
+        Tensor eps = torch.stack(noise, 0).to(device, torch.ScalarType.Float);           // (b, C, s, s)
+        Tensor y = Tensors.fromLongs(labels, b).to(device, torch.ScalarType.Long);
+        StepNoise stepNoise = (step, shape) -> {
+            TensorVector parts2 = new TensorVector();
+            for (int k = 0; k < b; k++) {
+                parts2.push_back(imageNoise(r, first + k, c, s, step));
+            }
+            return torch.stack(parts2, 0).to(device, torch.ScalarType.Float);
+        };
+        Tensor xT = eps;
+        if (r.init() != null && r.init().strength() < 1) {
+            Tensor z0 = initLatents(r.init(), b);                                        // (b, C, s, s)
+            if (times.length == 1) {
+                return z0;
+            }
+            double t0 = times[0];
+            xT = z0.mul(new Scalar(schedule.alpha(t0))).add(eps.mul(new Scalar(schedule.sigma(t0))));
+        }
+        return sampler.sample(d, schedule, xT, y, times, stepNoise);
+    }
+
+    /**
+     * Image {@code index}'s Gaussian draw: its initial noise ({@code step} = -1) or a sampler step's
+     * fresh noise, from streams derived from (seed, index) alone; interpolation slerps A's and B's.
+     */
+    private Tensor imageNoise(SampleRequest r, int index, int c, int s, int step) {
+        SampleRequest.Interpolation in = r.interpolation();
+        if (in == null) {
+            return draw(r.seed(), index, c, s, step);
+        }
+        return Slerp.of(draw(r.seed(), in.indexA(), c, s, step), draw(in.seedB(), in.indexB(), c, s, step),
+                SampleRequest.Interpolation.weight(index, r.classes().size()));
+    }
+
+    private static Tensor draw(long seed, int index, int c, int s, int step) {
+        org.bytedeco.pytorch.Generator g = step < 0 ? Seeds.generator(seed, Seeds.SAMPLING, index)
+                : torch.createCPUGenerator(Seeds.derive(Seeds.derive(seed, Seeds.SAMPLING, index), 1, step));
+        return torch.randn(new long[]{c, s, s}, new GeneratorOptional(g), new TensorOptions(torch.ScalarType.Float));
+    }
+
+    /** The init image's posterior mean, normalised, repeated b times: (b, C, s, s). */
+    private Tensor initLatents(SampleRequest.InitImage init, int b) {
+        Tensor x = Tensors.fromFloats(init.chw(), 1, 3, init.height(), init.width()).to(device, torch.ScalarType.Float);
+        Tensor z = normalizer.normalize(vae.encode(x).mean());                          // (1, C, s, s)
+        if (z.size(2) != unet.latentSize()) {
+            throw new IllegalArgumentException("init image of " + init.width() + "x" + init.height()
+                    + " gives latents of " + z.size(2) + ", the model needs " + unet.latentSize());
+        }
+        return z.expand(new long[]{b, z.size(1), z.size(2), z.size(3)}).contiguous();
     }
 
     /** Generated images: (count, 3, height, width) floats in [-1, 1]. */

@@ -1,0 +1,169 @@
+package ldm4j.sample;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToIntFunction;
+
+import javax.imageio.ImageIO;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import ldm4j.LdmException;
+
+/**
+ * Everything needed to make a PNG again, pixel for pixel: the whole request (images are generated
+ * in batches, and a batch's composition changes the floats in the last bits), the model's hash and
+ * which image of the request the file holds ({@code image}; null for a grid of all of them).
+ * Stored in every PNG as the JSON text chunk {@value #JSON_KEY}, beside Automatic1111's
+ * {@code parameters} line for people and other tools.
+ *
+ * @param classes    class name of every image of the request, in order
+ * @param init       SDEdit's start image (embedded as PNG, so the file is self-contained) and strength
+ * @param gridColumns columns of the grid when {@code image} is null
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ImageSettings(String version, String model, String modelSha256, List<String> classes, String sampler,
+                            int steps, double cfg, double eta, String spacing, long seed, int batchSize,
+                            double guidanceLow, double guidanceHigh, Init init, Interp interpolation,
+                            Integer image, Integer gridColumns, int width, int height) {
+
+    /** The PNG text keyword of the JSON chunk. */
+    public static final String JSON_KEY = "ldm4j";
+    /** Automatic1111's keyword. */
+    public static final String PARAMETERS_KEY = "parameters";
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(JsonGenerator.Feature.ESCAPE_NON_ASCII, true)
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    public record Init(String png, double strength) {
+    }
+
+    public record Interp(int indexA, long seedB, int indexB, String classB) {
+    }
+
+    /** The settings of a request (for one image of it, or for the grid when {@code image} is null). */
+    public static ImageSettings of(SampleRequest r, List<String> classNames, String model, String modelSha256,
+                                   Integer image, Integer gridColumns, int width, int height) {
+        List<String> names = new ArrayList<>();
+        for (int c : r.classes()) {
+            names.add(classNames.get(c));
+        }
+        Init init = r.init() == null ? null : new Init(initPng(r.init()), r.init().strength());
+        Interp interp = r.interpolation() == null ? null : new Interp(r.interpolation().indexA(), r.interpolation().seedB(),
+                r.interpolation().indexB(), classNames.get(r.interpolation().classB()));
+        return new ImageSettings(currentVersion(), model, modelSha256, names, r.sampler(), r.steps(), r.cfg(), r.eta(), r.spacing(),
+                r.seed(), r.batchSize(), r.guidanceLow(), r.guidanceHigh(), init, interp, image, gridColumns, width, height);
+    }
+
+    /** The request back, with class names looked up by {@code classIndex} (which reports unknown names). */
+    public SampleRequest toRequest(ToIntFunction<String> classIndex) {
+        List<Integer> labels = classes.stream().map(classIndex::applyAsInt).toList();
+        SampleRequest r = new SampleRequest(labels, sampler, steps, cfg, eta, spacing, seed, batchSize, guidanceLow,
+                guidanceHigh, null, null);
+        if (init != null) {
+            r = r.withInit(InitImages.of(decodePng(init.png()), init.strength(), width, height));
+        }
+        if (interpolation != null) {
+            r = r.withInterpolation(new SampleRequest.Interpolation(interpolation.indexA(), interpolation.seedB(),
+                    interpolation.indexB(), classIndex.applyAsInt(interpolation.classB())));
+        }
+        return r;
+    }
+
+    /** The two text chunks: Automatic1111's line and the JSON. */
+    public Map<String, String> pngText() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put(PARAMETERS_KEY, parameters());
+        m.put(JSON_KEY, toJson());
+        return m;
+    }
+
+    /**
+     * Automatic1111's {@code parameters} format: the prompt (here the class) on the first line, then
+     * comma-separated {@code Key: value} pairs.
+     */
+    public String parameters() {
+        String what = image != null ? classes.get(image) : String.join(" | ", new java.util.LinkedHashSet<>(classes));
+        StringBuilder b = new StringBuilder("class: ").append(what).append('\n');
+        b.append("Steps: ").append(steps).append(", Sampler: ").append(sampler).append(", CFG scale: ").append(num(cfg))
+                .append(", Seed: ").append(seed);
+        if (image != null) {
+            b.append(", Image index: ").append(image);
+        }
+        b.append(", Size: ").append(width).append('x').append(height)
+                .append(", Model hash: ").append(modelSha256.substring(0, Math.min(10, modelSha256.length())))
+                .append(", Model: ").append(model)
+                .append(", Schedule type: ").append(spacing)
+                .append(", Eta: ").append(num(eta));
+        if (guidanceLow > 0 || guidanceHigh < 1) {
+            b.append(", Guidance interval: ").append(num(guidanceLow)).append('-').append(num(guidanceHigh));
+        }
+        if (init != null) {
+            b.append(", Denoising strength: ").append(num(init.strength()));
+        }
+        if (interpolation != null) {
+            b.append(", Interpolate: seed ").append(seed).append('#').append(interpolation.indexA()).append(" to seed ")
+                    .append(interpolation.seedB()).append('#').append(interpolation.indexB()).append(' ')
+                    .append(interpolation.classB()).append(", Frames: ").append(classes.size());
+        }
+        return b.append(", Batch size: ").append(batchSize).append(", Version: ldm4j ").append(version).toString();
+    }
+
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Parses the JSON chunk; {@code source} names the file in the error. */
+    public static ImageSettings fromJson(String json, String source) {
+        try {
+            ImageSettings s = JSON.readValue(json, ImageSettings.class);
+            if (s.classes() == null || s.classes().isEmpty() || s.sampler() == null || s.modelSha256() == null) {
+                throw new LdmException(source + ": its '" + JSON_KEY + "' chunk lacks classes, sampler or model hash");
+            }
+            return s;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new LdmException(source + ": its '" + JSON_KEY + "' chunk is not valid settings JSON ("
+                    + e.getOriginalMessage() + ")");
+        }
+    }
+
+    static String num(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format(Locale.ROOT, "%s", v);
+    }
+
+    private static String initPng(SampleRequest.InitImage init) {
+        BufferedImage img = ldm4j.torch.ImageGrid.of(init.chw(), 1, init.height(), init.width(), 1, 0);
+        return Base64.getEncoder().encodeToString(ldm4j.io.PngText.encode(img, Map.of()));
+    }
+
+    private static BufferedImage decodePng(String base64) {
+        try {
+            BufferedImage img = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(base64)));
+            if (img == null) {
+                throw new LdmException("the embedded init image is not a PNG");
+            }
+            return img;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new LdmException("the embedded init image cannot be read: " + e.getMessage());
+        }
+    }
+
+    static String currentVersion() {
+        String v = ImageSettings.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+}
