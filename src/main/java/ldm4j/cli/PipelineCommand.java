@@ -3,12 +3,12 @@ package ldm4j.cli;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import ldm4j.LatentDiffusion;
 import ldm4j.LdmException;
 import ldm4j.autoencoder.VaeCheckpoints;
 import ldm4j.autoencoder.VaeTrainer;
@@ -23,6 +23,8 @@ import ldm4j.eval.Evaluator;
 import ldm4j.latents.LatentCache;
 import ldm4j.latents.LatentSet;
 import ldm4j.report.Report;
+import ldm4j.sample.SampleGrid;
+import ldm4j.sample.SampleRequest;
 import ldm4j.torch.Devices;
 import ldm4j.torch.Threads;
 import ldm4j.train.Budget;
@@ -31,7 +33,6 @@ import ldm4j.train.StopSignal;
 import ldm4j.unet.UnetCheckpoints;
 import ldm4j.unet.UnetTrainer;
 import org.bytedeco.pytorch.Device;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -152,14 +153,14 @@ public final class PipelineCommand implements Callable<Integer> {
         // 4. samples
         t = System.nanoTime();
         out.println("[4/4] sample");
-        List<String> args = new ArrayList<>(List.of("--run", run.toString(), "--out", run.resolve("samples.png").toString(),
-                "--threads", Integer.toString(threads), "--device", cfg.device()));
-        int code = new CommandLine(new SampleCommand()).setOut(out).setErr(spec.commandLine().getErr())
-                .setExecutionExceptionHandler((ex, c, p) -> {
-                    throw ex;
-                }).execute(args.toArray(new String[0]));
-        if (code != 0) {
-            return code;
+        try (LatentDiffusion ldm = LatentDiffusion.load(run, cfg.device())) {
+            SampleRequest request = SampleGrid.everyClass(ldm, 0);
+            Path grid = run.resolve("samples.png");
+            int perClass = ldm.defaults().perClass();
+            out.printf("sampling %d images (%d classes x %d) with %s, %d steps, guidance %.2f, seed 0%n",
+                    request.classes().size(), ldm.classes().size(), perClass, request.sampler(), request.steps(), request.cfg());
+            SampleGrid.Written w = SampleGrid.write(ldm, request, ldm.classes(), perClass, perClass, grid);
+            out.printf("wrote %s in %.1f s%n", grid, w.seconds());
         }
         minutes.put("sample", (System.nanoTime() - t) / 60e9);
 

@@ -22,6 +22,7 @@ import ldm4j.sample.FromPng;
 import ldm4j.sample.ImageSettings;
 import ldm4j.sample.InitImages;
 import ldm4j.sample.LatentSampler;
+import ldm4j.sample.SampleGrid;
 import ldm4j.sample.SampleRequest;
 import ldm4j.torch.Threads;
 import ldm4j.train.RunDir;
@@ -181,20 +182,14 @@ public final class SampleCommand implements Callable<Integer> {
         }
         pw.printf("sampling %d images (%d classes x %d) with %s, %d steps, guidance %.2f, seed %d%n", labels.size(),
                 seeds != null ? 1 : wanted.size(), perClass, s.sampler(), s.steps(), s.cfg(), request.seed());
-        long start = System.nanoTime();
-        LatentSampler.Images images;
-        try (Progress progress = Progress.start("sample", labels.size(), "img")) {
-            images = ldm.sampler().generate(request, progress::step);
-        }
-        double secs = (System.nanoTime() - start) / 1e9;
         String model = ldm.model().name();
         String hash = ldm.model().sha256();
         Path file = out != null ? out : run.resolve(seeds != null ? "interpolation.png" : "samples.png");
-        int columns = seeds != null ? images.count() : perClass;
-        PngText.write(images.grid(columns), ImageSettings.of(request, ldm.classes(), model, hash, null, columns,
-                images.width(), images.height()).pngText(), file);
+        int columns = seeds != null ? labels.size() : perClass;
         List<String> rows = (seeds != null ? List.of(wanted.get(0)) : wanted).stream().map(ldm.classes()::get).toList();
-        writeSettings(file, request, rows, perClass, secs, ldm.usesEma());
+        SampleGrid.Written written = SampleGrid.write(ldm, request, rows, perClass, columns, file);
+        LatentSampler.Images images = written.images();
+        double secs = written.seconds();
         if (seeds != null) {
             List<BufferedImage> gif = new ArrayList<>();
             for (int i = 0; i < images.count(); i++) {
@@ -311,33 +306,6 @@ public final class SampleCommand implements Callable<Integer> {
                 throw new LdmException("cannot write " + t + " (" + e.getClass().getSimpleName() + ": " + e.getMessage()
                         + "): choose a writable " + (t.equals(file) ? "--out" : "--individual") + " path");
             }
-        }
-    }
-
-    private static void writeSettings(Path png, SampleRequest r, List<String> rows, int perClass, double secs, boolean ema) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("sampler", r.sampler());
-        m.put("steps", r.steps());
-        m.put("cfg", r.cfg());
-        m.put("eta", r.eta());
-        m.put("spacing", r.spacing());
-        m.put("guidance_interval", List.of(r.guidanceLow(), r.guidanceHigh()));
-        m.put("seed", r.seed());
-        m.put("weights", ema ? "ema" : "raw");
-        m.put("rows", rows);
-        m.put("per_class", perClass);
-        if (r.init() != null) {
-            m.put("init_strength", r.init().strength());
-        }
-        if (r.interpolation() != null) {
-            m.put("interpolate_to_seed", r.interpolation().seedB());
-        }
-        m.put("seconds", secs);
-        String name = png.getFileName().toString().replaceFirst("\\.png$", "") + ".json";
-        try {
-            AtomicFiles.writeBytes(png.resolveSibling(name), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + png.resolveSibling(name) + ": " + e.getMessage(), e);
         }
     }
 }
