@@ -28,6 +28,7 @@ import ldm4j.torch.Threads;
 import ldm4j.train.RunDir;
 import ldm4j.train.Progress;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -99,11 +100,8 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--weights", paramLabel = "ema|raw", description = "UNet weights: the EMA or the raw ones. Default: the run's sample.ema (EMA).")
     String weights;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "libtorch threads (0 = one per core).")
-    int threads;
-
-    @Option(names = "--device", paramLabel = "cpu|cuda|auto", defaultValue = "auto", description = "Compute device.")
-    String device;
+    @Mixin
+    ComputeOptions compute;
 
     @Spec
     CommandSpec spec;
@@ -124,8 +122,8 @@ public final class SampleCommand implements Callable<Integer> {
             case "raw" -> Boolean.FALSE;
             default -> throw new LdmException("--weights '" + weights + "' is not one of ema, raw");
         };
-        Threads.configure(threads, spec.commandLine().getErr()::println);
-        try (LatentDiffusion ldm = LatentDiffusion.load(run, device, ema)) {
+        Threads.configure(compute.threads, spec.commandLine().getErr()::println);
+        try (LatentDiffusion ldm = LatentDiffusion.load(run, compute.device, ema)) {
             return fromPng != null ? regenerate(ldm, pw) : sample(ldm, pw);
         }
     }

@@ -15,6 +15,7 @@ import ldm4j.serve.Server;
 import ldm4j.serve.ServerOptions;
 import ldm4j.torch.Threads;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,11 +51,8 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-steps", paramLabel = "N", defaultValue = "200", description = "Sampler steps per job at most. Default: ${DEFAULT-VALUE}.")
     int maxSteps;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "libtorch threads (0 = one per core).")
-    int threads;
-
-    @Option(names = "--device", paramLabel = "cpu|cuda|auto", defaultValue = "auto", description = "Compute device.")
-    String device;
+    @Mixin
+    ComputeOptions compute;
 
     @Spec
     CommandSpec spec;
@@ -70,8 +68,8 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new LdmException(e.getMessage());
         }
-        Threads.configure(threads);
-        LatentDiffusion ldm = LatentDiffusion.load(run, device);
+        Threads.configure(compute.threads);
+        LatentDiffusion ldm = LatentDiffusion.load(run, compute.device);
         Server server;
         try {
             server = new Server(ldm, options, new SecureRandom(), err);
