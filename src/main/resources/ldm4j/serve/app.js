@@ -61,8 +61,10 @@ async function loadCard() {
   const d = card.defaults;
   $("sampler").value = d.sampler; $("steps").value = d.steps; $("cfg").value = d.cfg;
   $("eta").value = d.eta; $("spacing").value = d.spacing;
+  // a data folder by its name: the full path (in the API's model card) is long and says little on the page
+  const data = card.data.replace(/^(\w+):(.*[\/\\])?([^\/\\]+)[\/\\]?$/, (m, kind, dir, name) => kind + ":" + (dir ? "\u2026/" : "") + name);
   const rows = [
-    ["run", card.run], ["data", card.data], ["classes", card.classes.join(", ")], ["preset", card.preset],
+    ["run", card.run], ["data", data], ["classes", card.classes.join(", ")], ["preset", card.preset],
     ["VAE steps", card.training.vae_steps], ["UNet steps", card.training.unet_steps],
     ["resolution", card.resolution + " px"], ["model hash", card.model_hash],
     ["limits", card.limits.max_images + " images, " + card.limits.max_steps + " steps per job"],
