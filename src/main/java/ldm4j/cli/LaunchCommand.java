@@ -173,9 +173,9 @@ public final class LaunchCommand implements Callable<Integer> {
         if (threadsPerRank < 0 || timeout < 1) {
             throw new LdmException("--threads-per-rank must be >= 0 and --timeout >= 1 second");
         }
-        if (List.of("launch", "pipeline", "sample", "serve", "report", "data").contains(command.get(0))) {
-            throw new LdmException("launch runs training commands (train-vae, train-unet, train-classifier, encode); '"
-                    + command.get(0) + "' runs in one process");
+        if (!List.of("train-vae", "train-unet", "train-classifier", "bench").contains(command.get(0))) {
+            throw new LdmException("launch runs the training commands (train-vae, train-unet, train-classifier) and bench; '"
+                    + command.get(0) + "' runs in one process: start it without launch");
         }
     }
 
