@@ -111,7 +111,7 @@ public final class VaeGanStep {
         VaeGanLoss.GeneratorTerms g = loss.generator(x, xhat, post, fake, realFeatures, klW, advW, fmW);
         optVae.zeroGrad();
         g.total().backward();
-        collective.averageGradients(java.util.Arrays.asList(optVae.parameters().get()));
+        collective.averageGradients(optVae.parameterList());
         double gradNorm = clip(optVae);
         optVae.step(lrV);
 
@@ -134,7 +134,7 @@ public final class VaeGanStep {
             VaeGanLoss.DiscTerms d = loss.discriminator(real.logits(), fakeDetached);
             optDisc.zeroGrad();
             d.loss().backward();
-            collective.averageGradients(java.util.Arrays.asList(optDisc.parameters().get()));
+            collective.averageGradients(optDisc.parameterList());
             double dNorm = clip(optDisc);
             optDisc.step(lrD);
             m.put("disc_loss", d.loss().item_double());

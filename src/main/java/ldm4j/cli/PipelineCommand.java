@@ -20,6 +20,7 @@ import ldm4j.data.DataSpec;
 import ldm4j.data.Splits;
 import ldm4j.eval.EvalSettings;
 import ldm4j.eval.Evaluator;
+import ldm4j.io.CheckpointStore;
 import ldm4j.latents.LatentCache;
 import ldm4j.latents.LatentSet;
 import ldm4j.report.Report;
@@ -104,7 +105,7 @@ public final class PipelineCommand implements Callable<Integer> {
             }
             out.println("[1/4] train-vae: " + vaeFile + " exists and matches the config; skipped");
         } else {
-            boolean resume = Files.isDirectory(runDir.checkpointsDir("vae")) && hasCheckpoint(runDir.checkpointsDir("vae"));
+            boolean resume = hasCheckpoint(runDir.checkpointsDir("vae"));
             out.println("[1/4] train-vae" + (resume ? " (resuming)" : ""));
             if (!new VaeTrainer(cfg, runDir, splits, device, out).train(budget, resume).finished()) {
                 return interrupted(out, stop);
@@ -193,8 +194,13 @@ public final class PipelineCommand implements Callable<Integer> {
         return stop.exitCode();
     }
 
+    /** Any checkpoint file, intact or not: the stage resumes from the newest intact one (or says why it cannot). */
     private static boolean hasCheckpoint(Path dir) {
-        return Files.isRegularFile(dir.resolve("last.safetensors"));
+        try {
+            return Files.isDirectory(dir) && CheckpointStore.open(dir, 1).hasAny();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     /** A rough wall-time estimate, measured on a 2-core CPU for tiny, and from the write-up for seed. */

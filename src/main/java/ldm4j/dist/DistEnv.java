@@ -67,10 +67,6 @@ public record DistEnv(int rank, int worldSize, int localRank, int localWorldSize
         return worldSize > 1;
     }
 
-    public boolean isMain() {
-        return rank == 0;
-    }
-
     /**
      * The rows {@code [from, from + size)} of a global batch of {@code globalBatch} that this rank
      * trains on; the union over ranks is the whole batch, in order.

@@ -51,6 +51,11 @@ public final class AdamW {
     }
 
     /** The parameters this optimizer updates (for gradient clipping). */
+    /** The parameters it updates, in order (the live tensors; no copy). */
+    public List<Tensor> parameterList() {
+        return java.util.Collections.unmodifiableList(params);
+    }
+
     public TensorVector parameters() {
         return new TensorVector(params.toArray(new Tensor[0]));
     }

@@ -78,7 +78,7 @@ public final class UnetStep {
                 eps.to(device, torch.ScalarType.Float), t.to(device, torch.ScalarType.Float), y.to(device, torch.ScalarType.Long)));
         opt.zeroGrad();
         loss.backward();
-        collective.averageGradients(java.util.Arrays.asList(opt.parameters().get()));
+        collective.averageGradients(opt.parameterList());
         double gradNorm = torch.clip_grad_norm_(opt.parameters(),
                 uc.train().clipNorm() > 0 ? uc.train().clipNorm() : Double.MAX_VALUE, 2.0, false);
         double lrNow = lr.lr(step);
