@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,10 +36,7 @@ class InterruptAndResumeTest {
     }
 
     static String[] run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new String[]{Integer.toString(code), out.toString(), err.toString()};
+        return TestCli.run(args);
     }
 
     @Test
@@ -113,13 +108,10 @@ class InterruptAndResumeTest {
     }
 
     private static Process start(Path runDir) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-cp", System.getProperty("java.class.path"), "ldm4j.cli.Main",
-                "train-vae", "--data", "folder:" + data, "--run", runDir.toString()));
-        for (String s : settings()) {
-            cmd.add("--set");
-            cmd.add(s);
-        }
+        List<String> args = new ArrayList<>(List.of("train-vae", "--data", "folder:" + data, "--run", runDir.toString()));
+        args.addAll(TestCli.tinyVae("threads=1", "vae.train.steps=100000", "vae.train.logEvery=2",
+                "vae.train.evalEvery=100000", "vae.train.finalEvalImages=12")); // runs far longer than the test waits
+        List<String> cmd = TestCli.childJvm("1g", args);
         Path work = Files.createDirectories(runDir.resolveSibling(runDir.getFileName() + "-cwd"));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true)
                 .redirectOutput(work.resolve("out.txt").toFile());
@@ -161,19 +153,6 @@ class InterruptAndResumeTest {
         String[] r = run(resume.toArray(new String[0]));
         assertEquals("0", r[0], r[1] + r[2]);
         assertTrue(r[1].contains("at step " + stopped + " of"), r[1]);
-    }
-
-    /** The small VAE of VaeTrainerTest, set to run far longer than the test waits. */
-    private static List<String> settings() {
-        List<String> sets = new ArrayList<>();
-        for (String s : List.of("data.resolution=16", "data.workers=1", "data.prefetch=2", "threads=1",
-                "vae.model.channels=8", "vae.model.multipliers=[1,2]", "vae.model.resBlocks=1", "vae.model.groups=4",
-                "vae.model.patchSize=1", "vae.disc.channels=8", "vae.disc.layers=2", "vae.disc.groups=4",
-                "vae.train.batchSize=4", "vae.train.steps=100000", "vae.train.logEvery=2", "vae.train.evalEvery=100000",
-                "vae.train.evalImages=6", "vae.train.finalEvalImages=12", "vae.train.checkpointEvery=3")) {
-            sets.add(s);
-        }
-        return sets;
     }
 
     private static String[] concat(String[] a, String... b) {

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import ldm4j.cli.TestCli;
 import ldm4j.data.SyntheticData;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,19 +35,12 @@ class RankFaultTest {
     }
 
     static Process rank(int rank, int port, Path run, Path log, String... extraSets) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-cp", System.getProperty("java.class.path"), "ldm4j.cli.Main",
-                "train-vae", "--data", "folder:" + data, "--run", run.toString()));
-        List<String> sets = new ArrayList<>(List.of("data.resolution=16", "data.workers=1", "data.prefetch=2", "threads=1",
-                "vae.model.channels=8", "vae.model.multipliers=[1,2]", "vae.model.resBlocks=1", "vae.model.groups=4",
-                "vae.model.patchSize=1", "vae.disc.channels=8", "vae.disc.layers=2", "vae.disc.groups=4",
-                "vae.train.batchSize=4", "vae.train.steps=100000", "vae.train.evalEvery=100000",
-                "vae.train.evalImages=6", "vae.train.finalEvalImages=6", "vae.train.checkpointEvery=3"));
+        List<String> sets = new ArrayList<>(List.of("threads=1", "vae.train.steps=100000", "vae.train.evalEvery=100000",
+                "vae.train.finalEvalImages=6"));
         sets.addAll(List.of(extraSets));
-        for (String s : sets) {
-            cmd.add("--set");
-            cmd.add(s);
-        }
+        List<String> args = new ArrayList<>(List.of("train-vae", "--data", "folder:" + data, "--run", run.toString()));
+        args.addAll(TestCli.tinyVae(sets.toArray(new String[0])));
+        List<String> cmd = TestCli.childJvm("1g", args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
                 .directory(dir.toFile());
         pb.environment().put("OPENBLAS_NUM_THREADS", "1");
@@ -93,18 +87,10 @@ class RankFaultTest {
     void aSignalToTheLauncherStopsEveryRankWithACheckpoint() throws Exception {
         Path run = dir.resolve("run-launch");
         Path log = dir.resolve("launch.txt");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-cp", System.getProperty("java.class.path"), "ldm4j.cli.Main",
-                "launch", "--nproc", "2", "--threads-per-rank", "1", "--timeout", "60", "--",
-                "train-vae", "--data", "folder:" + data, "--run", run.toString()));
-        for (String set : List.of("data.resolution=16", "data.workers=1", "data.prefetch=2",
-                "vae.model.channels=8", "vae.model.multipliers=[1,2]", "vae.model.resBlocks=1", "vae.model.groups=4",
-                "vae.model.patchSize=1", "vae.disc.channels=8", "vae.disc.layers=2", "vae.disc.groups=4",
-                "vae.train.batchSize=4", "vae.train.steps=100000", "vae.train.evalEvery=100000",
-                "vae.train.evalImages=6", "vae.train.finalEvalImages=6", "vae.train.checkpointEvery=3")) {
-            cmd.add("--set");
-            cmd.add(set);
-        }
+        List<String> args = new ArrayList<>(List.of("launch", "--nproc", "2", "--threads-per-rank", "1", "--timeout", "60",
+                "--", "train-vae", "--data", "folder:" + data, "--run", run.toString()));
+        args.addAll(TestCli.tinyVae("vae.train.steps=100000", "vae.train.evalEvery=100000", "vae.train.finalEvalImages=6"));
+        List<String> cmd = TestCli.childJvm("512m", args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
                 .directory(dir.toFile());
         pb.environment().put("OPENBLAS_NUM_THREADS", "1");
