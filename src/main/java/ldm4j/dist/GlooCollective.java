@@ -33,14 +33,12 @@ import org.bytedeco.pytorch.global.torch;
  */
 public final class GlooCollective implements Collective {
     private final DistEnv env;
-    private final TCPStore store;
     private final ProcessGroupGloo group;
     private final Duration timeout;
     private long nanosInCollectives;
 
-    private GlooCollective(DistEnv env, TCPStore store, ProcessGroupGloo group, Duration timeout) {
+    private GlooCollective(DistEnv env, ProcessGroupGloo group, Duration timeout) {
         this.env = env;
-        this.store = store;
         this.group = group;
         this.timeout = timeout;
     }
@@ -67,8 +65,12 @@ public final class GlooCollective implements Collective {
             String host = env.masterAddr().equals("localhost") || env.masterAddr().startsWith("127.") ? "127.0.0.1"
                     : hostName();
             options.devices(new GlooDeviceVector(ProcessGroupGloo.createDeviceForHostname(host)));
+            // The process group takes the store as an intrusive_ptr stolen from this plain `new`: from
+            // here on the group owns it and deletes it with itself. Java must not delete it too (a
+            // double free that corrupted the heap at exit, now and then).
+            store.deallocate(false);
             ProcessGroupGloo group = new ProcessGroupGloo(store, env.rank(), env.worldSize(), options);
-            return new GlooCollective(env, store, group, timeout);
+            return new GlooCollective(env, group, timeout);
         } catch (RuntimeException e) {
             throw new LdmException("rank " + env.rank() + ": cannot create the Gloo process group with " + where + " ("
                     + firstLine(e) + ")");
@@ -240,7 +242,6 @@ public final class GlooCollective implements Collective {
 
     @Override
     public void close() {
-        group.close();
-        store.close();
+        group.close();                                                          // also frees the store it owns
     }
 }
