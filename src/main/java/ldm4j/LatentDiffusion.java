@@ -80,7 +80,16 @@ public final class LatentDiffusion implements AutoCloseable {
      * weights, null takes the run's {@code sample.ema}.
      */
     public static LatentDiffusion load(Path runDir, String device, Boolean ema) {
+        return load(runDir, device, ldm4j.torch.Precision.AUTO, ema);
+    }
+
+    /**
+     * As {@link #load(Path, String, Boolean)}, computing in {@code precision} ({@code auto}, {@code fp32}
+     * or {@code bf16}: see {@link ldm4j.torch.Precision}).
+     */
+    public static LatentDiffusion load(Path runDir, String device, String precision, Boolean ema) {
         Device dev = Devices.resolve(device);
+        ldm4j.torch.Precision p = ldm4j.torch.Precision.resolve(precision, dev);
         VaeCheckpoints.LoadedVae vae = VaeCheckpoints.loadVae(runDir.resolve("vae.safetensors"));
         int latentSize = vae.config().data().resolution() / vae.config().vae().model().downsampleFactor();
         Path unetFile = runDir.resolve("unet.safetensors");
@@ -95,7 +104,7 @@ public final class LatentDiffusion implements AutoCloseable {
         unet.unet().to(dev, false);
         Model model = new Model(runDir, VaeCheckpoints.sha256(unetFile), vae.config().data().resolution(),
                 java.util.Map.copyOf(unet.metadata()), unet.config());
-        return new LatentDiffusion(new LatentSampler(unet.unet(), vae.vae(), vae.normalizer(), dev), unet.unet(), vae.vae(),
+        return new LatentDiffusion(new LatentSampler(unet.unet(), vae.vae(), vae.normalizer(), dev, p), unet.unet(), vae.vae(),
                 classNames(unet.metadata().get("classes"), unet.config().unet().model().numClasses()),
                 unet.config().sample(), useEma, model);
     }

@@ -7,7 +7,7 @@ import java.util.Map;
 import ldm4j.config.VaeConfig;
 import ldm4j.dist.Collective;
 import ldm4j.nn.StateDict;
-import ldm4j.torch.DTypePolicy;
+import ldm4j.torch.Precision;
 import ldm4j.train.AdamW;
 import ldm4j.train.Seeds;
 import org.bytedeco.pytorch.Device;
@@ -32,7 +32,7 @@ public final class VaeGanStep {
     private final AdamW optVae;
     private final AdamW optDisc;
     private final VaeGanLoss loss;
-    private final DTypePolicy precision;
+    private final Precision precision;
     private Collective collective = Collective.single();
     private int globalBatch;  // rows of the data-parallel batch; 0: this process trains the whole batch
     private int sliceFrom;    // the first of this rank's rows
@@ -41,7 +41,7 @@ public final class VaeGanStep {
      * The step with freshly initialised models (weights from {@code seed}) and AdamW optimisers with the
      * config's hyperparameters: what the trainer starts from and the benchmark times.
      */
-    public static VaeGanStep create(VaeConfig vc, long seed, Device device) {
+    public static VaeGanStep create(VaeConfig vc, long seed, Device device, Precision precision) {
         torch.manual_seed(seed); // the initial weights
         Autoencoder vae = new Autoencoder(vc.model());
         PatchDiscriminator disc = new PatchDiscriminator(vc.disc());
@@ -49,11 +49,11 @@ public final class VaeGanStep {
         disc.to(device, false);
         AdamW optVae = new AdamW(vae, vc.train().beta1(), vc.train().beta2(), 1e-8, vc.train().weightDecay());
         AdamW optDisc = new AdamW(disc, vc.train().discBeta1(), vc.train().discBeta2(), 1e-8, vc.train().weightDecay());
-        return new VaeGanStep(vc, seed, device, vae, disc, optVae, optDisc);
+        return new VaeGanStep(vc, seed, device, precision, vae, disc, optVae, optDisc);
     }
 
-    public VaeGanStep(VaeConfig vc, long seed, Device device, Autoencoder vae, PatchDiscriminator disc, AdamW optVae,
-                      AdamW optDisc) {
+    public VaeGanStep(VaeConfig vc, long seed, Device device, Precision precision, Autoencoder vae, PatchDiscriminator disc,
+                      AdamW optVae, AdamW optDisc) {
         this.vc = vc;
         this.seed = seed;
         this.device = device;
@@ -62,7 +62,7 @@ public final class VaeGanStep {
         this.optVae = optVae;
         this.optDisc = optDisc;
         this.loss = new VaeGanLoss(vc.loss());
-        this.precision = DTypePolicy.forDevice(device);
+        this.precision = precision;
     }
 
     /**
@@ -104,9 +104,9 @@ public final class VaeGanStep {
             double sigma = vc.loss().instanceNoise();
             noise = sigma == 0 ? null
                     : InstanceNoise.scaled(normalRows(x, Seeds.generator(seed, Seeds.INSTANCE_NOISE, step)), sigma, x);
-            real = disc.forward(InstanceNoise.add(x, noise)); // kept with its graph for the discriminator's step below
+            real = discriminate(InstanceNoise.add(x, noise)); // kept with its graph for the discriminator's step below
             realFeatures = real.features();                   // detached inside the feature-matching loss
-            fake = disc.forward(InstanceNoise.add(xhat, noise));
+            fake = discriminate(InstanceNoise.add(xhat, noise));
         }
         VaeGanLoss.GeneratorTerms g = loss.generator(x, xhat, post, fake, realFeatures, klW, advW, fmW);
         optVae.zeroGrad();
@@ -130,7 +130,7 @@ public final class VaeGanStep {
         m.put("grad_norm_vae", gradNorm);
         m.put("lr_vae", lrV);
         if (adversarial) {
-            Tensor fakeDetached = disc.forward(InstanceNoise.add(xhat.detach(), noise)).logits();
+            Tensor fakeDetached = discriminate(InstanceNoise.add(xhat.detach(), noise)).logits();
             VaeGanLoss.DiscTerms d = loss.discriminator(real.logits(), fakeDetached);
             optDisc.zeroGrad();
             d.loss().backward();
@@ -143,14 +143,20 @@ public final class VaeGanStep {
             m.put("disc_accuracy", d.accuracy());
             if (noise != null && diagnose) { // what the discriminator would score without the noise (diagnostic, no gradients)
                 try (org.bytedeco.pytorch.NoGradGuard ng = new org.bytedeco.pytorch.NoGradGuard()) {
-                    m.put("disc_accuracy_clean", VaeGanLoss.accuracy(disc.forward(x).logits(),
-                            disc.forward(xhat.detach()).logits()));
+                    m.put("disc_accuracy_clean", VaeGanLoss.accuracy(discriminate(x).logits(),
+                            discriminate(xhat.detach()).logits()));
                 }
             }
             m.put("grad_norm_disc", dNorm);
         }
         m.put("lr_disc", lrD);
         return collective.worldSize() == 1 ? m : collective.average(m);
+    }
+
+    /** The discriminator under this step's precision; logits and features leave it as fp32 for the losses. */
+    private PatchDiscriminator.Output discriminate(Tensor images) {
+        PatchDiscriminator.Output o = precision.autocast(() -> disc.forward(images));
+        return new PatchDiscriminator.Output(Precision.toFp32(o.logits()), o.features().stream().map(Precision::toFp32).toList());
     }
 
     private double clip(AdamW opt) {

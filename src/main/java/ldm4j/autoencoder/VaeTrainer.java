@@ -45,6 +45,7 @@ public final class VaeTrainer {
     private final RunDir run;
     private final Splits data;
     private final Device device;
+    private final ldm4j.torch.Precision precision;
     private final PrintWriter out;
     private final DistEnv env;
     private final Collective collective;
@@ -67,6 +68,7 @@ public final class VaeTrainer {
         this.data = data;
         this.device = device;
         this.out = out;
+        this.precision = ldm4j.torch.Precision.resolve(config.precision(), device);
     }
 
     /** What a call to {@link #train} achieved; {@code signal} names the signal that stopped it, if one did. */
@@ -93,10 +95,11 @@ public final class VaeTrainer {
             long step = loop.start(t, resume, run.root());
             if (main) {
                 run.writeConfig(config);
+                run.recordCompute("train-vae", Devices.describe(device), precision);
             }
             out.printf("train-vae: %s, VAE %,d parameters, discriminator %,d parameters, batch %d, %,d steps "
-                            + "(%,d per epoch), device %s%n", data.train().source(), StateDict.parameterCount(t.vae),
-                    StateDict.parameterCount(t.disc), batch, total, perEpoch, Devices.describe(device));
+                            + "(%,d per epoch), device %s, %s%n", data.train().source(), StateDict.parameterCount(t.vae),
+                    StateDict.parameterCount(t.disc), batch, total, perEpoch, Devices.describe(device), precision.describe());
             t.evaluator = new VaeEvaluator(data.requireTest(), transform, device, config.data().workers());
             TrainingLoop.Outcome o = loop.run(t, step, budget);
             if (!o.finished()) {
@@ -144,7 +147,7 @@ public final class VaeTrainer {
             this.batches = batches;
             this.total = total;
             this.log = log;
-            vaeGanStep = VaeGanStep.create(vc, config.seed(), device);
+            vaeGanStep = VaeGanStep.create(vc, config.seed(), device, precision);
             if (collective.worldSize() > 1) {
                 vaeGanStep.dataParallel(collective, vc.train().batchSize(), env.slice(vc.train().batchSize()).from());
             }

@@ -80,9 +80,11 @@ public final class ClassifierTrainer {
     private final PrintWriter out;
     private final DistEnv env;
     private final Collective collective;
+    private final ldm4j.torch.Precision precision; // of the training forward passes; test accuracy is measured in fp32
 
     public ClassifierTrainer(ClassifierConfig config, PrintWriter out) {
-        this(config, out, DistEnv.single(), Collective.single());
+        this(config, out, DistEnv.single(), Collective.single(), ldm4j.torch.Precision.fp32(new org.bytedeco.pytorch.Device(
+                org.bytedeco.pytorch.global.torch.DeviceType.CPU)));
     }
 
     /**
@@ -91,7 +93,9 @@ public final class ClassifierTrainer {
      * weights; only rank 0 writes. BatchNorm normalises with each rank's own batch statistics (PyTorch
      * DDP's default, no SyncBatchNorm) and every step starts from rank 0's running statistics.
      */
-    public ClassifierTrainer(ClassifierConfig config, PrintWriter out, DistEnv env, Collective collective) {
+    public ClassifierTrainer(ClassifierConfig config, PrintWriter out, DistEnv env, Collective collective,
+                             ldm4j.torch.Precision precision) {
+        this.precision = precision;
         this.config = config;
         this.out = out;
         this.env = env;
@@ -205,7 +209,8 @@ public final class ClassifierTrainer {
             collective.broadcastParameters(runningStatistics); // BatchNorm's, from rank 0 (as DDP broadcasts buffers)
 
             model.train(true);
-            Tensor logits = model.forward(x);                                                   // (B, classes)
+            Tensor xs = x;
+            Tensor logits = ldm4j.torch.Precision.toFp32(precision.autocast(() -> model.forward(xs))); // (B, classes)
             Tensor loss = torch.cross_entropy_loss(logits, y, new TensorOptional(), 1, -100, config.labelSmoothing());
             opt.zeroGrad();
             loss.backward();

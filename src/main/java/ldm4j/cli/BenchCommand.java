@@ -31,6 +31,7 @@ import ldm4j.diffusion.StepNoise;
 import ldm4j.diffusion.TimeGrid;
 import ldm4j.io.AtomicFiles;
 import ldm4j.torch.Devices;
+import ldm4j.torch.Precision;
 import ldm4j.torch.Threads;
 import ldm4j.unet.Unet;
 import ldm4j.dist.Collective;
@@ -89,6 +90,7 @@ public final class BenchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     private Collective ranks = Collective.single();
+    private Precision precision;
     private double collectiveBefore;
 
     @Override
@@ -113,6 +115,7 @@ public final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         Device device = Devices.resolve(cfg.device());
+        precision = Precision.resolve(cfg.precision(), device);
         DistEnv env = DistEnv.fromEnvironment();
         if (env.distributed() && !List.of("vae", "unet").containsAll(targets)) {
             throw new LdmException("under launch, bench runs the data-parallel training steps only: targets vae and unet");
@@ -122,8 +125,8 @@ public final class BenchCommand implements Callable<Integer> {
             out.printf("bench: rank %d of %d, data-parallel (each rank runs its slice of the batch; images/s counts the "
                     + "whole batch)%n", env.rank(), env.worldSize());
         }
-        out.printf("bench: preset %s, %s, %d libtorch threads, OPENBLAS_NUM_THREADS=%s, allocator %s%n", cfg.preset(),
-                Devices.describe(device), threads, System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "(unset)"),
+        out.printf("bench: preset %s, %s, %s, %d libtorch threads, OPENBLAS_NUM_THREADS=%s, allocator %s%n", cfg.preset(),
+                Devices.describe(device), precision.describe(), threads, System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "(unset)"),
                 allocator());
         out.println(BenchResult.header());
         List<BenchResult> results = new ArrayList<>();
@@ -150,6 +153,7 @@ public final class BenchCommand implements Callable<Integer> {
             doc.put("preset", cfg.preset());
             doc.put("threads", threads);
             doc.put("device", Devices.describe(device));
+            doc.put("precision", precision.label());
             doc.put("allocator", allocator());
             doc.put("results", results);
             try {
@@ -200,7 +204,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** The trainer's own VAE-GAN step (config hyperparameters), past the adversarial ramp: the full GAN step. */
     private BenchResult vae(Config cfg, Device device) {
-        VaeGanStep step = VaeGanStep.create(cfg.vae(), cfg.seed(), device);
+        VaeGanStep step = VaeGanStep.create(cfg.vae(), cfg.seed(), device, precision);
         int global = batchOr(cfg.vae().train().batchSize());
         int b = global / ranks.worldSize();
         if (ranks.worldSize() > 1) {
@@ -222,7 +226,7 @@ public final class BenchCommand implements Callable<Integer> {
         int global = batchOr(cfg.unet().train().batchSize());
         DistEnv.fromEnvironment().slice(global); // refuses a batch the ranks cannot share
         int b = global / ranks.worldSize();
-        UnetStep step = new UnetStep(cfg.unet(), c, s, warmup + steps + 1L, cfg.seed(), device, ranks);
+        UnetStep step = new UnetStep(cfg.unet(), c, s, warmup + steps + 1L, cfg.seed(), device, precision, ranks);
         int classes = cfg.unet().model().numClasses();
         return Bench.time("unet train step " + s + "x" + s + rankNote(), global, warmup, steps, i -> {
             Tensor z = torch.randn(b, c, s, s);
@@ -243,7 +247,8 @@ public final class BenchCommand implements Callable<Integer> {
         int r = cfg.data().resolution();
         return Bench.time("vae encode " + r + "px", b, warmup, steps, i -> {
             try (InferenceMode m = new InferenceMode()) {
-                vae.encode(torch.rand(b, 3, r, r).to(device, torch.ScalarType.Float)).mean();
+                Tensor x = torch.rand(b, 3, r, r).to(device, torch.ScalarType.Float);
+                Precision.toFp32(precision.autocast(() -> vae.encode(x).mean()));
             }
             return b;
         });
@@ -260,7 +265,7 @@ public final class BenchCommand implements Callable<Integer> {
         var schedule = CosineSchedule.standard();
         double[] times = TimeGrid.of(schedule, sampleSteps, TimeGrid.defaultFor(cfg.sample().sampler()));
         var sampler = Samplers.byName(cfg.sample().sampler(), 0);
-        var guided = ClassifierFreeGuidance.of(new VDenoiser(unet::forward, schedule), cfg.sample().cfg(),
+        var guided = ClassifierFreeGuidance.of(new VDenoiser((x, t, y) -> precision.autocast(() -> Precision.toFp32(unet.forward(x, t, y))), schedule), cfg.sample().cfg(),
                 cfg.unet().model().numClasses());
         int warm = Math.min(warmup, 1);
         int timed = Math.max(1, Math.min(steps, 3));

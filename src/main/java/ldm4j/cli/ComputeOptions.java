@@ -10,4 +10,13 @@ public final class ComputeOptions {
 
     @Option(names = "--device", paramLabel = "cpu|cuda|auto", defaultValue = "auto", description = "Compute device.")
     String device;
+
+    @Option(names = "--precision", paramLabel = "auto|fp32|bf16", description = "Arithmetic of the network calls: bf16 "
+            + "autocast, fp32, or auto (bf16 on CUDA and on CPUs with native bf16, fp32 elsewhere). Default: auto.")
+    String precision;
+
+    /** The requested precision, {@code auto} when none was given. */
+    String precisionOrAuto() {
+        return precision == null ? ldm4j.torch.Precision.AUTO : precision;
+    }
 }

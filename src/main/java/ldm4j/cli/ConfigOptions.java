@@ -30,6 +30,10 @@ public final class ConfigOptions {
     @Option(names = "--device", paramLabel = "cpu|cuda|auto", description = "Compute device (overrides the config).")
     String device;
 
+    @Option(names = "--precision", paramLabel = "auto|fp32|bf16", description = "Arithmetic of the forward passes: bf16 "
+            + "autocast, fp32, or auto (bf16 on CUDA and on CPUs with native bf16, fp32 elsewhere); overrides the config.")
+    String precision;
+
     @Option(names = "--dry-run", description = "Print the resolved config as JSON and exit.")
     boolean dryRun;
 
@@ -59,6 +63,9 @@ public final class ConfigOptions {
         }
         if (device != null) {
             all.add("device=" + device);
+        }
+        if (precision != null) {
+            all.add("precision=" + precision);
         }
         return new ConfigResolver().resolve(preset, configFile, all);
     }

@@ -154,7 +154,7 @@ public final class PipelineCommand implements Callable<Integer> {
         // 4. samples
         t = System.nanoTime();
         out.println("[4/4] sample");
-        try (LatentDiffusion ldm = LatentDiffusion.load(run, cfg.device())) {
+        try (LatentDiffusion ldm = LatentDiffusion.load(run, cfg.device(), cfg.precision(), null)) {
             SampleRequest request = SampleGrid.everyClass(ldm, 0);
             Path grid = run.resolve("samples.png");
             int perClass = ldm.defaults().perClass();

@@ -19,6 +19,7 @@ import ldm4j.io.AnimatedGif;
 import ldm4j.io.AtomicFiles;
 import ldm4j.io.PngText;
 import ldm4j.sample.FromPng;
+import ldm4j.torch.Precision;
 import ldm4j.sample.ImageSettings;
 import ldm4j.sample.InitImages;
 import ldm4j.sample.LatentSampler;
@@ -123,7 +124,14 @@ public final class SampleCommand implements Callable<Integer> {
             default -> throw new LdmException("--weights '" + weights + "' is not one of ema, raw");
         };
         Threads.configure(compute.threads, spec.commandLine().getErr()::println);
-        try (LatentDiffusion ldm = LatentDiffusion.load(run, compute.device, ema)) {
+        String precision = compute.precision;
+        if (fromPng != null && precision == null) {                 // the same pixels need the same arithmetic
+            String recorded = FromPng.settings(fromPng).precision();
+            precision = recorded != null ? recorded : Precision.AUTO;
+        }
+        try (LatentDiffusion ldm = LatentDiffusion.load(run, compute.device, precision == null ? Precision.AUTO : precision,
+                ema)) {
+            spec.commandLine().getErr().println("sample: " + ldm.sampler().precision().describe());
             return fromPng != null ? regenerate(ldm, pw) : sample(ldm, pw);
         }
     }
@@ -201,7 +209,7 @@ public final class SampleCommand implements Callable<Integer> {
             for (int i = 0; i < images.count(); i++) {
                 String cls = ldm.classes().get(labels.get(i));
                 PngText.write(images.image(i), ImageSettings.of(request, ldm.classes(), model, hash, i, null, images.width(),
-                        images.height()).pngText(), individual.resolve(String.format("%s-%03d.png", cls, i % perClass)));
+                        images.height(), ldm.sampler().precision().label()).pngText(), individual.resolve(String.format("%s-%03d.png", cls, i % perClass)));
             }
         }
         pw.printf("wrote %s (%d rows: %s) in %.1f s, %.2f images/s%n", file, rows.size(), String.join(", ", rows), secs,

@@ -69,7 +69,8 @@ public final class ServeCommand implements Callable<Integer> {
             throw new LdmException(e.getMessage());
         }
         Threads.configure(compute.threads);
-        LatentDiffusion ldm = LatentDiffusion.load(run, compute.device);
+        LatentDiffusion ldm = LatentDiffusion.load(run, compute.device, compute.precisionOrAuto(), null);
+        spec.commandLine().getErr().println("serve: " + ldm.sampler().precision().describe());
         Server server;
         try {
             server = new Server(ldm, options, new SecureRandom(), err);

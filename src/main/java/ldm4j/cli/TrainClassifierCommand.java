@@ -63,6 +63,10 @@ public final class TrainClassifierCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "libtorch threads; 0 = one per core.")
     int threads;
 
+    @Option(names = "--precision", paramLabel = "auto|fp32|bf16", defaultValue = "auto", description = "Arithmetic of the "
+            + "training forward passes: bf16 autocast, fp32, or auto (bf16 on CPUs with native bf16). Default: ${DEFAULT-VALUE}.")
+    String precision;
+
     @Option(names = "--force", description = "Overwrite an existing FILE and start over (its checkpoints and curve are removed).")
     boolean force;
 
@@ -106,7 +110,11 @@ public final class TrainClassifierCommand implements Callable<Integer> {
         DistEnv env = DistEnv.fromEnvironment();
         ClassifierTrainer.Result r;
         try (Collective ranks = Ranks.join(env, c + " " + data + " " + trainLimit)) {
-            r = new ClassifierTrainer(c, pw, env, ranks).train(train, test, splits.classes(), files, provenance,
+            ldm4j.torch.Precision p = ldm4j.torch.Precision.resolve(precision,
+                    new org.bytedeco.pytorch.Device(org.bytedeco.pytorch.global.torch.DeviceType.CPU));
+            pw.println("train-classifier: " + p.describe());
+            provenance.put("precision", p.label());
+            r = new ClassifierTrainer(c, pw, env, ranks, p).train(train, test, splits.classes(), files, provenance,
                     budget.stoppedBy(stop), resume);
         }
         if (env.rank() != 0) {

@@ -92,7 +92,7 @@ public final class TrainUnetCommand implements Callable<Integer> {
         if (!cfg.vae().equals(vaeConfig.vae())) {
             List<String> notes = new ArrayList<>();
             notes.add("the vae section differs from the one vae.safetensors was trained with; using the VAE's");
-            cfg = new Config(cfg.preset(), cfg.seed(), cfg.device(), cfg.threads(), cfg.data(), vaeConfig.vae(),
+            cfg = new Config(cfg.preset(), cfg.seed(), cfg.device(), cfg.threads(), cfg.precision(), cfg.data(), vaeConfig.vae(),
                     cfg.latents(), cfg.unet(), cfg.sample());
             spec.commandLine().getErr().println("note: " + notes.get(0));
         }

@@ -107,9 +107,13 @@ public final class ConfigResolver {
     /**
      * Fills in the fields that later versions added, with the value that means "as before":
      * {@code vae.model.patchSize = 1} (no pixel-unshuffle), {@code vae.loss.instanceNoise = 0} and
-     * {@code data.maxPixels} = its default (the limit did not exist: any size was decoded).
+     * {@code data.maxPixels} = its default (the limit did not exist: any size was decoded);
+     * {@code precision = auto} (how to compute, not what was trained).
      */
     static ObjectNode upgrade(ObjectNode tree) {
+        if (!tree.has("precision")) {
+            tree.put("precision", "auto"); // a compute setting (like threads), not part of what was trained
+        }
         if (tree.path("data") instanceof ObjectNode data && !data.has("maxPixels")) {
             data.put("maxPixels", DataConfig.DEFAULT_MAX_PIXELS);
         }

@@ -48,7 +48,7 @@ public final class ClassBinding {
             d = new DiffusionConfig(0.0, d.loss(), d.minSnrGamma());
             s = new SampleConfig(s.sampler(), s.steps(), 1.0, s.eta(), s.spacing(), s.perClass(), s.batchSize(), s.ema());
         }
-        return new Config(cfg.preset(), cfg.seed(), cfg.device(), cfg.threads(), cfg.data(), cfg.vae(), cfg.latents(),
+        return new Config(cfg.preset(), cfg.seed(), cfg.device(), cfg.threads(), cfg.precision(), cfg.data(), cfg.vae(), cfg.latents(),
                 new UnetStageConfig(m, d, cfg.unet().train()), s);
     }
 

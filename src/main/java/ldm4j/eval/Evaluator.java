@@ -58,7 +58,7 @@ public final class Evaluator {
         ClassifierCheckpoint.Loaded clf = ClassifierCheckpoint.load(classifierFile);
         VaeCheckpoints.LoadedVae vae = VaeCheckpoints.loadVae(runDir.resolve("vae.safetensors"));
         Config cfg = vae.config();
-        LatentDiffusion ldm = LatentDiffusion.load(runDir, cfg.device());
+        LatentDiffusion ldm = LatentDiffusion.load(runDir, cfg.device(), cfg.precision(), null);
         List<String> classes = ldm.classes();
         if (!classes.equals(clf.classes())) {
             throw new LdmException(classifierFile + " knows classes " + clf.classes() + " but the run " + runDir
@@ -145,6 +145,7 @@ public final class Evaluator {
         m.put("per_class", s.perClass());
         m.put("samples", n);
         m.put("weights", "ema");
+        m.put("precision", ldm.sampler().precision().label()); // of the sampling; the judge measures in fp32
         m.put("k", K);
         return m;
     }

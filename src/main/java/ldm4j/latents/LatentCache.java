@@ -114,6 +114,14 @@ public final class LatentCache {
      */
     public static Manifest build(Path dir, Key key, Map<String, ImageDataset> splits, Autoencoder vae, Transform transform,
                                  Device device, int batchSize, int shardSize, int workers, PrintWriter out) {
+        return build(dir, key, splits, vae, transform, device, ldm4j.torch.Precision.fp32(device), batchSize, shardSize,
+                workers, out);
+    }
+
+    /** As above, with the encoder running in {@code precision} (its moments are stored from fp32). */
+    public static Manifest build(Path dir, Key key, Map<String, ImageDataset> splits, Autoencoder vae, Transform transform,
+                                 Device device, ldm4j.torch.Precision precision, int batchSize, int shardSize, int workers,
+                                 PrintWriter out) {
         Manifest existing;
         try {
             existing = readManifest(dir);
@@ -164,8 +172,8 @@ public final class LatentCache {
                 for (Batch b : epoch) {
                     try (StepScope s = StepScope.open()) {
                         Tensor x = b.imageTensor().to(device, torch.ScalarType.Float);           // (B, 3, H, W)
-                        DiagonalGaussian p = vae.encode(x);
-                        DiagonalGaussian pf = vae.encode(x.flip(3));                               // mirrored images
+                        DiagonalGaussian p = encode(vae, x, precision);
+                        DiagonalGaussian pf = encode(vae, x.flip(3), precision);                   // mirrored images
                         Tensor mean = torch.stack(new org.bytedeco.pytorch.TensorVector(p.mean(), pf.mean()), 1);   // (B, 2, C, h, w)
                         Tensor logvar = torch.stack(new org.bytedeco.pytorch.TensorVector(p.logvar(), pf.logvar()), 1);
                         long[] sh = Tensors.shape(p.mean());
@@ -210,6 +218,12 @@ public final class LatentCache {
         return m;
     }
 
+    /** The posterior of images x under {@code precision}, as fp32 moments. */
+    private static DiagonalGaussian encode(Autoencoder vae, Tensor x, ldm4j.torch.Precision precision) {
+        DiagonalGaussian p = precision.autocast(() -> vae.encode(x));
+        return new DiagonalGaussian(ldm4j.torch.Precision.toFp32(p.mean()), ldm4j.torch.Precision.toFp32(p.logvar()));
+    }
+
     /**
      * The cache of a run: both splits of {@code splits}, keyed by the VAE file's SHA-256 and the
      * config's data and latents sections (what encode and pipeline both build).
@@ -221,8 +235,10 @@ public final class LatentCache {
         parts.put("test", splits.requireTest());
         Key key = new Key(vae.sha256(), cfg.data().spec(), cfg.data().resolution(), cfg.data().interpolation(),
                 cfg.latents().dtype());
+        ldm4j.torch.Precision precision = ldm4j.torch.Precision.resolve(cfg.precision(), device);
+        out.println("encode: " + precision.describe());
         return build(dir, key, parts, vae.vae(), new Transform(cfg.data().resolution(), cfg.data().interpolation()), device,
-                cfg.latents().batchSize(), cfg.latents().shardSize(), cfg.data().workers(), out);
+                precision, cfg.latents().batchSize(), cfg.latents().shardSize(), cfg.data().workers(), out);
     }
 
     static String describe(Key k) {

@@ -29,12 +29,14 @@ import ldm4j.LdmException;
  * @param classes    class name of every image of the request, in order
  * @param init       SDEdit's start image (embedded as PNG, so the file is self-contained) and strength
  * @param gridColumns columns of the grid when {@code image} is null
+ * @param precision  fp32 or bf16 (autocast): the same seed gives slightly different pixels in each;
+ *                   null in files written before it was recorded
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ImageSettings(String version, String model, String modelSha256, List<String> classes, String sampler,
                             int steps, double cfg, double eta, String spacing, long seed, int batchSize,
                             double guidanceLow, double guidanceHigh, Init init, Interp interpolation,
-                            Integer image, Integer gridColumns, int width, int height) {
+                            Integer image, Integer gridColumns, int width, int height, String precision) {
 
     /** The PNG text keyword of the JSON chunk. */
     public static final String JSON_KEY = "ldm4j";
@@ -53,7 +55,7 @@ public record ImageSettings(String version, String model, String modelSha256, Li
 
     /** The settings of a request (for one image of it, or for the grid when {@code image} is null). */
     public static ImageSettings of(SampleRequest r, List<String> classNames, String model, String modelSha256,
-                                   Integer image, Integer gridColumns, int width, int height) {
+                                   Integer image, Integer gridColumns, int width, int height, String precision) {
         List<String> names = new ArrayList<>();
         for (int c : r.classes()) {
             names.add(classNames.get(c));
@@ -62,7 +64,7 @@ public record ImageSettings(String version, String model, String modelSha256, Li
         Interp interp = r.interpolation() == null ? null : new Interp(r.interpolation().indexA(), r.interpolation().seedB(),
                 r.interpolation().indexB(), classNames.get(r.interpolation().classB()));
         return new ImageSettings(currentVersion(), model, modelSha256, names, r.sampler(), r.steps(), r.cfg(), r.eta(), r.spacing(),
-                r.seed(), r.batchSize(), r.guidanceLow(), r.guidanceHigh(), init, interp, image, gridColumns, width, height);
+                r.seed(), r.batchSize(), r.guidanceLow(), r.guidanceHigh(), init, interp, image, gridColumns, width, height, precision);
     }
 
     /** The request back, with class names looked up by {@code classIndex} (which reports unknown names). */
@@ -115,6 +117,9 @@ public record ImageSettings(String version, String model, String modelSha256, Li
             b.append(", Interpolate: seed ").append(seed).append('#').append(interpolation.indexA()).append(" to seed ")
                     .append(interpolation.seedB()).append('#').append(interpolation.indexB()).append(' ')
                     .append(interpolation.classB()).append(", Frames: ").append(classes.size());
+        }
+        if (precision != null) {
+            b.append(", Precision: ").append(precision);
         }
         return b.append(", Batch size: ").append(batchSize).append(", Version: ldm4j ").append(version).toString();
     }

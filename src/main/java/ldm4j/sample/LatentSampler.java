@@ -16,6 +16,7 @@ import ldm4j.diffusion.Slerp;
 import ldm4j.diffusion.StepNoise;
 import ldm4j.diffusion.TimeGrid;
 import ldm4j.diffusion.VDenoiser;
+import ldm4j.torch.Precision;
 import ldm4j.torch.StepScope;
 import ldm4j.torch.Tensors;
 import ldm4j.train.Seeds;
@@ -38,20 +39,35 @@ public final class LatentSampler {
     private final Autoencoder vae;
     private final LatentNormalizer normalizer;
     private final Device device;
+    private final Precision precision;
     private final NoiseSchedule schedule = CosineSchedule.standard();
 
     public LatentSampler(Unet unet, Autoencoder vae, LatentNormalizer normalizer, Device device) {
+        this(unet, vae, normalizer, device, Precision.fp32(device));
+    }
+
+    /** A sampler whose network calls (UNet, decoder, init-image encoder) run in {@code precision}. */
+    public LatentSampler(Unet unet, Autoencoder vae, LatentNormalizer normalizer, Device device, Precision precision) {
         this.unet = unet;
         this.vae = vae;
         this.normalizer = normalizer;
         this.device = device;
+        this.precision = precision;
         unet.train(false);
         vae.train(false);
     }
 
-    /** The network as a v-denoiser over the sampling schedule (time broadcast over the batch). */
+    /**
+     * The network as a v-denoiser over the sampling schedule (time broadcast over the batch); under
+     * bf16 the UNet runs in autocast and its prediction is fp32 again before the sampler's arithmetic.
+     */
     public VDenoiser denoiser() {
-        return new VDenoiser(unet::forward, schedule);
+        return new VDenoiser((x, t, y) -> precision.autocast(() -> Precision.toFp32(unet.forward(x, t, y))), schedule);
+    }
+
+    /** The precision of this sampler's network calls. */
+    public Precision precision() {
+        return precision;
     }
 
     /**
@@ -93,7 +109,8 @@ public final class LatentSampler {
                         stepsBefore, totalSteps));                                     // normalised latents (b, C, s, s)
                 for (int k = 0; k < b; k++) {
                     int index = first + k;
-                    Tensor image = ldm4j.torch.BlockScope.call(() -> vae.decode(normalizer.denormalize(z.narrow(0, index - first, 1)))
+                    Tensor image = ldm4j.torch.BlockScope.call(() -> Precision.toFp32(precision.autocast(() ->
+                                    vae.decode(normalizer.denormalize(z.narrow(0, index - first, 1)))))
                             .clamp(new org.bytedeco.pytorch.ScalarOptional(new Scalar(-1.0)),
                                     new org.bytedeco.pytorch.ScalarOptional(new Scalar(1.0))));   // (1, 3, H, W)
                     long[] shape = Tensors.shape(image);
@@ -203,7 +220,7 @@ public final class LatentSampler {
     /** The init image's posterior mean, normalised, repeated b times: (b, C, s, s). */
     private Tensor initLatents(SampleRequest.InitImage init, int b) {
         Tensor x = Tensors.fromFloats(init.chw(), 1, 3, init.height(), init.width()).to(device, torch.ScalarType.Float);
-        Tensor z = normalizer.normalize(vae.encode(x).mean());                          // (1, C, s, s)
+        Tensor z = normalizer.normalize(Precision.toFp32(precision.autocast(() -> vae.encode(x).mean()))); // (1, C, s, s)
         if (z.size(2) != unet.latentSize()) {
             throw new IllegalArgumentException("init image of " + init.width() + "x" + init.height()
                     + " gives latents of " + z.size(2) + ", the model needs " + unet.latentSize());

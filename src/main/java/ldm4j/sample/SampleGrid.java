@@ -55,7 +55,7 @@ public final class SampleGrid {
         }
         double secs = (System.nanoTime() - start) / 1e9;
         PngText.write(images.grid(columns), ImageSettings.of(request, ldm.classes(), ldm.model().name(), ldm.model().sha256(),
-                null, columns, images.width(), images.height()).pngText(), file);
+                null, columns, images.width(), images.height(), ldm.sampler().precision().label()).pngText(), file);
         writeSettings(file, request, rows, perClass, secs, ldm.usesEma());
         return new Written(images, secs);
     }

@@ -34,7 +34,8 @@ final class JobRunner implements Consumer<Job> {
 
                 @Override
                 public void image(int index, float[] chw, int height, int width) {
-                    ImageSettings s = ImageSettings.of(job.request(), ldm.classes(), m.name(), m.sha256(), index, null, width, height);
+                    ImageSettings s = ImageSettings.of(job.request(), ldm.classes(), m.name(), m.sha256(), index, null, width, height,
+                            ldm.sampler().precision().label());
                     byte[] png = PngText.encode(ImageGrid.of(chw, 1, height, width, 1, 0), s.pngText());
                     job.addImage(new Job.Image(index, job.imageClasses().get(index), png, s.parameters()));
                 }

@@ -85,6 +85,32 @@ public record RunDir(Path root) {
         }
     }
 
+    /** {@code compute.json}: how each stage of this run computed (device, precision and why). */
+    public Path computeFile() {
+        return root.resolve("compute.json");
+    }
+
+    /**
+     * Records how {@code stage} computes in {@code compute.json} (one entry per stage, replaced when the
+     * stage runs again): the device and the precision with the reason it was chosen.
+     */
+    public void recordCompute(String stage, String device, ldm4j.torch.Precision precision) {
+        try {
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
+            com.fasterxml.jackson.databind.node.ObjectNode all = java.nio.file.Files.isRegularFile(computeFile())
+                    && json.readTree(computeFile().toFile()) instanceof com.fasterxml.jackson.databind.node.ObjectNode o
+                    ? o : json.createObjectNode();
+            com.fasterxml.jackson.databind.node.ObjectNode e = all.putObject(stage);
+            e.put("device", device);
+            e.put("precision", precision.label());
+            e.put("reason", precision.reason());
+            AtomicFiles.writeBytes(computeFile(), (json.writeValueAsString(all) + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new LdmException("cannot write " + computeFile() + ": " + e.getMessage());
+        }
+    }
+
     /**
      * Standard metadata for every checkpoint of this run: the resolved config, versions, and the
      * SHA-256 of the parent artifact (e.g. the VAE a latent cache was computed with), if any.

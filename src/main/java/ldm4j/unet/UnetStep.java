@@ -9,7 +9,7 @@ import ldm4j.diffusion.LossWeighting;
 import ldm4j.diffusion.VDenoiser;
 import ldm4j.dist.Collective;
 import ldm4j.nn.StateDict;
-import ldm4j.torch.DTypePolicy;
+import ldm4j.torch.Precision;
 import ldm4j.train.AdamW;
 import ldm4j.train.Ema;
 import ldm4j.train.LrSchedule;
@@ -31,7 +31,7 @@ public final class UnetStep {
     private final UnetStageConfig uc;
     private final Device device;
     private final VDenoiser denoiser;
-    private final DTypePolicy precision;
+    private final Precision precision;
     private final Collective collective;
 
     /**
@@ -41,12 +41,12 @@ public final class UnetStep {
      * @param seed       seed of the initial weights
      */
     public UnetStep(UnetStageConfig uc, int channels, int size, long totalSteps, long seed, Device device) {
-        this(uc, channels, size, totalSteps, seed, device, Collective.single());
+        this(uc, channels, size, totalSteps, seed, device, Precision.fp32(device), Collective.single());
     }
 
     /** The step of one rank of a data-parallel job: it starts from rank 0's weights and averages gradients. */
     public UnetStep(UnetStageConfig uc, int channels, int size, long totalSteps, long seed, Device device,
-                    Collective collective) {
+                    Precision precision, Collective collective) {
         this.uc = uc;
         this.device = device;
         this.collective = collective;
@@ -61,7 +61,7 @@ public final class UnetStep {
                 totalSteps);
         denoiser = new VDenoiser(unet::forward, CosineSchedule.standard(),
                 LossWeighting.of(uc.diffusion().loss(), uc.diffusion().minSnrGamma()));
-        precision = DTypePolicy.forDevice(device);
+        this.precision = precision;
         collective.broadcastParameters(StateDict.tensors(unet).values());
         collective.broadcastParameters(StateDict.tensors(emaNet).values());
     }

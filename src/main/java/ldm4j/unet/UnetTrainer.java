@@ -53,6 +53,7 @@ public final class UnetTrainer {
     private final UnetStageConfig uc;
     private final RunDir run;
     private final Device device;
+    private final ldm4j.torch.Precision precision;
     private final PrintWriter out;
     private final NoiseSchedule schedule = CosineSchedule.standard();
     private final Collective collective;
@@ -75,6 +76,7 @@ public final class UnetTrainer {
         this.run = run;
         this.device = device;
         this.out = out;
+        this.precision = ldm4j.torch.Precision.resolve(config.precision(), device);
     }
 
     /** What a call to {@link #train} achieved; {@code signal} names the signal that stopped it, if one did. */
@@ -104,10 +106,11 @@ public final class UnetTrainer {
             long step = loop.start(t, resume, run.root());
             if (main) {
                 run.writeConfig(config);
+                run.recordCompute("train-unet", Devices.describe(device), precision);
             }
             out.printf("train-unet: %,d latents (x2 flips), UNet %,d parameters, batch %d, %,d steps (%,d per epoch), "
-                            + "label dropout %.2f, device %s%n", train.size(), StateDict.parameterCount(t.unet), batch, total,
-                    perEpoch, uc.diffusion().labelDropout(), Devices.describe(device));
+                            + "label dropout %.2f, device %s, %s%n", train.size(), StateDict.parameterCount(t.unet), batch, total,
+                    perEpoch, uc.diffusion().labelDropout(), Devices.describe(device), precision.describe());
             TrainingLoop.Outcome o = loop.run(t, step, budget);
             if (!o.finished()) {
                 return new Outcome(o.step(), total, false, o.checkpoint(), Optional.empty(), t.rawEval, t.emaEval, o.signal());
@@ -154,7 +157,7 @@ public final class UnetTrainer {
             this.heldOut = heldOut;
             long[] latentShape = train.shape();                                       // (C, h, w)
             unetStep = new UnetStep(uc, (int) latentShape[0], (int) latentShape[1], total, config.seed(), device,
-                    collective);
+                    precision, collective);
             unet = unetStep.unet();
             emaNet = unetStep.emaNet();
         }

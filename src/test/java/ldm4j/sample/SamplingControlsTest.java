@@ -43,7 +43,7 @@ class SamplingControlsTest {
     @BeforeAll
     static void train() throws Exception {
         run = TinyRun.shared();
-        ldm = LatentDiffusion.load(run, "cpu");
+        ldm = LatentDiffusion.load(run, "cpu", "fp32", null); // the reconstruction identity is checked against fp32 calls
     }
 
     @AfterAll
@@ -215,6 +215,15 @@ class SamplingControlsTest {
             Path copy = dir.resolve(f.replace(".png", "-again.png"));
             assertEquals(0, FromPng.differingPixels(ImageIO.read(dir.resolve(f).toFile()), ImageIO.read(copy.toFile())));
         }
+        // the precision is part of the settings: an fp32 image is regenerated in fp32 whatever auto picks here
+        Path fp32 = dir.resolve("p/fp32.png");
+        String[] f = PipelineAndApiTest.run("sample", "--run", run.toString(), "--n", "2", "--seed", "7", "--steps", "3",
+                "--precision", "fp32", "--out", fp32.toString());
+        assertEquals("0", f[0], f[1] + f[2]);
+        assertTrue(PngText.read(fp32).get("parameters").contains(", Precision: fp32, "), PngText.read(fp32).get("parameters"));
+        assertEquals("fp32", ImageSettings.fromJson(PngText.read(fp32).get("ldm4j"), "test").precision());
+        String[] fAgain = PipelineAndApiTest.run("sample", "--run", run.toString(), "--from-png", fp32.toString());
+        assertTrue(fAgain[1].contains("pixel-identical to " + fp32), fAgain[1] + fAgain[2]);
         String[] noChunk = PipelineAndApiTest.run("sample", "--run", run.toString(), "--from-png",
                 Files.list(run.getParent().resolve("ds/test/red")).findFirst().orElseThrow().toString());
         assertEquals("2", noChunk[0]);
