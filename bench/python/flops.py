@@ -63,14 +63,19 @@ def step_flops(cfg, target, batch, sample_steps):
         return count(bench.encode_step(cfg, batch), 0)
     if target == "sample":
         guided = cfg["sample"]["cfg"] != 1.0  # guidance runs conditional and null class in one batch of 2B
-        net, c, s = bench.unet_model(cfg)
-        net.eval()
-        b = 2 * batch if guided else batch
-        with torch.inference_mode():
-            total, attn = count(net, torch.randn(b, c, s, s), torch.full((b,), 0.5), torch.zeros(b, dtype=torch.long))
+        total, attn = network_call(cfg, 2 * batch if guided else batch)
         n = evaluations(cfg["sample"]["sampler"], sample_steps)
         return n * total, n * attn
     return 0, 0
+
+
+def network_call(cfg, batch):
+    """(total, attention) FLOPs of one UNet forward at `batch` in inference mode."""
+    import bench
+    net, c, s = bench.unet_model(cfg)
+    net.eval()
+    with torch.inference_mode():
+        return count(net, torch.randn(batch, c, s, s), torch.full((batch,), 0.5), torch.zeros(batch, dtype=torch.long))
 
 
 def preset(name):
