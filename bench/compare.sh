@@ -4,7 +4,9 @@
 # then the numerical agreement of one VAE-GAN and one UNet batch (bench agree + bench/python/agree.py).
 # With --rounds R (default 1) each target runs R times, Java and Python alternating, and the table
 # shows the median of the R medians (step times on this machine vary by a few percent run to run)
-# and the highest peak RSS.
+# and the highest peak RSS. Then GFLOP per step on each side (Java: ldm4j.bench.Flops from the
+# architecture; Python: FlopCounterMode), the achieved GFLOP/s, and the fraction of each side's own
+# measured matmul rate in the row's precision ("of mm").
 # usage: bench/compare.sh [--preset tiny] [targets...] [--steps N] [--threads N] [--rounds R]
 # needs: .venv-ref with torch (python3 -m venv .venv-ref && .venv-ref/bin/pip install torch numpy safetensors)
 set -euo pipefail
@@ -45,6 +47,23 @@ for t in targets:
     jm, pm = statistics.median(j["medianMs"] for j in js), statistics.median(p["medianMs"] for p in ps)
     jp, pp = max(j["peakRssBytes"] for j in js), max(p["peakRssBytes"] for p in ps)
     print(f"{js[0]['name']:34s} {jm:10.1f} {pm:10.1f} {jm / pm:11.2f}x {jp / 1e9:9.2f}G {pp / 1e9:8.2f}G")
+def row(side, t, r):
+    return json.load(open(f"{out}/{side}-{t}-{r}.json"))["results"][0]
+def med(side, t, key):  # median over the rounds; None (no FLOPs or no rate) counts as 0
+    return statistics.median(row(side, t, r)[key] or 0 for r in range(1, rounds + 1))
+def pct(f):
+    return f"{100 * f:.1f}%" if f else "-"
+print(f"\n{'benchmark':34s} {'prec':>5s} {'java GFLOP':>10s} {'py GFLOP':>9s} {'java GFLOP/s':>12s} {'py GFLOP/s':>10s}"
+      f" {'java of mm':>10s} {'py of mm':>9s}")
+for t in targets:
+    j, p = row("java", t, 1), row("python", t, 1)
+    print(f"{j['name']:34s} {j['precision']:>5s} {j['gflop']:10.1f} {p['gflop']:9.1f} {med('java', t, 'gflopPerSecond'):12.1f}"
+          f" {med('python', t, 'gflopPerSecond'):10.1f} {pct(med('java', t, 'matmulFraction')):>10s}"
+          f" {pct(med('python', t, 'matmulFraction')):>9s}")
+for side in ("java", "python"):
+    m = json.load(open(f"{out}/{side}-{targets[0]}-1.json")).get("matmul")
+    if m:
+        print(f"{side} matmul {m['size']}x{m['size']}: fp32 {m['fp32']:.1f} GFLOP/s, bf16 {m['bf16']:.1f} GFLOP/s")
 PY
 bin/ldm4j bench agree --preset "$PRESET" --threads "$THREADS" --agree-dir "$OUT/agree" > /dev/null
 echo

@@ -1,8 +1,10 @@
 """PyTorch side of `bin/ldm4j bench`: the same architectures (scripts/reference), the same steps,
-timed the same way (median ms over timed steps after warm-up), for Java/Python ratios.
+timed the same way (median ms over timed steps after warm-up), for Java/Python ratios. Each row also
+gets its GFLOP per step (FlopCounterMode on one extra, untimed step; bench/python/flops.py), GFLOP/s, and
+the fraction of this machine's matmul rate in the row's precision, measured like `bin/ldm4j bench`.
 
 usage: .venv-ref/bin/python bench/python/bench.py CONFIG.json [vae unet encode sample] [--batch N]
-       [--steps N] [--warmup N] [--sample-steps K] [--threads N] [--json FILE]
+       [--steps N] [--warmup N] [--sample-steps K] [--threads N] [--matmul-size N] [--json FILE]
 CONFIG.json is a resolved ldm4j config, e.g. from `bin/ldm4j data --preset tiny --dry-run`.
 Run with OPENBLAS_NUM_THREADS=1 like the Java side. bench/compare.sh runs both back to back.
 """
@@ -21,6 +23,9 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "reference"))
 import ldm_reference as L  # noqa: E402
 import unet_reference as U  # noqa: E402
+import flops  # noqa: E402
+
+MATMUL_REPEATS = 3
 
 
 def rss():
@@ -45,6 +50,29 @@ def timed(name, batch, warmup, steps, fn):
     return dict(name=name, batch=batch, steps=steps, medianMs=statistics.median(ms), minMs=min(ms), maxMs=max(ms),
                 imagesPerSecond=batch * steps / (sum(ms) / 1000), peakRssBytes=peak,
                 rssGrowth=(end_rss - start_rss) / start_rss)
+
+
+def matmul_rate(n):
+    """GFLOP/s of an n x n matmul in fp32 and bf16: median of MATMUL_REPEATS after one warm-up (as ldm4j.bench.MatmulRate)."""
+    rates = dict(size=n)
+    for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+        a, b = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)  # (n, n)
+        seconds = []
+        for i in range(MATMUL_REPEATS + 1):  # the first is the warm-up
+            t0 = time.perf_counter()
+            a @ b
+            seconds.append(time.perf_counter() - t0)
+        rates[name] = 2 * n ** 3 / statistics.median(seconds[1:]) / 1e9
+    return rates
+
+
+def with_flops(row, flop, precision, rate):
+    """The row with its precision, GFLOP per step, GFLOP/s and the fraction of the matmul rate (None: not measured)."""
+    g = flop / 1e9
+    per_second = g / (row["medianMs"] / 1000)
+    row.update(precision=precision, gflop=g, gflopPerSecond=per_second,
+               matmulFraction=per_second / rate[precision] if rate and flop > 0 else None)
+    return row
 
 
 def adamw(params, betas):
@@ -165,6 +193,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--sample-steps", type=int, default=50)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--matmul-size", type=int, default=4096, help="side of the matmul measuring the rate (0: skip)")
     ap.add_argument("--json")
     ap.add_argument("--channels-last", action="store_true",
                     help="models and image inputs in channels-last (NHWC) memory format (ldm4j's default is contiguous)")
@@ -173,25 +202,40 @@ def main():
     torch.manual_seed(0)
     cfg = json.load(open(a.config))
     cfg["_channels_last"] = a.channels_last
+    rate = matmul_rate(a.matmul_size) if a.matmul_size > 0 else None
+    if rate:
+        print(f"matmul {a.matmul_size}x{a.matmul_size}: fp32 {rate['fp32']:.1f} GFLOP/s, bf16 {rate['bf16']:.1f} GFLOP/s "
+              f"(median of {MATMUL_REPEATS})", flush=True)
     rows = []
     for t in a.targets:
         if t == "vae":
             b = a.batch or cfg["vae"]["train"]["batchSize"]
-            rows.append(timed(f"vae+disc train step {cfg['data']['resolution']}px", b, a.warmup, a.steps, vae_step(cfg, b)))
+            step = vae_step(cfg, b)
+            row = timed(f"vae+disc train step {cfg['data']['resolution']}px", b, a.warmup, a.steps, step)
+            flop = flops.count(step, 0)[0]  # after the timing: one more step, under the counter
         elif t == "unet":
             b = a.batch or cfg["unet"]["train"]["batchSize"]
-            rows.append(timed("unet train step", b, a.warmup, a.steps, unet_step(cfg, b)))
+            step = unet_step(cfg, b)
+            row = timed("unet train step", b, a.warmup, a.steps, step)
+            flop = flops.count(step, 0)[0]
         elif t == "encode":
             b = a.batch or cfg["latents"]["batchSize"]
-            rows.append(timed("vae encode", b, a.warmup, a.steps, encode_step(cfg, b)))
+            step = encode_step(cfg, b)
+            row = timed("vae encode", b, a.warmup, a.steps, step)
+            flop = flops.count(step, 0)[0]
         elif t == "sample":
             b = a.batch or cfg["sample"]["batchSize"]
-            rows.append(timed(f"sample ddim {a.sample_steps} steps", b, min(a.warmup, 1), max(1, min(a.steps, 3)),
-                              sample_step(cfg, b, a.sample_steps)))
-        print(f"{rows[-1]['name']:34s} {rows[-1]['batch']:6d} {rows[-1]['medianMs']:10.1f} ms "
-              f"{rows[-1]['imagesPerSecond']:10.1f} img/s {rows[-1]['peakRssBytes'] / 1e9:6.2f}G", flush=True)
+            row = timed(f"sample ddim {a.sample_steps} steps", b, min(a.warmup, 1), max(1, min(a.steps, 3)),
+                        sample_step(cfg, b, a.sample_steps))
+            flop = a.sample_steps * flops.network_call(cfg, 2 * b)[0]  # DDIM, guided: one call on 2B per step
+        rows.append(with_flops(row, flop, "fp32", rate))
+        r = rows[-1]
+        mm = f"{100 * r['matmulFraction']:5.1f}% of mm" if r["matmulFraction"] is not None else ""
+        print(f"{r['name']:34s} {r['batch']:6d} {r['medianMs']:10.1f} ms {r['imagesPerSecond']:10.1f} img/s "
+              f"{r['peakRssBytes'] / 1e9:6.2f}G {r['precision']} {r['gflop']:9.1f} GFLOP {r['gflopPerSecond']:8.1f} GFLOP/s {mm}",
+              flush=True)
     if a.json:
-        json.dump(dict(torch=torch.__version__, threads=a.threads, results=rows), open(a.json, "w"), indent=2)
+        json.dump(dict(torch=torch.__version__, threads=a.threads, matmul=rate, results=rows), open(a.json, "w"), indent=2)
 
 
 if __name__ == "__main__":

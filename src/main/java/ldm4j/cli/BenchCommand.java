@@ -17,6 +17,8 @@ import ldm4j.autoencoder.VaeGanStep;
 import ldm4j.bench.Agreement;
 import ldm4j.bench.Bench;
 import ldm4j.bench.BenchResult;
+import ldm4j.bench.Flops;
+import ldm4j.bench.MatmulRate;
 import ldm4j.config.Config;
 import ldm4j.data.Batch;
 import ldm4j.data.DataLoader;
@@ -30,6 +32,7 @@ import ldm4j.diffusion.Samplers;
 import ldm4j.diffusion.StepNoise;
 import ldm4j.diffusion.TimeGrid;
 import ldm4j.io.AtomicFiles;
+import ldm4j.torch.DTypePolicy;
 import ldm4j.torch.Devices;
 import ldm4j.torch.Precision;
 import ldm4j.torch.Threads;
@@ -53,7 +56,9 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code ldm4j bench}: step timings and memory of the preset's models, as a table and JSON. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Time the training and sampling steps of the preset's architectures on random inputs: median ms per "
-                + "step after warm-up, images/s, peak RSS and RSS growth over the timed steps.",
+                + "step after warm-up, images/s, peak RSS and RSS growth over the timed steps; GFLOP per step (matmuls, "
+                + "convolutions, attention; forward and backward), GFLOP/s, and that as a fraction of this machine's "
+                + "matmul rate in the step's precision.",
                 "Targets: data (needs --data), vae (VAE + discriminator step), unet (UNet step with AdamW, clipping and EMA), "
                         + "encode (VAE encoder), sample (DDIM with guidance), all."})
 public final class BenchCommand implements Callable<Integer> {
@@ -76,6 +81,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "SPEC", description = "Dataset for the data benchmark.")
     String data;
 
+    @Option(names = "--matmul-size", paramLabel = "N", defaultValue = "4096",
+            description = "Side of the square matmul that measures this machine's fp32 and bf16 rate (0: skip). Default: ${DEFAULT-VALUE}.")
+    int matmulSize;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
     Path json;
 
@@ -96,8 +105,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        if (steps < 1 || warmup < 0 || sampleSteps < 1 || (batch != null && batch < 1)) {
-            throw new LdmException("--steps, --sample-steps and --batch must be >= 1 and --warmup >= 0");
+        if (steps < 1 || warmup < 0 || sampleSteps < 1 || matmulSize < 0 || (batch != null && batch < 1)) {
+            throw new LdmException("--steps, --sample-steps and --batch must be >= 1, --warmup and --matmul-size >= 0");
         }
         List<String> targets = target.equals("all") ? List.of("vae", "unet", "encode", "sample") : List.of(target);
         for (String t : targets) {
@@ -128,6 +137,12 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf("bench: preset %s, %s, %s, %d libtorch threads, OPENBLAS_NUM_THREADS=%s, allocator %s%n", cfg.preset(),
                 Devices.describe(device), precision.describe(), threads, System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "(unset)"),
                 allocator());
+        MatmulRate rate = targets.equals(List.of("data")) ? MatmulRate.none() : MatmulRate.measure(matmulSize, device);
+        if (rate.size() > 0) {
+            out.printf("bench: matmul %dx%d: fp32 %.1f GFLOP/s, bf16 %.1f GFLOP/s (median of %d; 'of mm' below is a row's "
+                    + "GFLOP/s over the rate of its precision)%n", rate.size(), rate.size(), rate.fp32(), rate.bf16(),
+                    MatmulRate.REPEATS);
+        }
         out.println(BenchResult.header());
         List<BenchResult> results = new ArrayList<>();
         for (String t : targets) {
@@ -138,6 +153,7 @@ public final class BenchCommand implements Callable<Integer> {
                 case "encode" -> encode(cfg, device);
                 default -> sample(cfg, device);
             };
+            r = r.withFlops(Flops.of(t, cfg, r.batch(), sampleSteps), precision(t, device), rate, ranks.worldSize());
             results.add(r);
             out.println(r.row());
             if (env.distributed()) {
@@ -155,6 +171,7 @@ public final class BenchCommand implements Callable<Integer> {
             doc.put("device", Devices.describe(device));
             doc.put("precision", precision.label());
             doc.put("allocator", allocator());
+            doc.put("matmul", rate.size() > 0 ? rate : null);
             doc.put("results", results);
             try {
                 AtomicFiles.writeBytes(json, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(doc));
@@ -163,6 +180,12 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** What a target computes in: the training steps follow the device's autocast policy, the rest is fp32. */
+    private static String precision(String target, Device device) {
+        boolean training = target.equals("vae") || target.equals("unet");
+        return training && DTypePolicy.forDevice(device).autocastBf16() ? "bf16" : "fp32";
     }
 
     /** The native allocator this process runs with (bin/ldm4j chooses it; see bin/lib/allocator.sh). */

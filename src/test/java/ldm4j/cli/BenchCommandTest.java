@@ -25,7 +25,8 @@ class BenchCommandTest {
         Path json = dir.resolve("bench.json");
         for (String target : List.of("vae", "unet", "encode", "sample", "data")) {
             CliTest.Result r = CliTest.run("bench", target, "--config", cfg.toString(), "--batch", "2", "--steps", "2",
-                    "--warmup", "1", "--sample-steps", "2", "--data", "folder:" + dir.resolve("ds"), "--json", json.toString());
+                    "--warmup", "1", "--sample-steps", "2", "--data", "folder:" + dir.resolve("ds"), "--json", json.toString(),
+                    "--matmul-size", "64");
             assertEquals(0, r.code(), r.err());
             assertTrue(r.out().contains("median ms"), r.out());
             assertTrue(r.out().contains(", allocator " + BenchCommand.allocator()), "the header names the allocator: " + r.out());
@@ -34,6 +35,16 @@ class BenchCommandTest {
             JsonNode row = doc.get("results").get(0);
             assertTrue(row.get("medianMs").asDouble() > 0, row.toString());
             assertTrue(row.get("imagesPerSecond").asDouble() > 0, row.toString());
+            assertEquals("fp32", row.get("precision").asText(), row.toString());
+            if (!target.equals("data")) {
+                assertEquals(64, doc.get("matmul").get("size").asInt(), doc.toString());
+                assertTrue(row.get("gflop").asDouble() > 0 && row.get("gflopPerSecond").asDouble() > 0, row.toString());
+                assertTrue(row.get("matmulFraction").asDouble() > 0, row.toString());
+                assertTrue(r.out().contains("GFLOP/s"), r.out());
+            } else {
+                assertEquals(0, row.get("gflop").asDouble(), row.toString());
+                assertTrue(row.get("matmulFraction").isNull(), row.toString());
+            }
         }
         CliTest.Result agree = CliTest.run("bench", "agree", "--config", cfg.toString(), "--batch", "2", "--agree-dir",
                 dir.resolve("agree").toString());

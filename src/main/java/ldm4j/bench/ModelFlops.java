@@ -1,0 +1,150 @@
+package ldm4j.bench;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+
+import ldm4j.config.AutoencoderConfig;
+import ldm4j.config.DiscriminatorConfig;
+import ldm4j.config.UnetConfig;
+
+/**
+ * One pass through each network of ldm4j, layer by layer as its forward runs (ldm4j.autoencoder,
+ * ldm4j.unet, ldm4j.nn), added to a {@link FlopCounter}. Feature maps are square; sizes are sides.
+ */
+public final class ModelFlops {
+    private ModelFlops() {
+    }
+
+    /**
+     * {@link ldm4j.autoencoder.Encoder}: (batch, 3, size, size) images to the (batch, 2 latent, s, s) posterior.
+     *
+     * @param inputGrad whether the images need a gradient (never in ldm4j: they are data)
+     * @return the latent side
+     */
+    public static int encoder(FlopCounter f, AutoencoderConfig c, long batch, int size, boolean inputGrad) {
+        List<Integer> m = c.multipliers();
+        int s = size / c.patchSize();                                        // pixel-unshuffle: no FLOPs
+        long cur = (long) c.channels() * m.get(0);
+        f.conv(batch, 3L * c.patchSize() * c.patchSize(), cur, 3, 1, 1, s, inputGrad); // conv_in
+        for (int i = 0; i < m.size(); i++) {
+            long width = (long) c.channels() * m.get(i);
+            for (int j = 0; j < c.resBlocks(); j++) {
+                resBlock(f, batch, cur, width, s, 0);
+                cur = width;
+            }
+            if (i < m.size() - 1) {
+                s = f.conv(batch, cur, cur, 3, 2, 1, s, true);                 // downsample
+            }
+        }
+        mid(f, batch, cur, s, c.midAttention() ? 1 : 0, 0);
+        f.conv(batch, cur, 2L * c.latentChannels(), 3, 1, 1, s, true);       // conv_out
+        return s;
+    }
+
+    /** {@link ldm4j.autoencoder.Decoder}: (batch, latent, s, s) to images; returns the image side. */
+    public static int decoder(FlopCounter f, AutoencoderConfig c, long batch, int latentSize) {
+        List<Integer> m = c.multipliers();
+        int s = latentSize;
+        long cur = (long) c.channels() * m.get(m.size() - 1);
+        f.conv(batch, c.latentChannels(), cur, 3, 1, 1, s, true);             // conv_in (z is sampled from the encoder's output)
+        mid(f, batch, cur, s, c.midAttention() ? 1 : 0, 0);
+        for (int i = m.size() - 1; i >= 0; i--) {
+            long width = (long) c.channels() * m.get(i);
+            for (int j = 0; j < c.resBlocks(); j++) {
+                resBlock(f, batch, cur, width, s, 0);
+                cur = width;
+            }
+            if (i > 0) {
+                s *= 2;                                                      // nearest 2x, then a 3x3 conv
+                f.conv(batch, cur, cur, 3, 1, 1, s, true);
+            }
+        }
+        f.conv(batch, cur, 3L * c.patchSize() * c.patchSize(), 3, 1, 1, s, true); // conv_out, then pixel-shuffle
+        return s * c.patchSize();
+    }
+
+    /** {@link ldm4j.autoencoder.PatchDiscriminator} on (batch, 3, size, size); returns the logits' side. */
+    public static int discriminator(FlopCounter f, DiscriminatorConfig c, long batch, int size, boolean inputGrad) {
+        long cur = 3;
+        int s = size;
+        for (int k = 0; k < c.layers(); k++) {
+            long width = (long) c.channels() * Math.min(1L << k, 8L);
+            s = f.conv(batch, cur, width, 4, 2, 1, s, k > 0 || inputGrad);   // blocks.k.conv
+            cur = width;
+        }
+        return f.conv(batch, cur, 1, 4, 1, 1, s, true);                     // out
+    }
+
+    /** {@link ldm4j.unet.Unet} on (batch, channels, size, size) latents, times and classes. */
+    public static void unet(FlopCounter f, UnetConfig c, int channels, int latentSize, long batch) {
+        int levels = c.multipliers().size();
+        long emb = 4L * c.channels();
+        f.linear(batch, c.channels(), emb, false);                           // time_embed.0 on sinusoidal features
+        f.linear(batch, emb, emb, true);                                     // time_embed.2; class_embed: a lookup
+        long[] widths = c.multipliers().stream().mapToLong(m -> (long) m * c.channels()).toArray();
+        int s = latentSize;
+        f.conv(batch, channels, widths[0], 3, 1, 1, s, false);               // conv_in on the noisy latents
+        Deque<Long> skips = new ArrayDeque<>(List.of(widths[0]));
+        long ch = widths[0];
+        for (int i = 0; i < levels; i++) {
+            for (int j = 0; j < c.resBlocks(); j++) {
+                resBlock(f, batch, ch, widths[i], s, emb);
+                ch = widths[i];
+                unetAttention(f, c, batch, ch, s);
+                skips.push(ch);
+            }
+            if (i < levels - 1) {
+                s = f.conv(batch, ch, ch, 3, 2, 1, s, true);                  // downsample
+                skips.push(ch);
+            }
+        }
+        mid(f, batch, ch, s, ch / c.headChannels(), emb);
+        for (int i = levels - 1; i >= 0; i--) {
+            for (int j = 0; j <= c.resBlocks(); j++) {
+                resBlock(f, batch, ch + skips.pop(), widths[i], s, emb);     // on cat([h, skip])
+                ch = widths[i];
+                unetAttention(f, c, batch, ch, s);
+            }
+            if (i > 0) {
+                s *= 2;
+                f.conv(batch, ch, ch, 3, 1, 1, s, true);                     // upsample
+            }
+        }
+        f.conv(batch, widths[0], channels, 3, 1, 1, s, true);                // conv_out
+    }
+
+    private static void unetAttention(FlopCounter f, UnetConfig c, long batch, long ch, int s) {
+        if (c.attentionResolutions().contains(s)) {
+            attention(f, batch, ch, s, ch / c.headChannels());
+        }
+    }
+
+    /** {@link ldm4j.nn.MidBlock}: res1, attention with {@code heads} heads (0: none), res2. */
+    private static void mid(FlopCounter f, long batch, long ch, int s, long heads, long emb) {
+        resBlock(f, batch, ch, ch, s, emb);
+        if (heads > 0) {
+            attention(f, batch, ch, s, heads);
+        }
+        resBlock(f, batch, ch, ch, s, emb);
+    }
+
+    /** {@link ldm4j.nn.ResBlock}: two 3x3 convs, the 1x1 skip when the width changes, emb_proj when emb > 0. */
+    private static void resBlock(FlopCounter f, long batch, long in, long out, int s, long emb) {
+        f.conv(batch, in, out, 3, 1, 1, s, true);
+        if (emb > 0) {
+            f.linear(batch, emb, out, true);
+        }
+        f.conv(batch, out, out, 3, 1, 1, s, true);
+        if (in != out) {
+            f.conv(batch, in, out, 1, 1, 0, s, true);
+        }
+    }
+
+    /** {@link ldm4j.nn.SelfAttention2d}: qkv (1x1, C -> 3C), attention over s^2 tokens, proj (1x1, C -> C). */
+    private static void attention(FlopCounter f, long batch, long ch, int s, long heads) {
+        f.conv(batch, ch, 3 * ch, 1, 1, 0, s, true);
+        f.attention(batch, heads, (long) s * s, ch / heads);
+        f.conv(batch, ch, ch, 1, 1, 0, s, true);
+    }
+}
