@@ -32,7 +32,6 @@ import ldm4j.diffusion.Samplers;
 import ldm4j.diffusion.StepNoise;
 import ldm4j.diffusion.TimeGrid;
 import ldm4j.io.AtomicFiles;
-import ldm4j.torch.DTypePolicy;
 import ldm4j.torch.Devices;
 import ldm4j.torch.Precision;
 import ldm4j.torch.Threads;
@@ -153,7 +152,7 @@ public final class BenchCommand implements Callable<Integer> {
                 case "encode" -> encode(cfg, device);
                 default -> sample(cfg, device);
             };
-            r = r.withFlops(Flops.of(t, cfg, r.batch(), sampleSteps), precision(t, device), rate, ranks.worldSize());
+            r = r.withFlops(Flops.of(t, cfg, r.batch(), sampleSteps), precision(t), rate, ranks.worldSize());
             results.add(r);
             out.println(r.row());
             if (env.distributed()) {
@@ -182,10 +181,9 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** What a target computes in: the training steps follow the device's autocast policy, the rest is fp32. */
-    private static String precision(String target, Device device) {
-        boolean training = target.equals("vae") || target.equals("unet");
-        return training && DTypePolicy.forDevice(device).autocastBf16() ? "bf16" : "fp32";
+    /** What a target computes in: every network call follows the precision (the data benchmark computes nothing). */
+    private String precision(String target) {
+        return target.equals("data") ? "fp32" : precision.label();
     }
 
     /** The native allocator this process runs with (bin/ldm4j chooses it; see bin/lib/allocator.sh). */
