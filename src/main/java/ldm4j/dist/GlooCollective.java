@@ -123,6 +123,13 @@ public final class GlooCollective implements Collective {
         }
     }
 
+    @Override
+    public void sumInPlace(Tensor t, String doing) {
+        try (NoGradGuard g = new NoGradGuard()) {
+            allreduce(t, doing);
+        }
+    }
+
     /** The tensors as one flat buffer (one collective instead of one per tensor). */
     private static Tensor flatten(List<Tensor> tensors) {
         TensorVector flat = new TensorVector();

@@ -1,0 +1,81 @@
+package ldm4j.dist;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import ldm4j.cli.TestCli;
+import ldm4j.data.SyntheticData;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Work split across ranks (encode's shards) gives the same files as one process: each shard's images
+ * and batches do not depend on the rank that encodes them or on the world size.
+ */
+class ShardedWorkTest {
+    @TempDir
+    static Path dir;
+    static Path vaeRun;
+
+    static final List<String> TWO_RANKS = List.of("launch", "--nproc", "2", "--threads-per-rank", "1", "--timeout", "60", "--");
+
+    /** A tiny VAE trained for two steps: the model every test encodes or samples with. */
+    @BeforeAll
+    static void tinyVae() throws Exception {
+        Path data = dir.resolve("ds");
+        SyntheticData.imageFolder(data, List.of("train", "test"), List.of("a", "b", "c"), 8, 16);
+        vaeRun = dir.resolve("vae");
+        List<String> args = new ArrayList<>(List.of("train-vae", "--data", "folder:" + data, "--run", vaeRun.toString()));
+        args.addAll(TestCli.tinyVae("threads=1", "vae.train.steps=2", "vae.train.finalEvalImages=6",
+                "latents.shardSize=5", "latents.batchSize=3"));
+        String[] r = TestCli.run(args.toArray(new String[0]));
+        assertEquals("0", r[0], r[1] + r[2]);
+    }
+
+    /** A new run folder holding the VAE and its config only. */
+    static Path copyOfVae(String name) throws Exception {
+        Path to = Files.createDirectories(dir.resolve(name));
+        for (String f : List.of("vae.safetensors", "config.json")) {
+            Files.copy(vaeRun.resolve(f), to.resolve(f));
+        }
+        return to;
+    }
+
+    @Test
+    void shardedEncodeProducesTheSameCacheAsOneProcess() throws Exception {
+        Path one = copyOfVae("encode-1");
+        String[] a = TestCli.run("encode", "--run", one.toString());
+        assertEquals("0", a[0], a[1] + a[2]);
+        Path two = copyOfVae("encode-2");
+        List<String> args = new ArrayList<>(TWO_RANKS);
+        args.addAll(List.of("encode", "--run", two.toString()));
+        String[] b = TestCli.run(args.toArray(new String[0]));
+        assertEquals("0", b[0], b[1] + b[2]);
+        assertTrue(b[1].contains("on rank 0 of 2"), b[1]);
+        assertTrue(b[2].contains("[rank 1] encoded 24 of 48 images on rank 1 of 2"), b[2]);
+        List<String> files = files(one.resolve("latents"));
+        assertEquals(files, files(two.resolve("latents")));
+        assertEquals(11, files.size(), files.toString()); // 24 train and 24 test images in shards of 5, and the manifest
+        int identical = 0;
+        for (String f : files) {
+            assertArrayEquals(Files.readAllBytes(one.resolve("latents").resolve(f)),
+                    Files.readAllBytes(two.resolve("latents").resolve(f)), f + " differs");
+            identical++;
+        }
+        System.out.printf("encode on 2 ranks vs 1 process: %d of %d files of the latent cache byte-identical%n", identical,
+                files.size());
+    }
+
+    static List<String> files(Path d) throws Exception {
+        try (var s = Files.list(d)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+}
