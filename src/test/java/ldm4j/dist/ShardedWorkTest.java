@@ -23,6 +23,8 @@ class ShardedWorkTest {
     @TempDir
     static Path dir;
     static Path vaeRun;
+    /** The VAE, its latent cache and a tiny UNet trained for two steps. */
+    static Path ldmRun;
 
     static final List<String> TWO_RANKS = List.of("launch", "--nproc", "2", "--threads-per-rank", "1", "--timeout", "60", "--");
 
@@ -37,6 +39,16 @@ class ShardedWorkTest {
                 "latents.shardSize=5", "latents.batchSize=3"));
         String[] r = TestCli.run(args.toArray(new String[0]));
         assertEquals("0", r[0], r[1] + r[2]);
+        ldmRun = copyOfVae("ldm");
+        String[] e = TestCli.run("encode", "--run", ldmRun.toString());
+        assertEquals("0", e[0], e[1] + e[2]);
+        List<String> unet = new ArrayList<>(List.of("train-unet", "--run", ldmRun.toString()));
+        for (String set : DataParallelTest.UNET) {
+            unet.add("--set");
+            unet.add(set.equals("unet.train.steps=4") ? "unet.train.steps=2" : set);
+        }
+        String[] u = TestCli.run(unet.toArray(new String[0]));
+        assertEquals("0", u[0], u[1] + u[2]);
     }
 
     /** A new run folder holding the VAE and its config only. */
@@ -71,6 +83,38 @@ class ShardedWorkTest {
         }
         System.out.printf("encode on 2 ranks vs 1 process: %d of %d files of the latent cache byte-identical%n", identical,
                 files.size());
+    }
+
+    @Test
+    void shardedSampleEqualsOneProcess() throws Exception {
+        // 12 images in batches of 5: rank 0 samples batches 0 and 2 (images 0-4, 10-11), rank 1 batch 1 (5-9)
+        List<String> common = List.of("sample", "--run", ldmRun.toString(), "--n", "4", "--batch", "5", "--steps", "3",
+                "--seed", "7", "--threads", "1");
+        Path one = dir.resolve("sample-1.png");
+        List<String> a = new ArrayList<>(common);
+        a.addAll(List.of("--out", one.toString()));
+        String[] r1 = TestCli.run(a.toArray(new String[0]));
+        assertEquals("0", r1[0], r1[1] + r1[2]);
+        Path two = dir.resolve("sample-2.png");
+        List<String> b = new ArrayList<>(TWO_RANKS);
+        b.addAll(common);
+        b.addAll(List.of("--out", two.toString(), "--individual", dir.resolve("individual-2").toString()));
+        String[] r2 = TestCli.run(b.toArray(new String[0]));
+        assertEquals("0", r2[0], r2[1] + r2[2]);
+        java.awt.image.BufferedImage x = javax.imageio.ImageIO.read(one.toFile());
+        java.awt.image.BufferedImage y = javax.imageio.ImageIO.read(two.toFile());
+        assertEquals(x.getWidth(), y.getWidth());
+        assertEquals(x.getHeight(), y.getHeight());
+        long differing = 0;
+        for (int v = 0; v < x.getHeight(); v++) {
+            for (int u = 0; u < x.getWidth(); u++) {
+                differing += x.getRGB(u, v) != y.getRGB(u, v) ? 1 : 0;
+            }
+        }
+        assertEquals(0, differing, "pixels that differ between 1 process and 2 ranks");
+        assertEquals(12, files(dir.resolve("individual-2")).size(), "rank 0 wrote every image");
+        System.out.printf("sample of 12 images in batches of 5 on 2 ranks vs 1 process: %d of %d grid pixels differ%n",
+                differing, (long) x.getWidth() * x.getHeight());
     }
 
     static List<String> files(Path d) throws Exception {
