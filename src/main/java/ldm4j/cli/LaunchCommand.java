@@ -30,7 +30,7 @@ import sun.misc.Signal;
  * others are stopped; Ctrl-C stops every rank at a step boundary with a checkpoint.
  */
 @Command(name = "launch", mixinStandardHelpOptions = true,
-        description = {"Run a training command, encode or sample data-parallel: N ranks on this machine (one JVM each), or this machine's "
+        description = {"Run a training command, encode, sample or eval data-parallel: N ranks on this machine (one JVM each), or this machine's "
                 + "share of a multi-node job (--nnodes, --node-rank, --master).",
                 "Example: ldm4j launch --nproc 2 -- train-unet --run runs/pipeline"})
 public final class LaunchCommand implements Callable<Integer> {
@@ -57,7 +57,7 @@ public final class LaunchCommand implements Callable<Integer> {
     int timeout;
 
     /** The commands that split their work across ranks (the others run in one process). */
-    static final List<String> SPLIT = List.of("train-vae", "train-unet", "train-classifier", "encode", "sample", "bench");
+    static final List<String> SPLIT = List.of("train-vae", "train-unet", "train-classifier", "encode", "sample", "eval", "bench");
 
     @Parameters(paramLabel = "COMMAND", arity = "1..*", description = "The ldm4j command and its options, after --.")
     List<String> command;

@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Work split across ranks (encode's shards) gives the same files as one process: each shard's images
- * and batches do not depend on the rank that encodes them or on the world size.
+ * Work split across ranks gives the same files as one process: encode's shards, sample's and eval's
+ * batches hold the same images and draw the same noise whichever rank runs them and however many
+ * ranks there are.
  */
 class ShardedWorkTest {
     @TempDir
@@ -115,6 +116,56 @@ class ShardedWorkTest {
         assertEquals(12, files(dir.resolve("individual-2")).size(), "rank 0 wrote every image");
         System.out.printf("sample of 12 images in batches of 5 on 2 ranks vs 1 process: %d of %d grid pixels differ%n",
                 differing, (long) x.getWidth() * x.getHeight());
+    }
+
+    @Test
+    void evalWithShardedSamplingGivesTheFiguresOfOneProcess() throws Exception {
+        Path clf = dir.resolve("clf/judge.safetensors");
+        String[] t = TestCli.run("train-classifier", "--data", "folder:" + dir.resolve("ds"), "--out", clf.toString(),
+                "--epochs", "1", "--batch", "8", "--widths", "8,8,8,8", "--threads", "1");
+        assertEquals("0", t[0], t[1] + t[2]);
+        List<String> common = List.of("--classifier", clf.toString(), "--per-class", "4", "--steps", "2", "--batch", "5",
+                "--threads", "1");
+        Path one = copyOf(ldmRun, "eval-1");
+        List<String> a = new ArrayList<>(List.of("eval", "--run", one.toString()));
+        a.addAll(common);
+        String[] r1 = TestCli.run(a.toArray(new String[0]));
+        assertEquals("0", r1[0], r1[1] + r1[2]);
+        Path two = copyOf(ldmRun, "eval-2");
+        List<String> b = new ArrayList<>(TWO_RANKS);
+        b.addAll(List.of("eval", "--run", two.toString()));
+        b.addAll(common);
+        String[] r2 = TestCli.run(b.toArray(new String[0]));
+        assertEquals("0", r2[0], r2[1] + r2[2]);
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.JsonNode x = json.readTree(one.resolve("eval.json").toFile());
+        com.fasterxml.jackson.databind.JsonNode y = json.readTree(two.resolve("eval.json").toFile());
+        for (String part : List.of("settings", "reference", "samples", "floors")) {
+            assertEquals(x.get(part), y.get(part), part + " of eval.json");
+        }
+        assertArrayEquals(Files.readAllBytes(one.resolve("images/eval-samples.png")),
+                Files.readAllBytes(two.resolve("images/eval-samples.png")), "eval-samples.png");
+        System.out.printf("eval (12 samples in batches of 5) on 2 ranks vs 1 process: equal figures (Frechet distance "
+                + "%s both), byte-identical sample grid%n", y.at("/samples/frechet_distance"));
+    }
+
+    /** A copy of a run folder without its checkpoints and TensorBoard logs. */
+    static Path copyOf(Path from, String name) throws Exception {
+        Path to = dir.resolve(name);
+        try (var paths = Files.walk(from)) {
+            for (Path p : paths.toList()) {
+                String rel = from.relativize(p).toString();
+                if (rel.startsWith("checkpoints") || rel.startsWith("tb")) {
+                    continue;
+                }
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to.resolve(rel));
+                } else {
+                    Files.copy(p, to.resolve(rel));
+                }
+            }
+        }
+        return to;
     }
 
     static List<String> files(Path d) throws Exception {
