@@ -9,6 +9,9 @@ import ldm4j.config.Config;
 import ldm4j.config.ConfigResolver;
 import ldm4j.data.DataSpec;
 import ldm4j.data.Splits;
+import ldm4j.dist.Collective;
+import ldm4j.dist.DistEnv;
+import ldm4j.dist.Ranks;
 import ldm4j.latents.LatentCache;
 import ldm4j.torch.Devices;
 import ldm4j.torch.Threads;
@@ -19,7 +22,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code ldm4j encode}: the latent cache of a run's VAE. */
+/** {@code ldm4j encode}: the latent cache of a run's VAE (under {@code launch}, each rank encodes its share of the shards). */
 @Command(name = "encode", mixinStandardHelpOptions = true,
         description = {"Cache the posterior moments (mean, logvar) of the run's frozen VAE for every training and test "
                 + "image and its horizontal flip, under <run>/latents/.",
@@ -56,7 +59,9 @@ public final class EncodeCommand implements Callable<Integer> {
         Device dev = Devices.resolve(cfg.device());
         vae.vae().to(dev, false);
         Splits splits = DataSpec.open(cfg.data(), spec.commandLine().getErr()::println);
-        LatentCache.buildForRun(run.resolve("latents"), vae, cfg, splits, dev, out);
+        try (Collective ranks = Ranks.join(DistEnv.fromEnvironment(), Ranks.identity(cfg))) {
+            LatentCache.buildForRun(run.resolve("latents"), vae, cfg, splits, dev, out, ranks);
+        }
         out.flush();
         return 0;
     }

@@ -6,6 +6,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import ldm4j.dist.Collective;
+import ldm4j.dist.DistEnv;
+import ldm4j.dist.Ranks;
 import ldm4j.eval.EvalSettings;
 import ldm4j.eval.Evaluator;
 import ldm4j.report.Report;
@@ -16,7 +19,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code ldm4j eval}: score a run's samples with the project's classifier; writes eval.json and report.html. */
+/**
+ * {@code ldm4j eval}: score a run's samples with the project's classifier; writes eval.json and report.html.
+ * Under {@code launch} the sampling is split across ranks and rank 0 scores and writes.
+ */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Generate a fixed number of samples per class and score them with ldm4j's own CIFAR-10 classifier: "
                 + "class accuracy, Frechet distance and k-NN precision/recall in its features, with floors from real "
@@ -62,7 +68,13 @@ public final class EvalCommand implements Callable<Integer> {
         }
         Threads.configure(threads, spec.commandLine().getErr()::println);
         RunDir.create(run); // eval writes eval.json, images/ and report.html: one writer at a time
-        Map<String, Object> r = new Evaluator(out).evaluate(run, classifier, s);
+        Map<String, Object> r;
+        try (Collective ranks = Ranks.join(DistEnv.fromEnvironment(), "eval " + s)) {
+            r = new Evaluator(out).evaluate(run, classifier, s, ranks);
+        }
+        if (r == null) {
+            return 0;                                                               // not rank 0: its share is sampled
+        }
         out.println(summary(r));
         out.println("wrote " + run.resolve("eval.json") + " and " + Report.write(run));
         out.flush();

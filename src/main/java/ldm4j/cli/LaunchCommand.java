@@ -30,7 +30,7 @@ import sun.misc.Signal;
  * others are stopped; Ctrl-C stops every rank at a step boundary with a checkpoint.
  */
 @Command(name = "launch", mixinStandardHelpOptions = true,
-        description = {"Run a training command data-parallel: N ranks on this machine (one JVM each), or this machine's "
+        description = {"Run a training command, encode, sample or eval data-parallel: N ranks on this machine (one JVM each), or this machine's "
                 + "share of a multi-node job (--nnodes, --node-rank, --master).",
                 "Example: ldm4j launch --nproc 2 -- train-unet --run runs/pipeline"})
 public final class LaunchCommand implements Callable<Integer> {
@@ -55,6 +55,9 @@ public final class LaunchCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "300",
             description = "How long ranks wait for each other (rendezvous and every collective). Default: ${DEFAULT-VALUE}.")
     int timeout;
+
+    /** The commands that split their work across ranks (the others run in one process). */
+    static final List<String> SPLIT = List.of("train-vae", "train-unet", "train-classifier", "encode", "sample", "eval", "bench");
 
     @Parameters(paramLabel = "COMMAND", arity = "1..*", description = "The ldm4j command and its options, after --.")
     List<String> command;
@@ -173,9 +176,9 @@ public final class LaunchCommand implements Callable<Integer> {
         if (threadsPerRank < 0 || timeout < 1) {
             throw new LdmException("--threads-per-rank must be >= 0 and --timeout >= 1 second");
         }
-        if (!List.of("train-vae", "train-unet", "train-classifier", "bench").contains(command.get(0))) {
-            throw new LdmException("launch runs the training commands (train-vae, train-unet, train-classifier) and bench; '"
-                    + command.get(0) + "' runs in one process: start it without launch");
+        if (!SPLIT.contains(command.get(0))) {
+            throw new LdmException("launch runs the commands that split their work across ranks (" + String.join(", ", SPLIT)
+                    + "); '" + command.get(0) + "' runs in one process: start it without launch");
         }
     }
 

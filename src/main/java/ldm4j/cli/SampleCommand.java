@@ -15,6 +15,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import ldm4j.LatentDiffusion;
 import ldm4j.LdmException;
 import ldm4j.config.SampleConfig;
+import ldm4j.dist.Collective;
+import ldm4j.dist.DistEnv;
+import ldm4j.dist.Ranks;
 import ldm4j.io.AnimatedGif;
 import ldm4j.io.AtomicFiles;
 import ldm4j.io.PngText;
@@ -25,6 +28,7 @@ import ldm4j.sample.InitImages;
 import ldm4j.sample.LatentSampler;
 import ldm4j.sample.SampleGrid;
 import ldm4j.sample.SampleRequest;
+import ldm4j.sample.ShardedSampling;
 import ldm4j.torch.Threads;
 import ldm4j.train.RunDir;
 import ldm4j.train.Progress;
@@ -34,7 +38,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code ldm4j sample}: class-conditional images from a trained run. */
+/** {@code ldm4j sample}: class-conditional images from a trained run (under {@code launch}, the batches are split across ranks). */
 @Command(name = "sample", mixinStandardHelpOptions = true,
         description = {"Generate images from a trained run (EMA weights by default) and write a grid, one row per class.",
                 "Every PNG carries its settings (an Automatic1111 'parameters' chunk and a JSON chunk); --from-png makes it again.",
@@ -132,6 +136,9 @@ public final class SampleCommand implements Callable<Integer> {
         try (LatentDiffusion ldm = LatentDiffusion.load(run, compute.device, precision == null ? Precision.AUTO : precision,
                 ema)) {
             spec.commandLine().getErr().println("sample: " + ldm.sampler().precision().describe());
+            if (fromPng != null && DistEnv.fromEnvironment().distributed()) {
+                throw new LdmException("--from-png regenerates one image: start it without launch");
+            }
             return fromPng != null ? regenerate(ldm, pw) : sample(ldm, pw);
         }
     }
@@ -193,7 +200,13 @@ public final class SampleCommand implements Callable<Integer> {
         Path file = out != null ? out : run.resolve(seeds != null ? "interpolation.png" : "samples.png");
         int columns = seeds != null ? labels.size() : perClass;
         List<String> rows = (seeds != null ? List.of(wanted.get(0)) : wanted).stream().map(ldm.classes()::get).toList();
-        SampleGrid.Written written = SampleGrid.write(ldm, request, rows, perClass, columns, file);
+        SampleGrid.Written written;
+        try (Collective ranks = Ranks.join(DistEnv.fromEnvironment(), ShardedSampling.identity(hash, request))) {
+            written = SampleGrid.write(ldm, request, rows, perClass, columns, file, ranks);
+            if (ranks.rank() != 0) {
+                return 0;                                                           // rank 0 writes the files
+            }
+        }
         LatentSampler.Images images = written.images();
         double secs = written.seconds();
         if (seeds != null) {

@@ -22,6 +22,21 @@ public interface Collective extends AutoCloseable {
     void broadcastInPlace(List<Tensor> tensors);
 
     /**
+     * Replaces {@code t} by its sum over the ranks (in place); {@code doing} names the step in the
+     * error if a rank is lost. A gather: each rank fills its own part and leaves zeros elsewhere, and
+     * adding zeros is exact, so every rank ends with every rank's values bit for bit.
+     */
+    void sumInPlace(Tensor t, String doing);
+
+    /** Waits until every rank has got here ({@code doing} names the step in the error if a rank is lost). */
+    default void barrier(String doing) {
+        if (worldSize() > 1) {
+            sumInPlace(org.bytedeco.pytorch.global.torch.zeros(new long[]{1},
+                    new org.bytedeco.pytorch.TensorOptions(org.bytedeco.pytorch.global.torch.ScalarType.Float)), doing);
+        }
+    }
+
+    /**
      * Averages the gradients of {@code parameters} over the ranks (parameters without a gradient are
      * skipped; every rank has the same ones).
      */
@@ -94,6 +109,10 @@ public interface Collective extends AutoCloseable {
 
             @Override
             public void broadcastInPlace(List<Tensor> tensors) {
+            }
+
+            @Override
+            public void sumInPlace(Tensor t, String doing) {
             }
 
             @Override

@@ -28,19 +28,21 @@ import org.bytedeco.pytorch.global.torch;
  * {@link Collective} over libtorch's c10d: a {@link TCPStore} served by rank 0 at
  * MASTER_ADDR:MASTER_PORT for the rendezvous, and a Gloo process group (CPU tensors) for the
  * collectives. Every collective waits at most {@code timeout}; a rank that died or hangs makes the
- * others fail with one line instead of waiting forever. Gradients travel as one flat buffer (one
+ * others fail with one line naming it ({@link Heartbeat}) instead of waiting forever. Gradients travel as one flat buffer (one
  * allreduce per step, then divided by the world size once it has completed).
  */
 public final class GlooCollective implements Collective {
     private final DistEnv env;
     private final ProcessGroupGloo group;
     private final Duration timeout;
+    private final Heartbeat heartbeat;
     private long nanosInCollectives;
 
-    private GlooCollective(DistEnv env, ProcessGroupGloo group, Duration timeout) {
+    private GlooCollective(DistEnv env, ProcessGroupGloo group, Duration timeout, Heartbeat heartbeat) {
         this.env = env;
         this.group = group;
         this.timeout = timeout;
+        this.heartbeat = heartbeat;
     }
 
     /** Joins the job described by {@code env}; fails in one line if the rendezvous does not complete in time. */
@@ -70,7 +72,7 @@ public final class GlooCollective implements Collective {
             // double free that corrupted the heap at exit, now and then).
             store.deallocate(false);
             ProcessGroupGloo group = new ProcessGroupGloo(store, env.rank(), env.worldSize(), options);
-            return new GlooCollective(env, group, timeout);
+            return new GlooCollective(env, group, timeout, new Heartbeat(store, env.rank(), env.worldSize()));
         } catch (RuntimeException e) {
             throw new LdmException("rank " + env.rank() + ": cannot create the Gloo process group with " + where + " ("
                     + firstLine(e) + ")");
@@ -120,6 +122,13 @@ public final class GlooCollective implements Collective {
             o.timeout(new Milliseconds(timeout.toMillis()));
             run(() -> group.broadcast(new TensorVector(bucket), o), "broadcasting rank 0's weights");
             unflatten(bucket, tensors);
+        }
+    }
+
+    @Override
+    public void sumInPlace(Tensor t, String doing) {
+        try (NoGradGuard g = new NoGradGuard()) {
+            allreduce(t, doing);
         }
     }
 
@@ -199,17 +208,23 @@ public final class GlooCollective implements Collective {
         long t0 = System.nanoTime();
         try {
             if (!start.get()._wait(new Milliseconds(timeout.toMillis()))) {
-                throw new LdmException("rank " + env.rank() + ": no answer from the other ranks for " + timeout.toSeconds()
+                throw new LdmException("rank " + env.rank() + ": no answer from " + lost() + " for " + timeout.toSeconds()
                         + " s while " + doing + ": a rank died or hangs (see its output); stopping");
             }
         } catch (LdmException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new LdmException("rank " + env.rank() + ": lost contact with another rank while " + doing + " ("
+            throw new LdmException("rank " + env.rank() + ": lost contact with " + lost() + " while " + doing + " ("
                     + firstLine(e) + "); a rank died or hangs (see its output); stopping");
         } finally {
             nanosInCollectives += System.nanoTime() - t0;
         }
+    }
+
+    /** The lost rank(s) by their heartbeats, for the error: "rank 1", "ranks [1, 3]" or "another rank". */
+    private String lost() {
+        List<Integer> lost = heartbeat.lostRanks();
+        return lost.isEmpty() ? "another rank" : lost.size() == 1 ? "rank " + lost.get(0) : "ranks " + lost;
     }
 
     static long hash(String s) {
@@ -242,6 +257,8 @@ public final class GlooCollective implements Collective {
 
     @Override
     public void close() {
-        group.close();                                                          // also frees the store it owns
+        if (heartbeat.stop(java.time.Duration.ofSeconds(1))) {
+            group.close();                                                      // also frees the store it owns
+        } // else the heartbeat is stuck in a call to a hung rank 0's store: leave both to the exiting process
     }
 }

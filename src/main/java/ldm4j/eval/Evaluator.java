@@ -22,9 +22,12 @@ import ldm4j.config.Config;
 import ldm4j.data.DataSpec;
 import ldm4j.data.Splits;
 import ldm4j.data.Subset;
+import ldm4j.dist.Collective;
 import ldm4j.io.AtomicFiles;
 import ldm4j.sample.LatentSampler;
+import ldm4j.sample.SampleListener;
 import ldm4j.sample.SampleRequest;
+import ldm4j.sample.ShardedSampling;
 import ldm4j.torch.ImageGrid;
 import ldm4j.torch.StepScope;
 import ldm4j.torch.Tensors;
@@ -43,7 +46,8 @@ import org.bytedeco.pytorch.global.torch;
  * k-NN precision and recall (k = 3, against an equally large evenly spaced test subset). The same
  * figures for real training images and for VAE reconstructions of them are the floors a perfect
  * generator (or a perfect UNet on this VAE) would reach at this sample count. Writes
- * {@code <run>/eval.json} and {@code <run>/images/eval-samples.png}.
+ * {@code <run>/eval.json} and {@code <run>/images/eval-samples.png}. Under several ranks the sampling
+ * is split across them and rank 0 does the rest.
  */
 public final class Evaluator {
     public static final int K = 3;
@@ -54,6 +58,14 @@ public final class Evaluator {
     }
 
     public Map<String, Object> evaluate(Path runDir, Path classifierFile, EvalSettings s) {
+        return evaluate(runDir, classifierFile, s, Collective.single());
+    }
+
+    /**
+     * Evaluates with the sampling split across {@code ranks} ({@link ShardedSampling}: the same images as
+     * one process); rank 0 then scores them and writes the files alone. Returns null on the other ranks.
+     */
+    public Map<String, Object> evaluate(Path runDir, Path classifierFile, EvalSettings s, Collective ranks) {
         long t0 = System.nanoTime();
         ClassifierCheckpoint.Loaded clf = ClassifierCheckpoint.load(classifierFile);
         VaeCheckpoints.LoadedVae vae = VaeCheckpoints.loadVae(runDir.resolve("vae.safetensors"));
@@ -83,11 +95,16 @@ public final class Evaluator {
         }
         long tSample = System.nanoTime();
         LatentSampler.Images images;
-        try (Progress p = Progress.start("eval: sampling", n, "img")) {
-            images = ldm.sampler().generate(new SampleRequest(labels, s.sampler(), s.steps(), s.cfg(), ldm.defaults().eta(),
-                    ldm.defaults().spacing(), s.seed(), s.batchSize()), p::step);
+        SampleRequest request = new SampleRequest(labels, s.sampler(), s.steps(), s.cfg(), ldm.defaults().eta(),
+                ldm.defaults().spacing(), s.seed(), s.batchSize());
+        ranks.requireSame("model or eval settings", ShardedSampling.identity(ldm.model().sha256(), request));
+        try (Progress p = Progress.start("eval: sampling", ShardedSampling.share(request, ranks), "img")) {
+            images = ShardedSampling.generate(ldm.sampler(), request, ranks, SampleListener.batches(p::step));
         }
         double sampleSeconds = (System.nanoTime() - tSample) / 1e9;
+        if (ranks.rank() != 0) {
+            return null;                                                            // rank 0 scores and writes
+        }
         writeGrid(runDir.resolve("images").resolve("eval-samples.png"), images, classes.size(), s.perClass());
         Judged samples = judge.judge(Tensors.fromFloats(images.chw(), n, 3, images.height(), images.width()));
 

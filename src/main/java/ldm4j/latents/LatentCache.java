@@ -3,11 +3,8 @@ package ldm4j.latents;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,23 +13,17 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ldm4j.LdmException;
 import ldm4j.autoencoder.Autoencoder;
-import ldm4j.autoencoder.DiagonalGaussian;
-import ldm4j.data.Batch;
-import ldm4j.data.DataLoader;
 import ldm4j.data.ImageDataset;
+import ldm4j.dist.Collective;
 import ldm4j.data.Transform;
 import ldm4j.io.AtomicFiles;
 import ldm4j.io.DType;
 import ldm4j.io.FormatException;
-import ldm4j.io.HostTensor;
 import ldm4j.io.Safetensors;
-import ldm4j.torch.StepScope;
 import ldm4j.torch.Tensors;
 import ldm4j.train.Progress;
 import org.bytedeco.pytorch.Device;
-import org.bytedeco.pytorch.InferenceMode;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * The latent cache: posterior moments (mean, logvar) of the frozen VAE for every image of a split
@@ -107,21 +98,62 @@ public final class LatentCache {
         }
     }
 
+    /** Encodes the given splits in this process alone (see the data-parallel overload). */
+    public static Manifest build(Path dir, Key key, Map<String, ImageDataset> splits, Autoencoder vae, Transform transform,
+                                 Device device, int batchSize, int shardSize, int workers, PrintWriter out) {
+        return build(dir, key, splits, vae, transform, device, ldm4j.torch.Precision.fp32(device), batchSize, shardSize,
+                workers, out, Collective.single());
+    }
+
     /**
      * Encodes the given splits unless a valid cache with the same key exists. Returns the manifest.
+     * Under several ranks, rank 0 decides whether to rebuild and clears the folder; then every rank
+     * encodes and writes its own shards ({@link ShardPlan}: the shard files are the same bytes as one
+     * process's), and after a barrier rank 0 checksums them and writes the manifest. Shards travel
+     * through the shared run folder rather than over the process group: no rank holds more than one
+     * shard in memory, and the manifest (written last, atomically) is what makes the cache valid, so a
+     * lost rank leaves no cache that looks complete.
      *
      * @param splits split name to dataset, e.g. {"train": ..., "test": ...}
      */
     public static Manifest build(Path dir, Key key, Map<String, ImageDataset> splits, Autoencoder vae, Transform transform,
-                                 Device device, int batchSize, int shardSize, int workers, PrintWriter out) {
-        return build(dir, key, splits, vae, transform, device, ldm4j.torch.Precision.fp32(device), batchSize, shardSize,
-                workers, out);
+                                 Device device, ldm4j.torch.Precision precision, int batchSize, int shardSize, int workers,
+                                 PrintWriter out, Collective ranks) {
+        Manifest existing = ranks.rank() == 0 ? reusable(dir, key, splits, out) : null;
+        Tensor reuse = Tensors.fromFloats(new float[]{existing != null ? 1 : 0}, 1);
+        ranks.broadcastInPlace(List.of(reuse));                                     // also: rank 0 has cleared the folder
+        if (reuse.item_float() != 0) {
+            return existing != null ? existing : readManifest(dir);
+        }
+        Map<String, Integer> sizes = new LinkedHashMap<>();
+        splits.forEach((name, ds) -> sizes.put(name, ds.size()));
+        ShardPlan plan = ShardPlan.of(sizes, shardSize);
+        List<ShardPlan.Shard> mine = plan.of(ranks.rank(), ranks.worldSize());
+        int images = mine.stream().mapToInt(ShardPlan.Shard::count).sum();
+        int total = sizes.values().stream().mapToInt(Integer::intValue).sum();
+        vae.train(false);
+        ShardEncoder encoder = new ShardEncoder(vae, transform, device, precision, batchSize, workers, dtype(key));
+        long start = System.nanoTime();
+        try (Progress progress = Progress.start("encode", images, "img")) {
+            for (ShardPlan.Shard shard : mine) {
+                encoder.encode(shard, splits.get(shard.split()), dir, progress);
+            }
+        }
+        double secs = (System.nanoTime() - start) / 1e9;
+        out.printf("encoded %,d of %,d images %s(x2 with flips) in %.1f s = %,.0f images/s%n", images, total,
+                ranks.worldSize() > 1 ? "on rank " + ranks.rank() + " of " + ranks.worldSize() + " " : "", secs, images / secs);
+        ranks.barrier("waiting for the other ranks to write their latent shards");
+        if (ranks.rank() == 0) {
+            writeManifest(dir, new Manifest(key, splits.values().iterator().next().classes(), sizes, plan.names(),
+                    0, 0, 0, null), plan);
+            out.printf("latent cache: %s, %.1f MB%n", dir, sizeBytes(dir) / 1e6);
+        }
+        ranks.barrier("waiting for rank 0 to write the latent cache's manifest");
+        return readManifest(dir);
     }
 
-    /** As above, with the encoder running in {@code precision} (its moments are stored from fp32). */
-    public static Manifest build(Path dir, Key key, Map<String, ImageDataset> splits, Autoencoder vae, Transform transform,
-                                 Device device, ldm4j.torch.Precision precision, int batchSize, int shardSize, int workers,
-                                 PrintWriter out) {
+    /** The existing cache if it can be reused as it is; else null, after clearing the folder (with a message why). */
+    private static Manifest reusable(Path dir, Key key, Map<String, ImageDataset> splits, PrintWriter out) {
         Manifest existing;
         try {
             existing = readManifest(dir);
@@ -154,74 +186,30 @@ public final class LatentCache {
             }
         }
         clear(dir);
-        DType dtype = dtype(key);
-        Map<String, Integer> counts = new LinkedHashMap<>();
-        Map<String, List<String>> shards = new LinkedHashMap<>();
-        Map<String, ShardInfo> files = new LinkedHashMap<>();
-        int[] chw = new int[3];
-        vae.train(false);
-        for (Map.Entry<String, ImageDataset> split : splits.entrySet()) {
-            ImageDataset ds = split.getValue();
-            List<String> names = new ArrayList<>();
-            long start = System.nanoTime();
-            try (DataLoader loader = DataLoader.evaluation(ds, transform, batchSize, workers, 3);
-                 DataLoader.Epoch epoch = loader.epoch(0);
-                 Progress progress = Progress.start("encode " + split.getKey(), ds.size(), "img");
-                 InferenceMode mode = new InferenceMode()) {
-                ShardBuffer shard = null;
-                for (Batch b : epoch) {
-                    try (StepScope s = StepScope.open()) {
-                        Tensor x = b.imageTensor().to(device, torch.ScalarType.Float);           // (B, 3, H, W)
-                        DiagonalGaussian p = encode(vae, x, precision);
-                        DiagonalGaussian pf = encode(vae, x.flip(3), precision);                   // mirrored images
-                        Tensor mean = torch.stack(new org.bytedeco.pytorch.TensorVector(p.mean(), pf.mean()), 1);   // (B, 2, C, h, w)
-                        Tensor logvar = torch.stack(new org.bytedeco.pytorch.TensorVector(p.logvar(), pf.logvar()), 1);
-                        long[] sh = Tensors.shape(p.mean());
-                        chw[0] = (int) sh[1];
-                        chw[1] = (int) sh[2];
-                        chw[2] = (int) sh[3];
-                        HostTensor hm = Tensors.toHost(mean.to(Tensors.scalarTypeOf(dtype)));
-                        HostTensor hl = Tensors.toHost(logvar.to(Tensors.scalarTypeOf(dtype)));
-                        int offset = 0;
-                        while (offset < b.size()) {
-                            if (shard == null) {
-                                shard = new ShardBuffer(shardSize, dtype, chw);
-                            }
-                            int n = shard.add(hm, hl, b.labels(), offset);
-                            offset += n;
-                            if (shard.full()) {
-                                names.add(shard.write(dir, split.getKey(), names.size(), files));
-                                shard = null;
-                            }
-                        }
-                    }
-                    progress.step(b.size());
-                }
-                if (shard != null && shard.count > 0) {
-                    names.add(shard.write(dir, split.getKey(), names.size(), files));
-                }
-            }
-            double secs = (System.nanoTime() - start) / 1e9;
-            out.printf("encoded %,d %s images (x2 with flips) in %.1f s = %,.0f images/s%n", ds.size(), split.getKey(), secs,
-                    ds.size() / secs);
-            counts.put(split.getKey(), ds.size());
-            shards.put(split.getKey(), names);
-        }
-        Manifest m = new Manifest(key, splits.values().iterator().next().classes(), counts, shards, chw[0], chw[1], chw[2],
-                files);
-        try {
-            AtomicFiles.writeBytes(manifestFile(dir), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + manifestFile(dir) + ": " + e.getMessage(), e);
-        }
-        out.printf("latent cache: %s, %.1f MB%n", dir, sizeBytes(dir) / 1e6);
-        return m;
+        return null;
     }
 
-    /** The posterior of images x under {@code precision}, as fp32 moments. */
-    private static DiagonalGaussian encode(Autoencoder vae, Tensor x, ldm4j.torch.Precision precision) {
-        DiagonalGaussian p = precision.autocast(() -> vae.encode(x));
-        return new DiagonalGaussian(ldm4j.torch.Precision.toFp32(p.mean()), ldm4j.torch.Precision.toFp32(p.logvar()));
+    /** Checksums every shard of {@code plan} and writes the manifest (atomically, last). */
+    private static void writeManifest(Path dir, Manifest partial, ShardPlan plan) {
+        Map<String, ShardInfo> files = new LinkedHashMap<>();
+        long[] shape = null;
+        try {
+            for (ShardPlan.Shard shard : plan.shards()) {
+                Path f = dir.resolve(shard.name());
+                files.put(shard.name(), new ShardInfo(Files.size(f), ldm4j.autoencoder.VaeCheckpoints.sha256(f), shard.count()));
+                if (shape == null) {
+                    try (ldm4j.io.SafetensorsFile sf = Safetensors.read(f)) {
+                        shape = sf.get("mean").shape();                                  // (n, 2, C, h, w)
+                    }
+                }
+            }
+            Manifest m = new Manifest(partial.key(), partial.classes(), partial.counts(), partial.shards(),
+                    shape == null ? 0 : (int) shape[2], shape == null ? 0 : (int) shape[3],
+                    shape == null ? 0 : (int) shape[4], files);
+            AtomicFiles.writeBytes(manifestFile(dir), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the latent cache manifest in " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -230,15 +218,23 @@ public final class LatentCache {
      */
     public static Manifest buildForRun(Path dir, ldm4j.autoencoder.VaeCheckpoints.LoadedVae vae, ldm4j.config.Config cfg,
                                        ldm4j.data.Splits splits, Device device, PrintWriter out) {
+        return buildForRun(dir, vae, cfg, splits, device, out, Collective.single());
+    }
+
+    /** {@link #buildForRun(Path, ldm4j.autoencoder.VaeCheckpoints.LoadedVae, ldm4j.config.Config, ldm4j.data.Splits, Device, PrintWriter)} split across ranks. */
+    public static Manifest buildForRun(Path dir, ldm4j.autoencoder.VaeCheckpoints.LoadedVae vae, ldm4j.config.Config cfg,
+                                       ldm4j.data.Splits splits, Device device, PrintWriter out, Collective ranks) {
         Map<String, ImageDataset> parts = new LinkedHashMap<>();
         parts.put("train", splits.train());
         parts.put("test", splits.requireTest());
         Key key = new Key(vae.sha256(), cfg.data().spec(), cfg.data().resolution(), cfg.data().interpolation(),
                 cfg.latents().dtype());
         ldm4j.torch.Precision precision = ldm4j.torch.Precision.resolve(cfg.precision(), device);
-        out.println("encode: " + precision.describe());
+        if (ranks.rank() == 0) {
+            out.println("encode: " + precision.describe());
+        }
         return build(dir, key, parts, vae.vae(), new Transform(cfg.data().resolution(), cfg.data().interpolation()), device,
-                precision, cfg.latents().batchSize(), cfg.latents().shardSize(), cfg.data().workers(), out);
+                precision, cfg.latents().batchSize(), cfg.latents().shardSize(), cfg.data().workers(), out, ranks);
     }
 
     static String describe(Key k) {
@@ -268,66 +264,6 @@ public final class LatentCache {
             return s.mapToLong(p -> p.toFile().length()).sum();
         } catch (IOException e) {
             return 0;
-        }
-    }
-
-    /** Accumulates one shard in host memory. */
-    private static final class ShardBuffer {
-        final int capacity;
-        final DType dtype;
-        final int[] chw;
-        final int perImage;            // bytes of one image's (2, C, h, w) block
-        final ByteBuffer mean;
-        final ByteBuffer logvar;
-        final long[] labels;
-        int count;
-
-        ShardBuffer(int capacity, DType dtype, int[] chw) {
-            this.capacity = capacity;
-            this.dtype = dtype;
-            this.chw = chw.clone();
-            this.perImage = 2 * chw[0] * chw[1] * chw[2] * dtype.byteSize();
-            this.mean = ByteBuffer.allocate(capacity * perImage).order(ByteOrder.LITTLE_ENDIAN);
-            this.logvar = ByteBuffer.allocate(capacity * perImage).order(ByteOrder.LITTLE_ENDIAN);
-            this.labels = new long[capacity];
-        }
-
-        /** Copies images [offset, ...) of a batch until full; returns how many were taken. */
-        int add(HostTensor m, HostTensor l, long[] batchLabels, int offset) {
-            int n = Math.min(capacity - count, batchLabels.length - offset);
-            ByteBuffer ms = m.data();
-            ByteBuffer ls = l.data();
-            ms.position(offset * perImage).limit((offset + n) * perImage);
-            ls.position(offset * perImage).limit((offset + n) * perImage);
-            mean.put(ms);
-            logvar.put(ls);
-            System.arraycopy(batchLabels, offset, labels, count, n);
-            count += n;
-            return n;
-        }
-
-        boolean full() {
-            return count == capacity;
-        }
-
-        /** Writes the shard and records its size, checksum and count in {@code files}; returns its name. */
-        String write(Path dir, String split, int index, Map<String, ShardInfo> files) {
-            String name = String.format("%s-%04d.safetensors", split, index);
-            long[] shape = {count, 2, chw[0], chw[1], chw[2]};
-            ByteBuffer m = mean.duplicate().flip();
-            ByteBuffer l = logvar.duplicate().flip();
-            Map<String, HostTensor> t = new LinkedHashMap<>();
-            t.put("mean", new HostTensor(dtype, shape, m));
-            t.put("logvar", new HostTensor(dtype, shape, l));
-            t.put("labels", HostTensor.ofLongs(java.util.Arrays.copyOf(labels, count), count));
-            try {
-                Safetensors.write(dir.resolve(name), t, Map.of("format", "ldm4j", "kind", "latents", "split", split));
-                files.put(name, new ShardInfo(Files.size(dir.resolve(name)), ldm4j.autoencoder.VaeCheckpoints.sha256(dir.resolve(name)),
-                        count));
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write " + dir.resolve(name) + ": " + e.getMessage(), e);
-            }
-            return name;
         }
     }
 

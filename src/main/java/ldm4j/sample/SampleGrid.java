@@ -11,6 +11,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ldm4j.LatentDiffusion;
 import ldm4j.config.SampleConfig;
+import ldm4j.dist.Collective;
 import ldm4j.io.AtomicFiles;
 import ldm4j.io.PngText;
 import ldm4j.train.Progress;
@@ -48,12 +49,25 @@ public final class SampleGrid {
      */
     public static Written write(LatentDiffusion ldm, SampleRequest request, List<String> rows, int perClass, int columns,
                                 Path file) {
+        return write(ldm, request, rows, perClass, columns, file, Collective.single());
+    }
+
+    /**
+     * {@link #write(LatentDiffusion, SampleRequest, List, int, int, Path)} with the images split across
+     * {@code ranks} ({@link ShardedSampling}); rank 0 alone writes the files, every rank gets the images.
+     */
+    public static Written write(LatentDiffusion ldm, SampleRequest request, List<String> rows, int perClass, int columns,
+                                Path file, Collective ranks) {
         long start = System.nanoTime();
         LatentSampler.Images images;
-        try (Progress progress = Progress.start("sample", request.classes().size(), "img")) {
-            images = ldm.sampler().generate(request, progress::step);
+        int share = ShardedSampling.share(request, ranks);
+        try (Progress progress = Progress.start("sample", share, "img")) {
+            images = ShardedSampling.generate(ldm.sampler(), request, ranks, SampleListener.batches(progress::step));
         }
         double secs = (System.nanoTime() - start) / 1e9;
+        if (ranks.rank() != 0) {
+            return new Written(images, secs);
+        }
         PngText.write(images.grid(columns), ImageSettings.of(request, ldm.classes(), ldm.model().name(), ldm.model().sha256(),
                 null, columns, images.width(), images.height(), ldm.sampler().precision().label()).pngText(), file);
         writeSettings(file, request, rows, perClass, secs, ldm.usesEma());

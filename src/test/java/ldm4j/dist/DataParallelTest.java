@@ -284,8 +284,8 @@ class DataParallelTest {
         assertEquals(DistEnv.single(), DistEnv.from(Map.of()));
         LdmException bad = assertThrows(LdmException.class, () -> DistEnv.from(Map.of("WORLD_SIZE", "2", "RANK", "x")));
         assertTrue(bad.getMessage().contains("RANK = 'x' is not an integer"), bad.getMessage());
-        String[] encode = run("launch", "--nproc", "2", "--", "encode", "--run", dir.resolve("nothing").toString());
-        assertEquals("2", encode[0], encode[1] + encode[2]);
-        assertTrue(encode[2].contains("'encode' runs in one process: start it without launch"), encode[2]);
+        String[] pipeline = run("launch", "--nproc", "2", "--", "pipeline", "--run", dir.resolve("nothing").toString());
+        assertEquals("2", pipeline[0], pipeline[1] + pipeline[2]);
+        assertTrue(pipeline[2].contains("'pipeline' runs in one process: start it without launch"), pipeline[2]);
     }
 }

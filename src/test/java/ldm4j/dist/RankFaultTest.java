@@ -17,11 +17,13 @@ import ldm4j.data.SyntheticData;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Faults of a data-parallel job, with ranks started by hand as a cluster scheduler would (the
- * torchrun variables, no launcher): a rank that dies makes the survivor stop within the timeout with
- * one line; ranks with different configs are refused at start.
+ * torchrun variables, no launcher): a rank that dies or hangs (SIGSTOP) makes the survivor stop within
+ * the timeout with one line; ranks with different configs are refused at start.
  */
 class RankFaultTest {
     @TempDir
@@ -35,6 +37,10 @@ class RankFaultTest {
     }
 
     static Process rank(int rank, int port, Path run, Path log, String... extraSets) throws IOException {
+        return rank(rank, port, run, log, 20, extraSets);
+    }
+
+    static Process rank(int rank, int port, Path run, Path log, int timeoutSeconds, String... extraSets) throws IOException {
         List<String> sets = new ArrayList<>(List.of("threads=1", "vae.train.steps=100000", "vae.train.evalEvery=100000",
                 "vae.train.finalEvalImages=6"));
         sets.addAll(List.of(extraSets));
@@ -48,7 +54,7 @@ class RankFaultTest {
         pb.environment().put("WORLD_SIZE", "2");
         pb.environment().put("MASTER_ADDR", "127.0.0.1");
         pb.environment().put("MASTER_PORT", Integer.toString(port));
-        pb.environment().put("LDM4J_DIST_TIMEOUT", "20");
+        pb.environment().put("LDM4J_DIST_TIMEOUT", Integer.toString(timeoutSeconds));
         return pb.start();
     }
 
@@ -79,8 +85,56 @@ class RankFaultTest {
         assertNotEquals(0, r0.exitValue(), out);
         assertTrue(out.contains("ldm4j: error: rank 0: "), out);
         assertTrue(out.contains("a rank died or hangs"), out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("ldm4j: error") && l.matches(".*(with|from) rank 1 .*")),
+                "names the lost rank: " + out);
         System.out.printf("rank 1 killed: rank 0 stopped after %.1f s (timeout 20 s) with: %s%n", seconds,
                 out.lines().filter(l -> l.startsWith("ldm4j: error")).findFirst().orElse(""));
+    }
+
+    /** Rank 1 hangs (the survivor names it by its heartbeat), or rank 0, which also serves the store. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 0})
+    void aRankThatHangsStopsTheSurvivorWithinTheTimeout(int hung) throws Exception {
+        int timeout = 8;
+        int survivor = 1 - hung;
+        int port = freePort();
+        Path run = dir.resolve("run-hang-" + hung);
+        Path log0 = dir.resolve("hang-" + hung + "-0.txt");
+        Path log1 = dir.resolve("hang-" + hung + "-1.txt");
+        Process[] r = {rank(0, port, run, log0, timeout), rank(1, port, run, log1, timeout)};
+        Path log = survivor == 0 ? log0 : log1;
+        try {
+            Path last = run.resolve("checkpoints/vae/last.safetensors");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
+            while (Files.notExists(last) && r[0].isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertTrue(Files.exists(last), "training did not start: " + Files.readString(log0));
+            assertEquals(0, new ProcessBuilder("kill", "-STOP", Long.toString(r[hung].pid())).start().waitFor());
+            long stopped = System.nanoTime();
+            assertTrue(r[survivor].waitFor(timeout + 30, TimeUnit.SECONDS), "rank " + survivor + " still running "
+                    + (timeout + 30) + " s after rank " + hung + " hung: " + Files.readString(log));
+            double seconds = (System.nanoTime() - stopped) / 1e9;
+            String out = Files.readString(log);
+            assertNotEquals(0, r[survivor].exitValue(), out);
+            List<String> errors = out.lines().filter(l -> l.startsWith("ldm4j: error")).toList();
+            assertEquals(1, errors.size(), out);
+            String error = errors.get(0);
+            assertTrue(error.contains("rank " + survivor + ": ") && error.contains("a rank died or hangs"), out);
+            assertTrue(error.matches(".*(with|from) rank " + hung + " .*"), "names the lost rank: " + error);
+            assertTrue(out.lines().noneMatch(l -> l.startsWith("\tat ") || l.contains("Exception raised from")),
+                    "one line, no stack: " + out);
+            assertTrue(seconds < timeout + 15, "stopped after " + seconds + " s");
+            System.out.printf("rank %d stopped (SIGSTOP): rank %d stopped after %.1f s (timeout %d s) with: %s%n", hung,
+                    survivor, seconds, timeout, error);
+        } finally {
+            for (Process p : r) {
+                p.destroyForcibly(); // SIGKILL ends a stopped process too
+            }
+            for (Process p : r) {
+                p.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
     }
 
     @Test
