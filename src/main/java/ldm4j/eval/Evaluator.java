@@ -162,7 +162,7 @@ public final class Evaluator {
         m.put("per_class", s.perClass());
         m.put("samples", n);
         m.put("weights", "ema");
-        m.put("precision", ldm.sampler().precision().label()); // of the sampling; the judge measures in fp32
+        m.put("numeric_precision", ldm.sampler().precision().label()); // of the sampling (fp32 or bf16); the judge measures in fp32
         m.put("k", K);
         return m;
     }
