@@ -4,7 +4,8 @@ gets its GFLOP per step (FlopCounterMode on one extra, untimed step; bench/pytho
 the fraction of this machine's matmul rate in the row's precision, measured like `bin/ldm4j bench`.
 
 usage: .venv-ref/bin/python bench/python/bench.py CONFIG.json [vae unet encode sample] [--batch N]
-       [--steps N] [--warmup N] [--sample-steps K] [--threads N] [--matmul-size N] [--json FILE]
+       [--steps N] [--warmup N] [--sample-steps K] [--threads N] [--matmul-size N] [--precision fp32|bf16]
+       [--channels-last] [--json FILE]
 CONFIG.json is a resolved ldm4j config, e.g. from `bin/ldm4j data --preset tiny --dry-run`.
 Run with OPENBLAS_NUM_THREADS=1 like the Java side. bench/compare.sh runs both back to back.
 """
@@ -75,6 +76,12 @@ def with_flops(row, flop, precision, rate):
     return row
 
 
+def autocast(cfg):
+    """The forward passes' precision (--precision): bf16 autocast on the CPU, or nothing (fp32). The networks'
+    outputs are cast back to fp32 where they leave, so losses, KL and sampler arithmetic stay fp32 (as ldm4j)."""
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.get("_precision") == "bf16")
+
+
 def adamw(params, betas):
     return torch.optim.AdamW(params, lr=1e-4, betas=betas, eps=1e-8, weight_decay=0.0)
 
@@ -95,21 +102,30 @@ def vae_step(cfg, batch):
     r = cfg["data"]["resolution"]
     loss_cfg = v["loss"]
 
+    def discriminate(images):
+        with autocast(cfg):
+            logits, feats = disc(images)
+        return logits.float(), [f.float() for f in feats]
+
     def step(i):
         x = layout(cfg, torch.rand(batch, 3, r, r) * 2 - 1)
-        post = vae.encode(x)
+        with autocast(cfg):
+            post = vae.encode(x)
+        post = L.DiagonalGaussian(post.mean.float(), post.logvar.float())
         z = post.mean + torch.exp(0.5 * post.logvar) * torch.randn_like(post.mean)
-        xhat = vae.decode(z)
+        with autocast(cfg):
+            xhat = vae.decode(z)
+        xhat = xhat.float()
         noise = loss_cfg.get("instanceNoise", 0.0) * torch.randn_like(x)  # instance noise, as VaeGanStep
-        real_logits, real_feats = disc(x + noise)
-        fake = disc(xhat + noise)
+        real_logits, real_feats = discriminate(x + noise)
+        fake = discriminate(xhat + noise)
         g = L.generator_terms(x, xhat, post, fake, real_feats, loss_cfg["klWeight"], loss_cfg["advWeight"],
                               loss_cfg["fmWeight"], loss_cfg)
         ov.zero_grad()
         g["total"].backward()
         torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
         ov.step()
-        d = L.disc_terms(real_logits, disc(xhat.detach() + noise)[0], loss_cfg)
+        d = L.disc_terms(real_logits, discriminate(xhat.detach() + noise)[0], loss_cfg)
         od.zero_grad()
         d["loss"].backward()
         torch.nn.utils.clip_grad_norm_(disc.parameters(), 1.0)
@@ -139,7 +155,9 @@ def unet_step(cfg, batch):
         y = torch.randint(0, classes + 1, (batch,))
         a = torch.cos(t.double() * math.pi / 2).float().view(-1, 1, 1, 1)
         sg = torch.sin(t.double() * math.pi / 2).float().view(-1, 1, 1, 1)
-        v = net(a * z + sg * eps, t, y)
+        with autocast(cfg):
+            v = net(a * z + sg * eps, t, y)
+        v = v.float()
         loss = F.mse_loss(v, a * eps - sg * z)
         opt.zero_grad()
         loss.backward()
@@ -156,8 +174,8 @@ def encode_step(cfg, batch):
     r = cfg["data"]["resolution"]
 
     def step(i):
-        with torch.inference_mode():
-            vae.encode(layout(cfg, torch.rand(batch, 3, r, r))).mean
+        with torch.inference_mode(), autocast(cfg):
+            vae.encode(layout(cfg, torch.rand(batch, 3, r, r))).mean.float()
     return step
 
 
@@ -177,7 +195,9 @@ def sample_step(cfg, batch, steps):
             for k in range(steps):  # DDIM, eta = 0, guidance in one batched forward
                 t, u = times[k], times[k + 1]
                 at, st, au, su = math.cos(math.pi * t / 2), math.sin(math.pi * t / 2), math.cos(math.pi * u / 2), math.sin(math.pi * u / 2)
-                out = net(torch.cat([x, x]), torch.full((2 * batch,), t), torch.cat([y, torch.full_like(y, null)]))
+                with autocast(cfg):
+                    out = net(torch.cat([x, x]), torch.full((2 * batch,), t), torch.cat([y, torch.full_like(y, null)]))
+                out = out.float()
                 v = out[batch:] + scale * (out[:batch] - out[batch:])
                 x0, eps = at * x - st * v, st * x + at * v
                 x = au * x0 + su * eps
@@ -195,6 +215,8 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--matmul-size", type=int, default=4096, help="side of the matmul measuring the rate (0: skip)")
     ap.add_argument("--json")
+    ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                    help="forward passes in fp32 or under bf16 autocast (outputs back to fp32), as ldm4j's --precision")
     ap.add_argument("--channels-last", action="store_true",
                     help="models and image inputs in channels-last (NHWC) memory format (ldm4j's default is contiguous)")
     a = ap.parse_args()
@@ -202,12 +224,15 @@ def main():
     torch.manual_seed(0)
     cfg = json.load(open(a.config))
     cfg["_channels_last"] = a.channels_last
+    cfg["_precision"] = a.precision
     rate = matmul_rate(a.matmul_size) if a.matmul_size > 0 else None
     if rate:
         print(f"matmul {a.matmul_size}x{a.matmul_size}: fp32 {rate['fp32']:.1f} GFLOP/s, bf16 {rate['bf16']:.1f} GFLOP/s "
               f"(median of {MATMUL_REPEATS})", flush=True)
     rows = []
     for t in a.targets:
+        if t == "matmul":  # only the rates (above)
+            continue
         if t == "vae":
             b = a.batch or cfg["vae"]["train"]["batchSize"]
             step = vae_step(cfg, b)
@@ -228,7 +253,7 @@ def main():
             row = timed(f"sample ddim {a.sample_steps} steps", b, min(a.warmup, 1), max(1, min(a.steps, 3)),
                         sample_step(cfg, b, a.sample_steps))
             flop = a.sample_steps * flops.network_call(cfg, 2 * b)[0]  # DDIM, guided: one call on 2B per step
-        rows.append(with_flops(row, flop, "fp32", rate))
+        rows.append(with_flops(row, flop, a.precision, rate))
         r = rows[-1]
         mm = f"{100 * r['matmulFraction']:5.1f}% of mm" if r["matmulFraction"] is not None else ""
         print(f"{r['name']:34s} {r['batch']:6d} {r['medianMs']:10.1f} ms {r['imagesPerSecond']:10.1f} img/s "

@@ -62,7 +62,7 @@ import picocli.CommandLine.Model.CommandSpec;
                         + "encode (VAE encoder), sample (DDIM with guidance), all."})
 public final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", defaultValue = "all", paramLabel = "TARGET", description = "data, vae, unet, encode, sample, all, or agree (export one VAE-GAN and one UNet batch for bench/python/agree.py).")
+    @Parameters(index = "0", defaultValue = "all", paramLabel = "TARGET", description = "data, vae, unet, encode, sample, all, matmul (only the fp32 and bf16 matmul rates), or agree (export one VAE-GAN and one UNet batch for bench/python/agree.py).")
     String target;
 
     @Option(names = "--batch", paramLabel = "N", description = "Batch size (default: the preset's).")
@@ -107,10 +107,12 @@ public final class BenchCommand implements Callable<Integer> {
         if (steps < 1 || warmup < 0 || sampleSteps < 1 || matmulSize < 0 || (batch != null && batch < 1)) {
             throw new LdmException("--steps, --sample-steps and --batch must be >= 1, --warmup and --matmul-size >= 0");
         }
-        List<String> targets = target.equals("all") ? List.of("vae", "unet", "encode", "sample") : List.of(target);
+        List<String> targets = target.equals("all") ? List.of("vae", "unet", "encode", "sample")
+                : target.equals("matmul") ? List.of() : List.of(target);          // matmul: only the rates
         for (String t : targets) {
             if (!List.of("data", "vae", "unet", "encode", "sample", "agree").contains(t)) {
-                throw new LdmException("unknown bench target '" + t + "': expected data, vae, unet, encode, sample, all or agree");
+                throw new LdmException("unknown bench target '" + t + "': expected data, vae, unet, encode, sample, all, "
+                        + "matmul or agree");
             }
         }
         Config cfg = config.resolveWithData(data);

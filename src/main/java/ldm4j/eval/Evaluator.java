@@ -148,7 +148,14 @@ public final class Evaluator {
         result.put("seconds", Map.of("sampling", Math.round(sampleSeconds * 10) / 10.0,
                 "total", Math.round((System.nanoTime() - t0) / 1e8) / 10.0));
         write(runDir.resolve("eval.json"), result);
+        write(runDir.resolve("evals").resolve(name(s) + ".json"), result);    // every setting's figures side by side
         return result;
+    }
+
+    /** The file name of an evaluation's settings, e.g. {@code ddim-50steps-cfg5-100perclass-seed0}. */
+    static String name(EvalSettings s) {
+        String cfg = s.cfg() == Math.rint(s.cfg()) ? Long.toString((long) s.cfg()) : Double.toString(s.cfg());
+        return s.sampler() + "-" + s.steps() + "steps-cfg" + cfg + "-" + s.perClass() + "perclass-seed" + s.seed();
     }
 
     private static Map<String, Object> settings(EvalSettings s, int n, LatentDiffusion ldm) {
@@ -228,6 +235,7 @@ public final class Evaluator {
 
     static void write(Path file, Map<String, Object> result) {
         try {
+            java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
             byte[] json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result)
                     .getBytes(StandardCharsets.UTF_8);
             AtomicFiles.writeBytes(file, json);

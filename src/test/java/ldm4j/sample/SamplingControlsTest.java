@@ -198,7 +198,7 @@ class SamplingControlsTest {
     void everyPngCarriesItsSettingsAndFromPngRegeneratesItPixelForPixel() throws Exception {
         Path grid = dir.resolve("p/grid.png");
         String[] r = PipelineAndApiTest.run("sample", "--run", run.toString(), "--n", "3", "--batch", "2", "--seed", "42",
-                "--steps", "3", "--eta", "0.5", "--out", grid.toString(), "--individual", dir.resolve("p/ind").toString());
+                "--sampler", "ddim", "--steps", "3", "--eta", "0.5", "--out", grid.toString(), "--individual", dir.resolve("p/ind").toString());
         assertEquals("0", r[0], r[1] + r[2]);
         Map<String, String> text = PngText.read(dir.resolve("p/ind/green-002.png"));
         String params = text.get("parameters");

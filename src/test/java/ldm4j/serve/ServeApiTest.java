@@ -120,7 +120,7 @@ class ServeApiTest {
             assertEquals(ldm.model().sha256().substring(0, 10), card.path("model_hash").asText());
             assertEquals(6, card.path("training").path("unet_steps").asInt());
 
-            Reply r = post(s, "{\"class\": \"red\", \"n\": 2, \"steps\": 3, \"seed\": 5, \"spacing\": \"karras\"}");
+            Reply r = post(s, "{\"class\": \"red\", \"n\": 2, \"sampler\": \"ddim\", \"steps\": 3, \"seed\": 5, \"spacing\": \"karras\"}");
             assertEquals(202, r.status(), r.body().toString());
             String id = r.body().path("id").asText();
             // the event stream: status events while it runs, then one "end" event
