@@ -36,7 +36,8 @@ bin/ldm4j bench matmul --preset "$PRESET" --threads "$THREADS" --json "$OUT/java
 for t in "${TARGETS[@]}"; do
   JAVA_STEPS=(--steps "$STEPS")
   # bench.py times at most 3 sampling runs after 1 warm-up (each is 50 guided network calls): same here
-  [[ "$t" == sample ]] && JAVA_STEPS=(--steps "$(( STEPS < 3 ? STEPS : 3 ))" --warmup 1)
+  # and samples with DDIM like bench.py (the tiny preset previews with DPM-Solver++(2M); same network calls per step)
+  [[ "$t" == sample ]] && JAVA_STEPS=(--steps "$(( STEPS < 3 ? STEPS : 3 ))" --warmup 1 --set sample.sampler=ddim)
   for p in ${PRECISIONS//,/ }; do
     for r in $(seq 1 "$ROUNDS"); do
       bin/ldm4j bench "$t" --preset "$PRESET" "${JAVA_STEPS[@]}" --threads "$THREADS" --precision "$p" --matmul-size 0 \

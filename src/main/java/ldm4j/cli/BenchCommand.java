@@ -130,7 +130,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (env.distributed() && !List.of("vae", "unet").containsAll(targets)) {
             throw new LdmException("under launch, bench runs the data-parallel training steps only: targets vae and unet");
         }
-        ranks = Ranks.join(env, Ranks.identity(cfg) + target + batch + steps + warmup);
+        ranks = Ranks.join(env, Ranks.identity(cfg) + target + batch + steps + warmup, device);
         if (env.distributed()) {
             out.printf("bench: rank %d of %d, data-parallel (each rank runs its slice of the batch; images/s counts the "
                     + "whole batch)%n", env.rank(), env.worldSize());

@@ -70,7 +70,7 @@ public final class TrainUnetCommand implements Callable<Integer> {
         DistEnv env = DistEnv.fromEnvironment();
         try (LatentSet train = LatentSet.open(latents, "train"); LatentSet test = LatentSet.open(latents, "test")) {
             cfg = config.bindClasses(cfg, train.classes(), spec.commandLine().getErr()::println); // classes from the data
-            try (Collective ranks = Ranks.join(env, Ranks.identity(cfg))) {
+            try (Collective ranks = Ranks.join(env, Ranks.identity(cfg), device)) {
                 new UnetTrainer(cfg, RunDir.create(runDir), device, out, env, ranks)
                         .train(train, test, vae.normalizer(), vae.sha256(), budget.stoppedBy(stop), runOptions.resume());
             }

@@ -57,7 +57,7 @@ public final class TrainVaeCommand implements Callable<Integer> {
         cfg = config.bindClasses(cfg, splits.classes(), spec.commandLine().getErr()::println);
         StopSignal stop = StopSignal.install(System.err);
         DistEnv env = DistEnv.fromEnvironment();
-        try (Collective ranks = Ranks.join(env, Ranks.identity(cfg))) {
+        try (Collective ranks = Ranks.join(env, Ranks.identity(cfg), device)) {
             new VaeTrainer(cfg, run, splits, device, out, env, ranks).train(budget.stoppedBy(stop), runOptions.resume());
         }
         out.flush();

@@ -15,12 +15,20 @@ public final class Ranks {
 
     public static final int DEFAULT_TIMEOUT_SECONDS = 300;
 
-    /** The job's collective; {@code identity} (config and build) must be the same on every rank. */
+    /** The job's collective over CPU tensors (Gloo); {@code identity} (config and build) must be the same on every rank. */
     public static Collective join(DistEnv env, String identity) {
+        return join(env, identity, new org.bytedeco.pytorch.Device(org.bytedeco.pytorch.global.torch.DeviceType.CPU));
+    }
+
+    /**
+     * The job's collective over tensors on {@code device} (Gloo on a CPU, NCCL on {@code cuda:LOCAL_RANK});
+     * {@code identity} (config and build) must be the same on every rank.
+     */
+    public static Collective join(DistEnv env, String identity, org.bytedeco.pytorch.Device device) {
         if (!env.distributed()) {
             return Collective.single();
         }
-        Collective c = GlooCollective.join(env, timeout());
+        Collective c = C10dCollective.join(env, timeout(), device);
         try {
             c.requireSame("config or ldm4j build", identity);
         } catch (RuntimeException e) {

@@ -12,6 +12,8 @@ import ldm4j.torch.Tensors;
 import org.bytedeco.javacpp.SizeTPointer;
 import org.bytedeco.javacpp.chrono.Milliseconds;
 import org.bytedeco.pytorch.AllreduceOptions;
+import org.bytedeco.pytorch.Backend;
+import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.BroadcastOptions;
 import org.bytedeco.pytorch.GlooDeviceVector;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -23,30 +25,39 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.Work;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.nccl.ProcessGroupNCCL;
 
 /**
  * {@link Collective} over libtorch's c10d: a {@link TCPStore} served by rank 0 at
- * MASTER_ADDR:MASTER_PORT for the rendezvous, and a Gloo process group (CPU tensors) for the
- * collectives. Every collective waits at most {@code timeout}; a rank that died or hangs makes the
+ * MASTER_ADDR:MASTER_PORT for the rendezvous, and a process group for the collectives: Gloo for CPU
+ * tensors, NCCL for CUDA tensors (each rank on {@code cuda:LOCAL_RANK}; the NCCL natives come with the
+ * {@code gpu} build). Everything else is shared: the collectives run on tensors of the group's device
+ * (metrics and hashes are moved there and back). Every collective waits at most {@code timeout}; a rank that died or hangs makes the
  * others fail with one line naming it ({@link Heartbeat}) instead of waiting forever. Gradients travel as one flat buffer (one
  * allreduce per step, then divided by the world size once it has completed).
  */
-public final class GlooCollective implements Collective {
+public final class C10dCollective implements Collective {
     private final DistEnv env;
-    private final ProcessGroupGloo group;
+    private final Backend group;
+    private final Device device;                                               // where the group's tensors live
     private final Duration timeout;
     private final Heartbeat heartbeat;
     private long nanosInCollectives;
 
-    private GlooCollective(DistEnv env, ProcessGroupGloo group, Duration timeout, Heartbeat heartbeat) {
+    private C10dCollective(DistEnv env, Backend group, Device device, Duration timeout, Heartbeat heartbeat) {
         this.env = env;
         this.group = group;
+        this.device = device;
         this.timeout = timeout;
         this.heartbeat = heartbeat;
     }
 
-    /** Joins the job described by {@code env}; fails in one line if the rendezvous does not complete in time. */
-    public static GlooCollective join(DistEnv env, Duration timeout) {
+    /**
+     * Joins the job described by {@code env} with collectives on {@code device} (Gloo on a CPU, NCCL on a
+     * CUDA device); fails in one line if the rendezvous does not complete in time.
+     */
+    public static C10dCollective join(DistEnv env, Duration timeout, Device device) {
+        boolean cuda = ldm4j.torch.Devices.isCuda(device);
         String where = env.masterAddr() + ":" + env.masterPort();
         TCPStore store;
         try {
@@ -63,20 +74,32 @@ public final class GlooCollective implements Collective {
                     + "an unreachable master, or a rank that never started)");
         }
         try {
-            ProcessGroupGloo.Options options = ProcessGroupGloo.Options.create(new Milliseconds(timeout.toMillis()));
-            String host = env.masterAddr().equals("localhost") || env.masterAddr().startsWith("127.") ? "127.0.0.1"
-                    : hostName();
-            options.devices(new GlooDeviceVector(ProcessGroupGloo.createDeviceForHostname(host)));
             // The process group takes the store as an intrusive_ptr stolen from this plain `new`: from
             // here on the group owns it and deletes it with itself. Java must not delete it too (a
             // double free that corrupted the heap at exit, now and then).
             store.deallocate(false);
-            ProcessGroupGloo group = new ProcessGroupGloo(store, env.rank(), env.worldSize(), options);
-            return new GlooCollective(env, group, timeout, new Heartbeat(store, env.rank(), env.worldSize()));
-        } catch (RuntimeException e) {
-            throw new LdmException("rank " + env.rank() + ": cannot create the Gloo process group with " + where + " ("
-                    + firstLine(e) + ")");
+            Backend group = cuda ? nccl(store, env, timeout) : gloo(store, env, timeout);
+            return new C10dCollective(env, group, device, timeout, new Heartbeat(store, env.rank(), env.worldSize()));
+        } catch (RuntimeException | LinkageError e) {
+            throw new LdmException("rank " + env.rank() + ": cannot create the " + (cuda ? "NCCL" : "Gloo")
+                    + " process group with " + where + " (" + (e instanceof RuntimeException r ? firstLine(r) : e.toString())
+                    + ")" + (cuda ? ": NCCL needs the gpu build (./mvnw -Pgpu package)" : ""));
         }
+    }
+
+    private static Backend gloo(TCPStore store, DistEnv env, Duration timeout) {
+        ProcessGroupGloo.Options options = ProcessGroupGloo.Options.create(new Milliseconds(timeout.toMillis()));
+        String host = env.masterAddr().equals("localhost") || env.masterAddr().startsWith("127.") ? "127.0.0.1"
+                : hostName();
+        options.devices(new GlooDeviceVector(ProcessGroupGloo.createDeviceForHostname(host)));
+        return new ProcessGroupGloo(store, env.rank(), env.worldSize(), options);
+    }
+
+    /** NCCL (CUDA tensors): its class loads its natives, present only in the gpu build; never touched on a CPU. */
+    private static Backend nccl(TCPStore store, DistEnv env, Duration timeout) {
+        ProcessGroupNCCL.Options options = ProcessGroupNCCL.Options.create();
+        options.timeout(new Milliseconds(timeout.toMillis()));
+        return new ProcessGroupNCCL(store, env.rank(), env.worldSize(), options);
     }
 
     private static String hostName() {
@@ -153,7 +176,7 @@ public final class GlooCollective implements Collective {
     @Override
     public double average(double value) {
         Tensor t = torch.full(new long[]{1}, new Scalar(value), new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Double));
-        allreduce(t, "averaging a metric");
+        t = allreduce(t, "averaging a metric");
         return t.item_double() / env.worldSize();
     }
 
@@ -164,7 +187,7 @@ public final class GlooCollective implements Collective {
         for (int i = 0; i < v.length; i++) {
             t.narrow(0, i, 1).fill_(new Scalar(v[i]));
         }
-        allreduce(t, "averaging metrics");
+        t = allreduce(t, "averaging metrics");
         double[] sum = new double[v.length];
         for (int i = 0; i < v.length; i++) {
             sum[i] = t.get(i).item_double() / env.worldSize();
@@ -181,8 +204,7 @@ public final class GlooCollective implements Collective {
     public void requireSame(String what, String value) {
         long[] mine = new long[env.worldSize()];
         mine[env.rank()] = hash(value);
-        Tensor all = Tensors.fromLongs(mine, mine.length);
-        allreduce(all, "comparing " + what);
+        Tensor all = allreduce(Tensors.fromLongs(mine, mine.length), "comparing " + what);
         long[] hashes = Tensors.toLongs(all);
         List<Integer> differ = new ArrayList<>();
         for (int r = 0; r < hashes.length; r++) {
@@ -196,11 +218,21 @@ public final class GlooCollective implements Collective {
         }
     }
 
-    private void allreduce(Tensor t, String doing) {
-        TensorVector v = new TensorVector(t);
+    /**
+     * Sums {@code t} over the ranks in place and returns it. A tensor on another device than the group's
+     * (a CPU metric under NCCL) travels through a copy on the group's device and is copied back.
+     */
+    private Tensor allreduce(Tensor t, String doing) {
+        boolean here = t.device().type().value == device.type().value;
+        Tensor onGroup = here ? t : t.to(device, t.scalar_type());
+        TensorVector v = new TensorVector(onGroup);
         AllreduceOptions o = new AllreduceOptions();
         o.timeout(new Milliseconds(timeout.toMillis()));
         run(() -> group.allreduce(v, o), doing);
+        if (!here) {
+            t.copy_(onGroup);
+        }
+        return t;
     }
 
     /** Starts a collective and waits for it, turning every failure into one line. */
