@@ -9,10 +9,11 @@
 # measured matmul rate in the row's precision ("of mm").
 # usage: bench/compare.sh [--preset tiny] [targets...] [--steps N] [--threads N] [--rounds R]
 #        [--precisions fp32,bf16] [--channels-last]  (PyTorch also in channels-last; the faster layout counts)
+#        [--compile]  (PyTorch's bf16 training steps also under torch.compile: a second ratio)
 # needs: .venv-ref with torch (python3 -m venv .venv-ref && .venv-ref/bin/pip install torch numpy safetensors)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PRESET=tiny; STEPS=10; THREADS=2; ROUNDS=1; TARGETS=(); PRECISIONS="fp32,bf16"; LAYOUTS="contiguous"
+PRESET=tiny; STEPS=10; THREADS=2; ROUNDS=1; TARGETS=(); PRECISIONS="fp32,bf16"; LAYOUTS="contiguous"; COMPILE=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --preset) PRESET="$2"; shift 2;;
@@ -21,6 +22,7 @@ while [[ $# -gt 0 ]]; do
     --rounds) ROUNDS="$2"; shift 2;;
     --precisions) PRECISIONS="$2"; shift 2;;
     --channels-last) LAYOUTS="contiguous channels-last"; shift;;
+    --compile) COMPILE=1; shift;;
     *) TARGETS+=("$1"); shift;;
   esac
 done
@@ -50,6 +52,13 @@ for t in "${TARGETS[@]}"; do
     done
   done
 done
+if [[ "$COMPILE" == 1 ]]; then # PyTorch's bf16 training steps under torch.compile, for the second ratio
+  for t in "${TARGETS[@]}"; do
+    [[ "$t" == vae || "$t" == unet ]] || continue
+    .venv-ref/bin/python bench/python/bench.py "$OUT/config.json" "$t" --steps "$STEPS" --warmup 3 --threads "$THREADS" \
+      --precision bf16 --compile --matmul-size 0 --json "$OUT/python-$t-bf16-compile.json"
+  done
+fi
 .venv-ref/bin/python bench/compare_table.py "$OUT" "$ROUNDS" "$PRECISIONS" "$LAYOUTS" "${TARGETS[@]}"
 bin/ldm4j bench agree --preset "$PRESET" --threads "$THREADS" --agree-dir "$OUT/agree" > /dev/null
 echo

@@ -6,6 +6,7 @@ usage: python bench/compare_table.py OUT ROUNDS PRECISIONS LAYOUTS TARGET...
        (OUT holds java-<t>-<p>-<r>.json, python-<t>-<p>-<layout>-<r>.json, java-rate.json, python-rate.json)
 """
 import json
+import os
 import statistics
 import sys
 
@@ -47,6 +48,13 @@ def main():
         jf = js / rate["java"][p] if rate["java"] else None
         pf = ps / rate["python"][p] if rate["python"] else None
         print(f"{j[0]['name']:34s} {p:>5s} {jg:10.1f} {pg:9.1f} {js:12.1f} {ps:10.1f} {pct(jf):>10s} {pct(pf):>9s}")
+    compiled = [(t, load(f"{out}/python-{t}-bf16-compile.json")["results"][0]) for t in targets
+                if os.path.exists(f"{out}/python-{t}-bf16-compile.json") and ("bf16" in precisions)]
+    if compiled:
+        print(f"\n{'step':34s} {'java bf16 ms':>12s} {'torch.compile bf16 ms':>22s} {'java/compiled':>14s}")
+        for t, c in compiled:
+            jm = median_ms(best[t, "bf16"][0])
+            print(f"{c['name']:34s} {jm:12.1f} {c['medianMs']:22.1f} {jm / c['medianMs']:13.2f}x")
     for side in ("java", "python"):
         m = rate[side]
         if m:

@@ -82,6 +82,11 @@ def autocast(cfg):
     return torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.get("_precision") == "bf16")
 
 
+def compiled(cfg, m):
+    """The module under torch.compile (--compile: inductor; its first steps compile, inside the warm-up)."""
+    return torch.compile(m) if cfg.get("_compile") else m
+
+
 def adamw(params, betas):
     return torch.optim.AdamW(params, lr=1e-4, betas=betas, eps=1e-8, weight_decay=0.0)
 
@@ -96,9 +101,12 @@ def layout(cfg, m):
 
 def vae_step(cfg, batch):
     v = cfg["vae"]
-    vae = layout(cfg, L.Autoencoder(v["model"]))
-    disc = layout(cfg, L.PatchDiscriminator(v["disc"]))
-    ov, od = adamw(vae.parameters(), (0.9, 0.999)), adamw(disc.parameters(), (0.5, 0.9))
+    vae_module = layout(cfg, L.Autoencoder(v["model"]))
+    disc_module = layout(cfg, L.PatchDiscriminator(v["disc"]))
+    ov, od = adamw(vae_module.parameters(), (0.9, 0.999)), adamw(disc_module.parameters(), (0.5, 0.9))
+    vae, disc = vae_module, compiled(cfg, disc_module)
+    if cfg.get("_compile"):
+        vae.encoder, vae.decoder = compiled(cfg, vae.encoder), compiled(cfg, vae.decoder)
     r = cfg["data"]["resolution"]
     loss_cfg = v["loss"]
 
@@ -123,12 +131,12 @@ def vae_step(cfg, batch):
                               loss_cfg["fmWeight"], loss_cfg)
         ov.zero_grad()
         g["total"].backward()
-        torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(vae_module.parameters(), 1.0)
         ov.step()
         d = L.disc_terms(real_logits, discriminate(xhat.detach() + noise)[0], loss_cfg)
         od.zero_grad()
         d["loss"].backward()
-        torch.nn.utils.clip_grad_norm_(disc.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(disc_module.parameters(), 1.0)
         od.step()
     return step
 
@@ -144,9 +152,10 @@ def unet_model(cfg):
 
 
 def unet_step(cfg, batch):
-    net, c, s = unet_model(cfg)
-    ema = [p.detach().clone() for p in net.parameters()]
-    opt = adamw(net.parameters(), (0.9, 0.999))
+    module, c, s = unet_model(cfg)
+    ema = [p.detach().clone() for p in module.parameters()]
+    opt = adamw(module.parameters(), (0.9, 0.999))
+    net = compiled(cfg, module)
     classes = cfg["unet"]["model"]["numClasses"]
 
     def step(i):
@@ -161,10 +170,10 @@ def unet_step(cfg, batch):
         loss = F.mse_loss(v, a * eps - sg * z)
         opt.zero_grad()
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(module.parameters(), 1.0)
         opt.step()
         with torch.no_grad():
-            for e, p in zip(ema, net.parameters()):
+            for e, p in zip(ema, module.parameters()):
                 e.lerp_(p, 1 - 0.999)
     return step
 
@@ -217,6 +226,8 @@ def main():
     ap.add_argument("--json")
     ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
                     help="forward passes in fp32 or under bf16 autocast (outputs back to fp32), as ldm4j's --precision")
+    ap.add_argument("--compile", action="store_true",
+                    help="the vae and unet training steps' networks under torch.compile (no FLOP count for these rows)")
     ap.add_argument("--channels-last", action="store_true",
                     help="models and image inputs in channels-last (NHWC) memory format (ldm4j's default is contiguous)")
     a = ap.parse_args()
@@ -225,6 +236,7 @@ def main():
     cfg = json.load(open(a.config))
     cfg["_channels_last"] = a.channels_last
     cfg["_precision"] = a.precision
+    cfg["_compile"] = a.compile
     rate = matmul_rate(a.matmul_size) if a.matmul_size > 0 else None
     if rate:
         print(f"matmul {a.matmul_size}x{a.matmul_size}: fp32 {rate['fp32']:.1f} GFLOP/s, bf16 {rate['bf16']:.1f} GFLOP/s "
@@ -237,12 +249,12 @@ def main():
             b = a.batch or cfg["vae"]["train"]["batchSize"]
             step = vae_step(cfg, b)
             row = timed(f"vae+disc train step {cfg['data']['resolution']}px", b, a.warmup, a.steps, step)
-            flop = flops.count(step, 0)[0]  # after the timing: one more step, under the counter
+            flop = 0 if a.compile else flops.count(step, 0)[0]  # after the timing: one more step, under the counter
         elif t == "unet":
             b = a.batch or cfg["unet"]["train"]["batchSize"]
             step = unet_step(cfg, b)
             row = timed("unet train step", b, a.warmup, a.steps, step)
-            flop = flops.count(step, 0)[0]
+            flop = 0 if a.compile else flops.count(step, 0)[0]
         elif t == "encode":
             b = a.batch or cfg["latents"]["batchSize"]
             step = encode_step(cfg, b)

@@ -49,7 +49,7 @@ public record Precision(boolean bf16, torch.DeviceType device, String reason) {
         };
     }
 
-    /** "bf16 autocast" or "fp32". */
+    /** "bf16" (autocast) or "fp32", as recorded in run folders, PNGs and benchmark rows. */
     public String label() {
         return bf16 ? "bf16" : "fp32";
     }

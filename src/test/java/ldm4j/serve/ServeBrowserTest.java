@@ -108,7 +108,7 @@ class ServeBrowserTest {
                     assertEquals(16, img.getWidth(), "the run's resolution");
                     assertEquals(16, img.getHeight());
                     Map<String, String> text = PngText.read(png);
-                    assertTrue(text.get("parameters").startsWith("class: green\nSteps: 3, Sampler: ddim, CFG scale: 5, Seed: 7"),
+                    assertTrue(text.get("parameters").startsWith("class: green\nSteps: 3, Sampler: dpmpp2m, CFG scale: 5, Seed: 7"),
                             text.get("parameters"));
                 }
                 wait.until(x -> (Boolean) ((org.openqa.selenium.JavascriptExecutor) x).executeScript(
