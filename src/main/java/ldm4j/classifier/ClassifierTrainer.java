@@ -82,11 +82,6 @@ public final class ClassifierTrainer {
     private final Collective collective;
     private final ldm4j.torch.Precision precision; // of the training forward passes; test accuracy is measured in fp32
 
-    public ClassifierTrainer(ClassifierConfig config, PrintWriter out) {
-        this(config, out, DistEnv.single(), Collective.single(), ldm4j.torch.Precision.fp32(new org.bytedeco.pytorch.Device(
-                org.bytedeco.pytorch.global.torch.DeviceType.CPU)));
-    }
-
     /**
      * The trainer of one rank of a data-parallel job: each step it trains on its rows of the global batch
      * (augmented as one process would), averages gradients over the ranks and starts from rank 0's

@@ -42,10 +42,6 @@ public final class LatentSampler {
     private final Precision precision;
     private final NoiseSchedule schedule = CosineSchedule.standard();
 
-    public LatentSampler(Unet unet, Autoencoder vae, LatentNormalizer normalizer, Device device) {
-        this(unet, vae, normalizer, device, Precision.fp32(device));
-    }
-
     /** A sampler whose network calls (UNet, decoder, init-image encoder) run in {@code precision}. */
     public LatentSampler(Unet unet, Autoencoder vae, LatentNormalizer normalizer, Device device, Precision precision) {
         this.unet = unet;

@@ -39,12 +39,10 @@ public final class UnetStep {
      * @param size       latent side
      * @param totalSteps length of the run (the learning-rate schedule)
      * @param seed       seed of the initial weights
+     * @param precision  of the forward pass and loss (bf16 autocast or fp32)
+     * @param collective the data-parallel job (single: one process); every rank starts from rank 0's weights
+     *                   and averages gradients
      */
-    public UnetStep(UnetStageConfig uc, int channels, int size, long totalSteps, long seed, Device device) {
-        this(uc, channels, size, totalSteps, seed, device, Precision.fp32(device), Collective.single());
-    }
-
-    /** The step of one rank of a data-parallel job: it starts from rank 0's weights and averages gradients. */
     public UnetStep(UnetStageConfig uc, int channels, int size, long totalSteps, long seed, Device device,
                     Precision precision, Collective collective) {
         this.uc = uc;
