@@ -10,10 +10,11 @@
 # usage: bench/compare.sh [--preset tiny] [targets...] [--steps N] [--threads N] [--rounds R]
 #        [--precisions fp32,bf16] [--channels-last]  (PyTorch also in channels-last; the faster layout counts)
 #        [--compile]  (PyTorch's bf16 training steps also under torch.compile: a second ratio)
+#        [--python-jemalloc]  (PyTorch also with jemalloc preloaded, in each layout: `+jemalloc` in the table)
 # needs: .venv-ref with torch (python3 -m venv .venv-ref && .venv-ref/bin/pip install torch numpy safetensors)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PRESET=tiny; STEPS=10; THREADS=2; ROUNDS=1; TARGETS=(); PRECISIONS="fp32,bf16"; LAYOUTS="contiguous"; COMPILE=0
+PRESET=tiny; STEPS=10; THREADS=2; ROUNDS=1; TARGETS=(); PRECISIONS="fp32,bf16"; LAYOUTS="contiguous"; COMPILE=0; PY_JEMALLOC=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --preset) PRESET="$2"; shift 2;;
@@ -23,15 +24,20 @@ while [[ $# -gt 0 ]]; do
     --precisions) PRECISIONS="$2"; shift 2;;
     --channels-last) LAYOUTS="contiguous channels-last"; shift;;
     --compile) COMPILE=1; shift;;
+    --python-jemalloc) PY_JEMALLOC=1; shift;;
     *) TARGETS+=("$1"); shift;;
   esac
 done
 [[ ${#TARGETS[@]} -eq 0 ]] && TARGETS=(vae unet encode sample)
+if [[ "$PY_JEMALLOC" == 1 ]]; then
+  JEMALLOC="$(source bin/lib/allocator.sh && LDM4J_MALLOC=jemalloc ldm4j_allocator && echo "${LD_PRELOAD%%:*}")"
+  for l in $LAYOUTS; do LAYOUTS="$LAYOUTS $l+jemalloc"; done
+fi
 export OPENBLAS_NUM_THREADS=1
 OUT="$(mktemp -d)"
 bin/ldm4j data --preset "$PRESET" --dry-run > "$OUT/config.json"
 bin/ldm4j bench --help > /dev/null # builds the jar first if needed, outside the timings
-echo "java: native allocator $(source bin/lib/allocator.sh && ldm4j_allocator && echo "$LDM4J_ALLOCATOR") (bin/lib/allocator.sh); python: glibc defaults"
+echo "java: native allocator $(source bin/lib/allocator.sh && ldm4j_allocator && echo "$LDM4J_ALLOCATOR") (bin/lib/allocator.sh); python: glibc defaults$([[ "$PY_JEMALLOC" == 1 ]] && echo ", and jemalloc (+jemalloc)")"
 # the matmul rates once per side (a 4096x4096 product in fp32 and bf16), then every step without re-measuring them
 bin/ldm4j bench matmul --preset "$PRESET" --threads "$THREADS" --json "$OUT/java-rate.json" | grep matmul
 .venv-ref/bin/python bench/python/bench.py "$OUT/config.json" matmul --threads "$THREADS" --json "$OUT/python-rate.json" | sed 's/^/python: /'
@@ -45,8 +51,9 @@ for t in "${TARGETS[@]}"; do
       bin/ldm4j bench "$t" --preset "$PRESET" "${JAVA_STEPS[@]}" --threads "$THREADS" --precision "$p" --matmul-size 0 \
         --json "$OUT/java-$t-$p-$r.json" | tail -1
       for l in $LAYOUTS; do
-        CL=(); [[ "$l" == channels-last ]] && CL=(--channels-last)
-        .venv-ref/bin/python bench/python/bench.py "$OUT/config.json" "$t" --steps "$STEPS" --threads "$THREADS" \
+        CL=(); [[ "$l" == channels-last* ]] && CL=(--channels-last)
+        PRELOAD=(); [[ "$l" == *+jemalloc ]] && PRELOAD=(env LD_PRELOAD="$JEMALLOC" MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1)
+        "${PRELOAD[@]}" .venv-ref/bin/python bench/python/bench.py "$OUT/config.json" "$t" --steps "$STEPS" --threads "$THREADS" \
           --precision "$p" --matmul-size 0 "${CL[@]}" --json "$OUT/python-$t-$p-$l-$r.json"
       done
     done

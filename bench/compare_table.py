@@ -1,5 +1,6 @@
 """The tables of bench/compare.sh from its JSON files: per step and precision, Java's and PyTorch's median
-ms (PyTorch: the faster of the layouts it ran), the ratio, peak RSS, then GFLOP per step, GFLOP/s and the
+ms (PyTorch: the fastest of the layouts and allocators it ran; the ratio and peak to each other one after
+"others:"), the ratio, peak RSS, then GFLOP per step, GFLOP/s and the
 fraction of each side's own matmul rate in the row's precision.
 
 usage: python bench/compare_table.py OUT ROUNDS PRECISIONS LAYOUTS TARGET...
@@ -38,7 +39,10 @@ def main():
             best[t, p] = (j, py[layout])
             jm, pm = median_ms(j), median_ms(py[layout])
             jp, pp = max(r["peakRssBytes"] for r in j), max(r["peakRssBytes"] for r in py[layout])
-            print(f"{j[0]['name']:34s} {p:>5s} {jm:9.1f} {pm:11.1f} {layout:>14s} {jm / pm:12.2f}x {jp / 1e9:9.2f}G {pp / 1e9:7.2f}G")
+            others = "  ".join(f"{l} {jm / median_ms(py[l]):.2f}x {max(r['peakRssBytes'] for r in py[l]) / 1e9:.2f}G"
+                               for l in layouts if l != layout)
+            print(f"{j[0]['name']:34s} {p:>5s} {jm:9.1f} {pm:11.1f} {layout:>14s} {jm / pm:12.2f}x {jp / 1e9:9.2f}G {pp / 1e9:7.2f}G"
+                  + (f"   others: {others}" if others else ""))
 
     print(f"\n{'step':34s} {'prec':>5s} {'java GFLOP':>10s} {'py GFLOP':>9s} {'java GFLOP/s':>12s} {'py GFLOP/s':>10s}"
           f" {'java of mm':>10s} {'py of mm':>9s}")

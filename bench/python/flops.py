@@ -18,29 +18,15 @@ import os
 import re
 
 import torch
-from torch.utils.flop_counter import FlopCounterMode, sdpa_backward_flop_count, sdpa_flop_count
+from torch.utils.flop_counter import FlopCounterMode
 
 aten = torch.ops.aten
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 
 
-def _cpu_sdpa(query, key, value, *args, out_shape=None, **kwargs):
-    return sdpa_flop_count(query.shape, key.shape, value.shape)
-
-
-def _cpu_sdpa_backward(grad_out, query, key, value, *args, out_shape=None, **kwargs):
-    return sdpa_backward_flop_count(grad_out.shape, query.shape, key.shape, value.shape)
-
-
-_cpu_sdpa._get_raw = True
-_cpu_sdpa_backward._get_raw = True
-CPU_ATTENTION = {aten._scaled_dot_product_flash_attention_for_cpu: _cpu_sdpa,
-                 aten._scaled_dot_product_flash_attention_for_cpu_backward: _cpu_sdpa_backward}
-
-
 def count(fn, *args):
     """Runs fn(*args) under FlopCounterMode; returns (total FLOPs, of which attention)."""
-    with FlopCounterMode(display=False, custom_mapping=CPU_ATTENTION) as m:
+    with FlopCounterMode(display=False) as m:
         fn(*args)
     ops = m.get_flop_counts()["Global"]
     attention = sum(v for k, v in ops.items() if "attention" in str(k) or k is aten.bmm)  # bmm: only in attention

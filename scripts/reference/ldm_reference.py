@@ -38,6 +38,15 @@ class ResBlock(nn.Module):
         return (self.skip(x) if self.skip is not None else x) + h
 
 
+def dot_product_attention(q, k, v):
+    """softmax(q k^T / sqrt(d)) v over (B, heads, T, d), written out as ldm4j's nn.SelfAttention2d does: the
+    products run in the autocast dtype (bf16 under autocast; F.scaled_dot_product_attention upcasts them to fp32
+    on the CPU), the softmax on bf16 logits (accumulating in fp32). q and k are each scaled by d^-1/4 (the math path of
+    F.scaled_dot_product_attention, same rounding in fp32)."""
+    s = q.shape[-1] ** -0.25
+    return torch.matmul(torch.softmax(torch.matmul(q * s, k.transpose(-2, -1) * s), -1), v)
+
+
 class SelfAttention2d(nn.Module):
     """Multi-head self-attention over the H*W positions of a feature map, residual."""
 
@@ -56,7 +65,7 @@ class SelfAttention2d(nn.Module):
         def heads(t):  # (B, C, H, W) -> (B, heads, HW, C/heads)
             return t.reshape(b, self.heads, c // self.heads, h * w).transpose(-1, -2)
 
-        o = F.scaled_dot_product_attention(heads(q), heads(k), heads(v))  # (B, heads, HW, C/heads)
+        o = dot_product_attention(heads(q), heads(k), heads(v))  # (B, heads, HW, C/heads)
         o = o.transpose(-1, -2).reshape(b, c, h, w)
         return x + self.proj(o)
 

@@ -14,6 +14,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ldm_reference import dot_product_attention  # noqa: E402  (the same attention as the VAE's)
+
 GROUPNORM_EPS = 1e-6  # same as the VAE (ldm4j.nn.Layers.groupNorm)
 MAX_PERIOD = 10000.0
 TIME_SCALE = 1000.0  # continuous t in [0, 1] is embedded as 1000 * t, the DDPM step range
@@ -85,7 +87,7 @@ class UnetAttention(nn.Module):
         b, c, h, w = x.shape
         qkv = self.qkv(self.norm(x))  # (B, 3C, H, W), channels ordered [q | k | v], each [head0 | head1 ...]
         qkv = qkv.reshape(b, 3, self.heads, c // self.heads, h * w).permute(1, 0, 2, 4, 3)  # (3, B, heads, T, hc)
-        out = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2])  # (B, heads, T, hc)
+        out = dot_product_attention(qkv[0], qkv[1], qkv[2])  # (B, heads, T, hc)
         out = out.permute(0, 1, 3, 2).reshape(b, c, h, w)  # (B, C, H, W)
         return x + self.proj(out)
 

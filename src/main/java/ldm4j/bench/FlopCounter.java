@@ -6,8 +6,8 @@ package ldm4j.bench;
  * is 2 FLOPs, bias additions, norms and elementwise ops are not counted. With {@code backward}, every layer
  * also counts its weight gradient (as much as its forward) and, unless its input needs no gradient (the
  * images or latents entering the first layer, the sinusoidal time features), its input gradient (as much
- * again). Attention backward, as in the math path of {@code scaled_dot_product_attention} the models run,
- * is four matmuls: twice the forward. A fresh counter per count; not thread-safe.
+ * again). Attention is two batched matmuls forward
+ * ({@code q k^T}, then the weights times {@code v}) and four backward: twice the forward. A fresh counter per count; not thread-safe.
  */
 public final class FlopCounter {
     private final boolean backward;
