@@ -64,13 +64,15 @@ public final class AdamW {
         return steps;
     }
 
-    /** Clears the gradients of every parameter. */
+    /**
+     * Drops the gradient of every parameter (PyTorch's {@code zero_grad(set_to_none=True)}): the next
+     * backward pass writes fresh gradients instead of adding to zeroed ones, which saves a pass over all of
+     * them twice per step. A parameter that then gets no gradient is skipped by {@link #step(double)}.
+     */
     public void zeroGrad() {
+        Tensor none = new Tensor();
         for (Tensor p : params) {
-            Tensor g = p.grad();
-            if (g.defined()) {
-                g.zero_();
-            }
+            p.mutable_grad().put(none);
         }
     }
 
