@@ -217,10 +217,10 @@ public final class PipelineCommand implements Callable<Integer> {
         boolean cuda = Devices.isCuda(device);
         if (cfg.preset().equals("tiny") && !cuda) {
             boolean bf16 = ldm4j.torch.Precision.resolve(cfg.precision(), device).bf16();
-            return (bf16 ? "expected wall time: about 51 minutes on a 2-core CPU with native bf16 (VAE 9, encode 1.5, UNet 40, "
-                    + "samples < 1), plus about 5 minutes of evaluation when a classifier exists; "
+            return (bf16 ? "expected wall time: about 40 minutes on a 2-core CPU with native bf16 (VAE 7, encode 1, UNet 32, "
+                    + "samples < 1), plus about 4 minutes of evaluation when a classifier exists; "
                     : "expected wall time: about 70 minutes on a 2-core CPU in fp32 (VAE 11, encode 2, UNet 56, samples < 1; "
-                    + "CPUs with native bf16 take about 51), plus evaluation when a classifier exists; ")
+                    + "CPUs with native bf16 take about 40), plus evaluation when a classifier exists; ")
                     + "more cores are faster. On an NVIDIA GPU use --device cuda --preset seed for the full recipe.";
         }
         if (cfg.preset().equals("seed") && !cuda) {
