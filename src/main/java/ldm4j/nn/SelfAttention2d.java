@@ -69,9 +69,13 @@ public final class SelfAttention2d extends Module {
      * {@code scaled_dot_product_attention} would run its math path in fp32 here (its fused CPU kernel needs
      * a contiguous last dimension and measured 1.5x slower in the UNet step): fp32 batched products on
      * OpenBLAS's single thread, 15% of a bf16 UNet step. q and k are each scaled by d^-1/4, as that math path
-     * does, so fp32 results keep its rounding.
+     * does, so fp32 results keep its rounding. On CUDA it is {@code scaled_dot_product_attention}: its fused
+     * kernels never hold the (T, T) weights, which matters at ImageNet's token counts.
      */
     static Tensor attention(Tensor q, Tensor k, Tensor v) {
+        if (q.is_cuda()) {
+            return torch.scaled_dot_product_attention(q, k, v);                           // (B, heads, T, d)
+        }
         Scalar s = new Scalar(Math.pow(q.size(-1), -0.25));
         Tensor scores = torch.matmul(q.mul(s), k.transpose(-2, -1).mul(s));                // (B, heads, T, T)
         return torch.matmul(torch.softmax(scores, -1), v);                                // (B, heads, T, d)
