@@ -64,16 +64,9 @@ public final class AdamW {
         return steps;
     }
 
-    /**
-     * Drops the gradient of every parameter (PyTorch's {@code zero_grad(set_to_none=True)}): the next
-     * backward pass writes fresh gradients instead of adding to zeroed ones, which saves a pass over all of
-     * them twice per step. A parameter that then gets no gradient is skipped by {@link #step(double)}.
-     */
+    /** Drops the gradients of every parameter ({@link Gradients#drop}). */
     public void zeroGrad() {
-        Tensor none = new Tensor();
-        for (Tensor p : params) {
-            p.mutable_grad().put(none);
-        }
+        Gradients.drop(params);
     }
 
     /** One update with learning rate {@code lr}; parameters without a gradient are skipped. */

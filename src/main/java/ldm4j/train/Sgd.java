@@ -55,13 +55,9 @@ public final class Sgd {
         return steps;
     }
 
+    /** Drops the gradients of every parameter ({@link Gradients#drop}). */
     public void zeroGrad() {
-        for (Tensor p : params) {
-            Tensor g = p.grad();
-            if (g.defined()) {
-                g.zero_();
-            }
-        }
+        Gradients.drop(params);
     }
 
     /** One update with learning rate {@code lr}; parameters without a gradient are skipped. */
