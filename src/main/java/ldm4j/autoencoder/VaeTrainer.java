@@ -78,7 +78,7 @@ public final class VaeTrainer {
 
     public Outcome train(Budget budget, boolean resume) {
         ldm4j.data.ImageCheck.requireReadable(data.requireTest(), config.data().workers()); // bad test images fail now, not after training
-        Transform transform = new Transform(config.data().resolution(), config.data().interpolation());
+        Transform transform = Transform.of(config.data());
         int batch = vc.train().batchSize();
         DistEnv.Slice slice = env.slice(batch);
         boolean main = collective.rank() == 0;

@@ -215,8 +215,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         Splits splits = DataSpec.open(cfg.data(), spec.commandLine().getErr()::println);
         int b = batchOr(cfg.vae().train().batchSize());
-        try (DataLoader loader = DataLoader.training(splits.train(), new Transform(cfg.data().resolution(),
-                cfg.data().interpolation()), b, true, cfg.seed(), cfg.data().workers(), cfg.data().prefetch());
+        try (DataLoader loader = DataLoader.training(splits.train(), Transform.of(cfg.data()), b, true, cfg.seed(), cfg.data().workers(), cfg.data().prefetch());
              DataLoader.Epoch epoch = loader.epoch(0)) {
             return Bench.time("data " + cfg.data().resolution() + "px", b, warmup, steps, i -> {
                 Batch x = epoch.next();

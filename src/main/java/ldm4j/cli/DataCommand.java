@@ -91,9 +91,8 @@ public final class DataCommand implements Callable<Integer> {
         } else {
             out.println("test: none (single-split folder)");
         }
-        Transform transform = new Transform(cfg.data().resolution(), cfg.data().interpolation());
-        out.println("transform: center square crop, resize to " + transform.resolution() + "x" + transform.resolution()
-                + " (" + transform.interpolation() + ", antialiased), scale to [-1, 1], random horizontal flip in training: "
+        Transform transform = Transform.of(cfg.data());
+        out.println("transform: " + transform.describe() + ", scale to [-1, 1], random horizontal flip in training: "
                 + cfg.data().flip());
         List<ImageCheck> bad = checks.stream().filter(c -> c != null && !c.ok()).toList();
         if (!bad.isEmpty()) {

@@ -20,10 +20,10 @@ public final class ArtifactSettings {
 
     /** A stage whose artifact depends on the keys under {@code prefixes}, except {@code ignored}. */
     public enum Stage {
-        VAE(List.of("seed", "data.spec", "data.resolution", "data.interpolation", "data.flip", "vae."),
+        VAE(List.of("seed", "data.spec", "data.resolution", "data.interpolation", "data.crop", "data.flip", "vae."),
                 Set.of("vae.train.logEvery", "vae.train.evalEvery", "vae.train.evalImages", "vae.train.checkpointEvery",
                         "vae.train.keepCheckpoints")),
-        UNET(List.of("seed", "data.spec", "data.resolution", "data.interpolation", "latents.dtype", "unet."),
+        UNET(List.of("seed", "data.spec", "data.resolution", "data.interpolation", "data.crop", "latents.dtype", "unet."),
                 Set.of("unet.train.logEvery", "unet.train.evalEvery", "unet.train.evalLatents", "unet.train.checkpointEvery",
                         "unet.train.keepCheckpoints"));
 

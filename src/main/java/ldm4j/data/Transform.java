@@ -24,8 +24,12 @@ import org.bytedeco.pytorch.global.torch;
  * is PIL's BICUBIC filter (a = -0.5), sharper than bilinear when upscaling CIFAR-10's 32 px to 64 px,
  * and with the antialias flag it stays correct when a folder holds images larger than the target
  * (downscaling without it aliases). Bicubic overshoots slightly, so values are clamped to [-1, 1].
+ *
+ * <p>With {@code crop = "adm"} the square is made by {@link AdmCrop} instead (ADM's {@code center_crop_arr} exactly
+ * as PIL computes it, in Java on 8-bit pixels; {@code interpolation} is not used), then flipped and scaled to
+ * [-1, 1]: the preprocessing of the ImageNet-256 papers.
  */
-public record Transform(int resolution, String interpolation) {
+public record Transform(int resolution, String interpolation, String crop) {
 
     public Transform {
         if (resolution <= 0) {
@@ -34,6 +38,33 @@ public record Transform(int resolution, String interpolation) {
         if (!interpolation.equals("bicubic") && !interpolation.equals("bilinear")) {
             throw new IllegalArgumentException("interpolation must be bicubic or bilinear, got " + interpolation);
         }
+        if (!crop.equals("center") && !crop.equals("adm")) {
+            throw new IllegalArgumentException("crop must be center or adm, got " + crop);
+        }
+    }
+
+    /** The center-square transform (one antialiased resize). */
+    public Transform(int resolution, String interpolation) {
+        this(resolution, interpolation, "center");
+    }
+
+    /** The transform of a data config ({@code data.crop = auto} resolved by the dataset kind). */
+    public static Transform of(ldm4j.config.DataConfig data) {
+        return new Transform(data.resolution(), data.interpolation(), data.cropMode());
+    }
+
+    /** What the pixels depend on, for cache keys: the interpolation for {@code center} (as before), else "adm". */
+    public String resampling() {
+        return crop.equals("center") ? interpolation : "adm";
+    }
+
+    /** One line for users: how an image becomes a training square. */
+    public String describe() {
+        if (crop.equals("adm")) {
+            return "ADM center crop to " + resolution + "x" + resolution + " (BOX halvings while the short side >= "
+                    + 2 * resolution + ", BICUBIC to " + resolution + ", center square; PIL's arithmetic)";
+        }
+        return "center square crop, resize to " + resolution + "x" + resolution + " (" + interpolation + ", antialiased)";
     }
 
     /**
@@ -47,6 +78,17 @@ public record Transform(int resolution, String interpolation) {
         int b = images.size();
         int r = resolution;
         float[] out = new float[b * 3 * r * r];
+        if (crop.equals("adm")) {
+            for (int k = 0; k < b; k++) {
+                RawImage sq = AdmCrop.apply(images.get(k), r);              // (3, r, r) uint8
+                byte[] px = flip[k] ? flipPlanes(sq) : sq.planes();
+                int base = k * 3 * r * r;
+                for (int j = 0; j < px.length; j++) {
+                    out[base + j] = (px[j] & 255) / 127.5f - 1f;            // [-1, 1]
+                }
+            }
+            return out;
+        }
         List<RawImage> squares = new java.util.ArrayList<>(b);
         for (RawImage img : images) {
             squares.add(centerSquare(img));

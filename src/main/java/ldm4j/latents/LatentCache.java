@@ -227,13 +227,14 @@ public final class LatentCache {
         Map<String, ImageDataset> parts = new LinkedHashMap<>();
         parts.put("train", splits.train());
         parts.put("test", splits.requireTest());
-        Key key = new Key(vae.sha256(), cfg.data().spec(), cfg.data().resolution(), cfg.data().interpolation(),
+        Transform transform = Transform.of(cfg.data());
+        Key key = new Key(vae.sha256(), cfg.data().spec(), cfg.data().resolution(), transform.resampling(),
                 cfg.latents().dtype());
         ldm4j.torch.Precision precision = ldm4j.torch.Precision.resolve(cfg.precision(), device);
         if (ranks.rank() == 0) {
             out.println("encode: " + precision.describe());
         }
-        return build(dir, key, parts, vae.vae(), new Transform(cfg.data().resolution(), cfg.data().interpolation()), device,
+        return build(dir, key, parts, vae.vae(), transform, device,
                 precision, cfg.latents().batchSize(), cfg.latents().shardSize(), cfg.data().workers(), out, ranks);
     }
 
