@@ -141,20 +141,7 @@ public final class LatentDiffusion implements AutoCloseable {
 
     /** The index of a class given by name or by number. */
     public int classIndex(String nameOrIndex) {
-        int i = classes.indexOf(nameOrIndex);
-        if (i >= 0) {
-            return i;
-        }
-        try {
-            int k = Integer.parseInt(nameOrIndex.trim());
-            if (k >= 0 && k < classes.size()) {
-                return k;
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
-        }
-        throw new LdmException("unknown class '" + nameOrIndex + "': expected one of " + String.join(", ", classes)
-                + " or an index 0.." + (classes.size() - 1));
+        return ldm4j.data.ClassNames.indexOf(classes, nameOrIndex);
     }
 
     /** {@code n} images of one class with the default sampler (DDIM unless the run's config says otherwise). */

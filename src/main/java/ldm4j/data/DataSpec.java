@@ -9,11 +9,12 @@ import java.nio.file.Path;
  *   <li>{@code cifar10}: the official release, downloaded once into {@code $LDM4J_CACHE} (default ~/.cache/ldm4j)</li>
  *   <li>{@code cifar10:PATH}: a local {@code cifar-10-binary.tar.gz} or its extracted {@code cifar-10-batches-bin} folder</li>
  *   <li>{@code folder:PATH}: an image folder ({@code PATH/train/<class>/}, {@code PATH/test/<class>/})</li>
+ *   <li>{@code imagenet:ROOT}: ImageNet-1k in one of three layouts ({@link ImagenetData})</li>
  * </ul>
  */
 public record DataSpec(Kind kind, Path path) {
 
-    public enum Kind { CIFAR10_DOWNLOAD, CIFAR10_LOCAL, FOLDER }
+    public enum Kind { CIFAR10_DOWNLOAD, CIFAR10_LOCAL, FOLDER, IMAGENET }
 
     public static DataSpec parse(String spec) {
         String s = spec == null ? "" : spec.trim();
@@ -26,8 +27,12 @@ public record DataSpec(Kind kind, Path path) {
         if (s.startsWith("folder:") && s.length() > 7) {
             return new DataSpec(Kind.FOLDER, Path.of(s.substring(7)));
         }
+        if (s.startsWith("imagenet:") && s.length() > 9) {
+            return new DataSpec(Kind.IMAGENET, Path.of(s.substring(9)));
+        }
         throw new DataException("--data '" + spec + "' is not a dataset: use cifar10, cifar10:PATH (tarball or "
-                + "cifar-10-batches-bin folder) or folder:PATH (PATH/train/<class>/*.png|jpg)");
+                + "cifar-10-batches-bin folder), folder:PATH (PATH/train/<class>/*.png|jpg) or imagenet:ROOT "
+                + "(ROOT/train/<wnid>/, Kaggle's ROOT/ILSVRC/Data/CLS-LOC/)");
     }
 
     /** The cache folder: {@code $LDM4J_CACHE}, or {@code ~/.cache/ldm4j}. */
@@ -65,6 +70,7 @@ public record DataSpec(Kind kind, Path path) {
                 yield Cifar10Binary.open(path, spec);
             }
             case FOLDER -> ImageFolder.open(path, spec, decoder);
+            case IMAGENET -> ImagenetData.open(path, spec, decoder, notes);
         };
     }
 
@@ -74,6 +80,7 @@ public record DataSpec(Kind kind, Path path) {
             case CIFAR10_DOWNLOAD -> "cifar10";
             case CIFAR10_LOCAL -> "cifar10:" + path;
             case FOLDER -> "folder:" + path;
+            case IMAGENET -> "imagenet:" + path;
         };
     }
 }
