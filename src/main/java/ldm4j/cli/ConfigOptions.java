@@ -37,6 +37,32 @@ public final class ConfigOptions {
     @Option(names = "--dry-run", description = "Print the resolved config as JSON and exit.")
     boolean dryRun;
 
+    /** The settings a data-only command reads: the data section, the seed and the thread count (and the whole tree). */
+    public record DataSettings(ldm4j.config.DataConfig data, long seed, int threads,
+                               com.fasterxml.jackson.databind.node.ObjectNode tree) {
+    }
+
+    /**
+     * The data settings with {@code --data SPEC} (may be null) overriding data.spec, validated on their own: the
+     * VAE and UNet sections are not cross-checked against data.resolution (a data check at 256 px must not fail
+     * on a UNet attention size).
+     */
+    public DataSettings resolveDataOnly(String dataSpec) {
+        List<String> all = new ArrayList<>(sets);
+        if (dataSpec != null) {
+            all.add("data.spec=" + dataSpec);
+        }
+        if (seed != null) {
+            all.add("seed=" + seed);
+        }
+        if (threads != null) {
+            all.add("threads=" + threads);
+        }
+        ConfigResolver r = new ConfigResolver();
+        com.fasterxml.jackson.databind.node.ObjectNode tree = r.resolveTree(preset, configFile, all);
+        return new DataSettings(r.dataOf(tree), tree.path("seed").asLong(), tree.path("threads").asInt(), tree);
+    }
+
     /** As {@link #resolve(List)}, with a command's {@code --data SPEC} (may be null) overriding data.spec. */
     public Config resolveWithData(String dataSpec) {
         return resolve(dataSpec == null ? List.of() : List.of("data.spec=" + dataSpec));

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import ldm4j.config.Config;
 import ldm4j.config.ConfigResolver;
 import ldm4j.data.Batch;
 import ldm4j.data.DataLoader;
@@ -66,9 +65,9 @@ public final class DataCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Config cfg = config.resolveWithData(data);
+        ConfigOptions.DataSettings cfg = config.resolveDataOnly(data); // the data settings only: no UNet/VAE cross-checks
         if (config.dryRun) {
-            out.println(new ConfigResolver().toJson(cfg));
+            out.println(cfg.tree().toPrettyString());
             return 0;
         }
         if (perClass < 1 || perClass > 100) {
@@ -120,7 +119,7 @@ public final class DataCommand implements Callable<Integer> {
         return 0;
     }
 
-    private ImageCheck describe(PrintWriter out, String name, ImageDataset ds, Config cfg) {
+    private ImageCheck describe(PrintWriter out, String name, ImageDataset ds, ConfigOptions.DataSettings cfg) {
         int[] counts = ds.countsPerClass();
         ImageCheck check = null;
         if (quick) {
@@ -169,7 +168,7 @@ public final class DataCommand implements Callable<Integer> {
         }
     }
 
-    private void measureLoader(PrintWriter out, ImageDataset ds, Transform t, Config cfg, int threads) {
+    private void measureLoader(PrintWriter out, ImageDataset ds, Transform t, ConfigOptions.DataSettings cfg, int threads) {
         int workers = cfg.data().workers();
         try (DataLoader loader = DataLoader.training(ds, t, batch, cfg.data().flip(), cfg.seed(), workers, cfg.data().prefetch())) {
             int n = Math.min(measure, loader.batchesPerEpoch());

@@ -53,6 +53,15 @@ public final class ConfigResolver {
      * @param overrides {@code key.path=value} entries, applied in order
      */
     public Config resolve(String preset, Path file, List<String> overrides) {
+        return fromTree(resolveTree(preset, file, overrides));
+    }
+
+    /**
+     * The resolved tree before the sections are built and cross-checked: commands that read only data take
+     * {@link #dataOf} from it, so a setting of another section (a UNet attention size that does not fit
+     * another data.resolution) does not stop a data check.
+     */
+    public ObjectNode resolveTree(String preset, Path file, List<String> overrides) {
         ObjectNode fromFile = file == null ? null : readFile(file);
         // A saved config.json names its preset: start from that one so that its values and name carry over.
         String base = fromFile != null && fromFile.hasNonNull("preset") ? fromFile.get("preset").asText() : preset;
@@ -67,7 +76,21 @@ public final class ConfigResolver {
         for (String o : overrides) {
             applySet(tree, o);
         }
-        return fromTree(tree);
+        return tree;
+    }
+
+    /** The data section of a resolved tree, validated on its own. */
+    public DataConfig dataOf(ObjectNode tree) {
+        try {
+            return json.treeToValue(tree.get("data"), DataConfig.class);
+        } catch (ValueInstantiationException e) {
+            if (e.getCause() instanceof ConfigException ce) {
+                throw ce;
+            }
+            throw new ConfigException("invalid data config: " + firstLine(e.getOriginalMessage()));
+        } catch (JsonProcessingException e) {
+            throw new ConfigException("invalid data config: " + firstLine(e.getOriginalMessage()));
+        }
     }
 
     /** Applies {@code key.path=value} overrides to an existing config (e.g. the one stored in a checkpoint). */

@@ -54,6 +54,19 @@ class DataCheckCliTest {
     }
 
     @Test
+    void dataChecksOnlyDataSettings(@TempDir Path dir) throws Exception {
+        Path ds = SyntheticData.mixedFolder(dir.resolve("ds"), List.of("train", "test"), List.of("a", "b"), 2);
+        // 256 px: the tiny preset's UNet attention sizes do not fit this resolution, which only training checks
+        CliTest.Result r = CliTest.run("data", "--data", "folder:" + ds, "--set", "data.resolution=256", "--quick",
+                "--set", "data.crop=adm");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("transform: ADM center crop to 256x256"), r.out());
+        CliTest.Result bad = CliTest.run("data", "--data", "folder:" + ds, "--set", "data.resolution=250", "--quick");
+        assertEquals(2, bad.code(), bad.out() + bad.err());
+        assertTrue(bad.err().contains("data.resolution = 250"), bad.err());
+    }
+
+    @Test
     void unconditionalFolderIsOneClass(@TempDir Path dir) throws Exception {
         Path ds = SyntheticData.mixedFolder(dir.resolve("ds"), List.of(""), List.of(""), 5);
         CliTest.Result r = CliTest.run("data", "--data", "folder:" + ds);
