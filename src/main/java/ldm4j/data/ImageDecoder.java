@@ -76,7 +76,11 @@ public final class ImageDecoder {
 
     /** Decodes a file to planar 8-bit RGB; a DataException names the file and the problem. */
     public RawImage decode(Path file) {
-        byte[] bytes = read(file);
+        return decode(read(file), file.toString());
+    }
+
+    /** Decodes an image file's bytes (e.g. a tar member); {@code file} names it in errors. */
+    public RawImage decode(byte[] bytes, String file) {
         BufferedImage img;
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             ImageReader reader = reader(file, in, bytes.length);
@@ -192,7 +196,7 @@ public final class ImageDecoder {
         return -1;
     }
 
-    private static ImageReader reader(Path file, ImageInputStream in, int length) {
+    private static ImageReader reader(Object file, ImageInputStream in, int length) {
         if (length == 0) {
             throw new DataException(file + " is empty (0 bytes): replace or remove it");
         }
@@ -206,7 +210,7 @@ public final class ImageDecoder {
         return reader;
     }
 
-    private static DataException unreadable(Path file, Exception e) {
+    private static DataException unreadable(Object file, Exception e) {
         return new DataException(file + " is not a readable PNG/JPEG image (" + e.getClass().getSimpleName() + ": "
                 + e.getMessage() + "): replace or remove it", e);
     }
