@@ -14,6 +14,10 @@ import ldm4j.data.DataException;
 import ldm4j.data.DataSpec;
 import ldm4j.data.ImageCheck;
 import ldm4j.data.ImageDataset;
+import ldm4j.data.ImageDecoder;
+import ldm4j.data.TarSamples;
+import ldm4j.data.WdsData;
+import ldm4j.data.WdsStream;
 import ldm4j.data.RawImage;
 import ldm4j.data.Splits;
 import ldm4j.data.Transform;
@@ -33,7 +37,9 @@ import picocli.CommandLine.Model.CommandSpec;
                 + "of image sizes; optionally write a grid of examples (one row per class) as PNG. Exit status 2 when "
                 + "any image is bad.",
                 "Datasets: cifar10 (downloaded to $LDM4J_CACHE, default ~/.cache/ldm4j), cifar10:PATH "
-                        + "(cifar-10-binary.tar.gz or cifar-10-batches-bin/), folder:PATH (PATH/train/<class>/, PATH/test/<class>/)."})
+                        + "(cifar-10-binary.tar.gz or cifar-10-batches-bin/), folder:PATH (PATH/train/<class>/, PATH/test/<class>/), "
+                        + "imagenet:ROOT (train/<wnid>/ with val/<wnid>/, a flat val/ with the devkit's ground truth, or Kaggle's "
+                        + "ILSVRC/Data/CLS-LOC/), wds:PATTERN (tar shards such as train-{000000..000099}.tar)."})
 public final class DataCommand implements Callable<Integer> {
 
     @Option(names = "--data", paramLabel = "SPEC", description = "Dataset (overrides data.spec). Default: the preset's (cifar10).")
@@ -77,6 +83,9 @@ public final class DataCommand implements Callable<Integer> {
             throw new ldm4j.LdmException("--batch must be >= 1 and --measure >= 0");
         }
         int threads = Threads.configure(cfg.threads());
+        if (DataSpec.parse(cfg.data().spec()).kind() == DataSpec.Kind.WDS) {
+            return shards(out, cfg, threads);
+        }
         Splits splits = DataSpec.open(cfg.data(), spec.commandLine().getErr()::println);
         out.println("dataset " + splits.spec());
         out.println("classes " + splits.classes().size() + ": " + String.join(", ", splits.classes()));
@@ -119,6 +128,88 @@ public final class DataCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** {@code data} for tar shards: one streaming pass (decoding unless --quick), counts, a grid, the stream's speed. */
+    private int shards(PrintWriter out, ConfigOptions.DataSettings cfg, int threads) {
+        WdsData d = WdsData.open(DataSpec.parse(cfg.data().spec()).path().toString());
+        ImageDecoder decoder = new ImageDecoder(cfg.data().maxPixels());
+        out.println("dataset " + cfg.data().spec() + ": " + d.shards().size() + " shards");
+        out.println("classes " + d.classes().size() + ": " + String.join(", ", d.classes()));
+        Transform transform = Transform.of(cfg.data());
+        int[] counts = new int[d.classes().size()];
+        List<List<RawImage>> rows = new ArrayList<>();
+        for (int c = 0; c < counts.length; c++) {
+            rows.add(new ArrayList<>());
+        }
+        List<String> bad = new ArrayList<>();
+        long t0 = System.nanoTime();
+        long n = 0;
+        for (Path shard : d.shards()) {
+            try (TarSamples t = new TarSamples(shard, counts.length)) {
+                TarSamples.Sample x;
+                while ((x = t.next()) != null) {
+                    n++;
+                    counts[x.label()]++;
+                    boolean forGrid = this.out != null && rows.get(x.label()).size() < perClass;
+                    if (quick && !forGrid) {
+                        continue;
+                    }
+                    try {
+                        RawImage img = decoder.decode(x.image(), "shard " + shard + " member " + x.key() + "." + x.imageExt());
+                        if (forGrid) {
+                            rows.get(x.label()).add(img);
+                        }
+                    } catch (DataException e) {
+                        bad.add(e.getMessage());
+                    }
+                }
+            }
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        out.printf("samples: %,d in %.1f s (%s), %,d bad%n", n, secs, quick ? "not decoded: --quick" : "decoded", bad.size());
+        StringBuilder sb = new StringBuilder("  per class:");
+        for (int c = 0; c < counts.length; c++) {
+            sb.append(String.format(" %s=%,d", d.classes().get(c), counts[c]));
+        }
+        out.println(sb);
+        out.println("transform: " + transform.describe() + ", scale to [-1, 1], random horizontal flip in training: "
+                + cfg.data().flip());
+        if (!bad.isEmpty()) {
+            PrintWriter err = spec.commandLine().getErr();
+            bad.forEach(b -> err.println("bad image: " + b));
+            err.flush();
+            out.flush();
+            throw new DataException(bad.size() + " bad image" + (bad.size() == 1 ? "" : "s") + " in " + cfg.data().spec()
+                    + " (listed above): re-create the shards");
+        }
+        if (this.out != null) {
+            writeGrid(rows, transform, this.out);
+            out.println("wrote " + this.out + " (" + perClass + " examples per row, one row per class in label order)");
+        }
+        if (measure > 0) {
+            WdsStream stream = new WdsStream(d.shards(), counts.length, transform, decoder, batch, cfg.seed(), 0, 1,
+                    cfg.data().workers(), 1000, cfg.data().flip(), cfg.data().prefetch() * 8);
+            long images = 0;
+            long start = 0;
+            try (WdsStream.Epoch epoch = stream.epoch(0, 0)) {
+                for (int b = 0; b <= measure && epoch.hasNext(); b++) {
+                    Batch x = epoch.next();
+                    if (b == 0) {
+                        start = System.nanoTime(); // the first batch is warm-up
+                    } else {
+                        images += x.size();
+                    }
+                }
+            }
+            double s2 = (System.nanoTime() - start) / 1e9;
+            out.printf("loader: %,d images in %.2f s = %,.0f images/s = %,.0f images/s per worker (wds stream, batch %d, "
+                            + "%dx%d %s, %d workers, %d cores)%n", images, s2, images / s2, images / s2 / cfg.data().workers(),
+                    batch, transform.resolution(), transform.resolution(), transform.crop(), cfg.data().workers(),
+                    Runtime.getRuntime().availableProcessors());
+        }
+        out.flush();
+        return 0;
+    }
+
     private ImageCheck describe(PrintWriter out, String name, ImageDataset ds, ConfigOptions.DataSettings cfg) {
         int[] counts = ds.countsPerClass();
         ImageCheck check = null;
@@ -152,10 +243,14 @@ public final class DataCommand implements Callable<Integer> {
                 found++;
             }
         }
+        writeGrid(rows, transform, file);
+    }
+
+    private void writeGrid(List<List<RawImage>> rows, Transform transform, Path file) {
         List<RawImage> images = new ArrayList<>();
         for (List<RawImage> row : rows) {
             images.addAll(row);
-            RawImage like = row.get(0);
+            RawImage like = row.isEmpty() ? new RawImage(new byte[3], 1, 1) : row.get(0);
             for (int k = row.size(); k < perClass; k++) {
                 images.add(new RawImage(new byte[like.planes().length], like.height(), like.width())); // black filler
             }

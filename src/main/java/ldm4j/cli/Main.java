@@ -14,7 +14,7 @@ import picocli.CommandLine.ScopeType;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Class-conditional latent diffusion on the JVM: data, VAE-GAN, latent UNet, sampling.",
-        subcommands = {DataCommand.class, TrainVaeCommand.class, EncodeCommand.class, TrainUnetCommand.class, SampleCommand.class, ServeCommand.class,
+        subcommands = {DataCommand.class, ShardsCommand.class, TrainVaeCommand.class, EncodeCommand.class, TrainUnetCommand.class, SampleCommand.class, ServeCommand.class,
                 TrainClassifierCommand.class, EvalCommand.class, ReportCommand.class,
                 PipelineCommand.class, BenchCommand.class, LaunchCommand.class,
                 CommandLine.HelpCommand.class},

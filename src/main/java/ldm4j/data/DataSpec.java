@@ -10,11 +10,12 @@ import java.nio.file.Path;
  *   <li>{@code cifar10:PATH}: a local {@code cifar-10-binary.tar.gz} or its extracted {@code cifar-10-batches-bin} folder</li>
  *   <li>{@code folder:PATH}: an image folder ({@code PATH/train/<class>/}, {@code PATH/test/<class>/})</li>
  *   <li>{@code imagenet:ROOT}: ImageNet-1k in one of three layouts ({@link ImagenetData})</li>
+ *   <li>{@code wds:PATTERN}: WebDataset tar shards, streamed ({@link WdsData}, {@link WdsStream})</li>
  * </ul>
  */
 public record DataSpec(Kind kind, Path path) {
 
-    public enum Kind { CIFAR10_DOWNLOAD, CIFAR10_LOCAL, FOLDER, IMAGENET }
+    public enum Kind { CIFAR10_DOWNLOAD, CIFAR10_LOCAL, FOLDER, IMAGENET, WDS }
 
     public static DataSpec parse(String spec) {
         String s = spec == null ? "" : spec.trim();
@@ -30,9 +31,12 @@ public record DataSpec(Kind kind, Path path) {
         if (s.startsWith("imagenet:") && s.length() > 9) {
             return new DataSpec(Kind.IMAGENET, Path.of(s.substring(9)));
         }
+        if (s.startsWith("wds:") && s.length() > 4) {
+            return new DataSpec(Kind.WDS, Path.of(s.substring(4)));
+        }
         throw new DataException("--data '" + spec + "' is not a dataset: use cifar10, cifar10:PATH (tarball or "
-                + "cifar-10-batches-bin folder), folder:PATH (PATH/train/<class>/*.png|jpg) or imagenet:ROOT "
-                + "(ROOT/train/<wnid>/, Kaggle's ROOT/ILSVRC/Data/CLS-LOC/)");
+                + "cifar-10-batches-bin folder), folder:PATH (PATH/train/<class>/*.png|jpg), imagenet:ROOT "
+                + "(ROOT/train/<wnid>/, Kaggle's ROOT/ILSVRC/Data/CLS-LOC/) or wds:PATTERN (train-{000000..000099}.tar)");
     }
 
     /** The cache folder: {@code $LDM4J_CACHE}, or {@code ~/.cache/ldm4j}. */
@@ -71,6 +75,9 @@ public record DataSpec(Kind kind, Path path) {
             }
             case FOLDER -> ImageFolder.open(path, spec, decoder);
             case IMAGENET -> ImagenetData.open(path, spec, decoder, notes);
+            case WDS -> throw new DataException(spec + " is streamed tar shards, which 'bin/ldm4j data', 'bench data' and "
+                    + "'shards' read; the training commands read indexed data: use the folder:, imagenet: or cifar10 data "
+                    + "the shards were written from");
         };
     }
 
@@ -81,6 +88,7 @@ public record DataSpec(Kind kind, Path path) {
             case CIFAR10_LOCAL -> "cifar10:" + path;
             case FOLDER -> "folder:" + path;
             case IMAGENET -> "imagenet:" + path;
+            case WDS -> "wds:" + path;
         };
     }
 }
