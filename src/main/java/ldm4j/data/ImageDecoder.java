@@ -225,6 +225,13 @@ public final class ImageDecoder {
         if (cm instanceof ComponentColorModel && cs.getType() == ColorSpace.TYPE_GRAY) {
             return fromSamples(raster, h, w, true, cm.hasAlpha(), cm.getComponentSize(0));
         }
+        if (cm instanceof ComponentColorModel && cs.isCS_sRGB() && !cm.hasAlpha() && cm.getComponentSize(0) == 8
+                && raster.getNumBands() == 3 && raster.getDataBuffer() instanceof java.awt.image.DataBufferByte db
+                && raster.getSampleModel() instanceof java.awt.image.PixelInterleavedSampleModel sm
+                && raster.getSampleModelTranslateX() == 0 && raster.getSampleModelTranslateY() == 0
+                && db.getNumBanks() == 1) {
+            return fromInterleavedBytes(db.getData(), sm, h, w); // JPEG's usual 3BYTE_BGR: no per-row int copies
+        }
         if (cm instanceof ComponentColorModel && cs.isCS_sRGB()) {
             return fromSamples(raster, h, w, false, cm.hasAlpha(), cm.getComponentSize(0));
         }
@@ -246,6 +253,28 @@ public final class ImageDecoder {
         BufferedImage rgb = new BufferedImage(w, h, BufferedImage.TYPE_INT_ARGB);
         rgb.createGraphics().drawImage(img, 0, 0, null);
         return toPlanes(rgb);
+    }
+
+    /** 8-bit interleaved RGB (any band order) straight from the data buffer to planes. */
+    private static RawImage fromInterleavedBytes(byte[] data, java.awt.image.PixelInterleavedSampleModel sm, int h, int w) {
+        int plane = h * w;
+        byte[] out = new byte[3 * plane];
+        int[] offsets = sm.getBandOffsets();
+        int stride = sm.getPixelStride();
+        int scan = sm.getScanlineStride();
+        for (int c = 0; c < 3; c++) {
+            int o = offsets[c];
+            int base = c * plane;
+            for (int y = 0; y < h; y++) {
+                int src = y * scan + o;
+                int dst = base + y * w;
+                for (int x = 0; x < w; x++) {
+                    out[dst + x] = data[src];
+                    src += stride;
+                }
+            }
+        }
+        return new RawImage(out, h, w);
     }
 
     private static RawImage fromSamples(Raster r, int h, int w, boolean gray, boolean alpha, int bits) {
