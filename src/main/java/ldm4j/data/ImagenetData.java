@@ -105,7 +105,9 @@ public final class ImagenetData {
             valSet = listFlatVal(val, devkitLabels(truth, table), classOf, classes, spec + " (val)", decoder, truth);
         }
         double secs = (System.nanoTime() - t0) / 1e9;
-        notes.accept(String.format("imagenet layout %s; listed in %.1f s", layout.description(), secs));
+        long bytes = trainSet.indexBytes() + (valSet == null ? 0 : valSet.indexBytes());
+        notes.accept(String.format("imagenet layout %s; listed in %.1f s; file index %.1f MB (%.0f bytes per file)",
+                layout.description(), secs, bytes / 1e6, bytes / (double) (trainSet.size() + (valSet == null ? 0 : valSet.size()))));
         notes.accept(counts("train", trainSet.size(), FULL_TRAIN, wnids.size()));
         if (valSet != null) {
             notes.accept(counts("val", valSet.size(), FULL_VAL, wnids.size()));
