@@ -115,6 +115,9 @@ public final class BenchCommand implements Callable<Integer> {
                         + "matmul or agree");
             }
         }
+        if (targets.equals(List.of("data"))) {
+            return dataOnly(out); // the data settings alone: no UNet/VAE cross-check can refuse data.resolution
+        }
         Config cfg = config.resolveWithData(data);
         int threads = Threads.configure(cfg.threads());
         if (target.equals("agree")) {
@@ -207,6 +210,32 @@ public final class BenchCommand implements Callable<Integer> {
 
     private int batchOr(int preset) {
         return batch != null ? batch : preset;
+    }
+
+    /** {@code bench data}: the loader's batches (decode + crop + flip), with only the data settings resolved. */
+    private int dataOnly(PrintWriter out) {
+        if (data == null) {
+            throw new LdmException("bench data needs --data SPEC (e.g. --data folder:../shared/data/cifar10-jpeg)");
+        }
+        ConfigOptions.DataSettings cfg = config.resolveDataOnly(data);
+        int threads = Threads.configure(cfg.threads());
+        Splits splits = DataSpec.open(cfg.data(), spec.commandLine().getErr()::println);
+        Transform t = Transform.of(cfg.data());
+        int b = batchOr(32);
+        int workers = cfg.data().workers();
+        out.printf("bench: data %s, %s, %d workers, %d libtorch threads, %d cores%n", cfg.data().spec(), t.describe(), workers,
+                threads, Runtime.getRuntime().availableProcessors());
+        out.println(BenchResult.header());
+        BenchResult r;
+        try (DataLoader loader = DataLoader.training(splits.train(), t, b, true, cfg.seed(), workers, cfg.data().prefetch());
+             DataLoader.Epoch epoch = loader.epoch(0)) {
+            r = Bench.time("data " + cfg.data().resolution() + "px " + t.crop(), b, warmup, steps, i -> epoch.next().size());
+        }
+        out.println(r.row());
+        out.printf("bench: data %.0f images/s with %d workers = %.0f images/s per worker%n", r.imagesPerSecond(), workers,
+                r.imagesPerSecond() / workers);
+        out.flush();
+        return 0;
     }
 
     private BenchResult data(Config cfg) {

@@ -61,6 +61,10 @@ class DataCheckCliTest {
                 "--set", "data.crop=adm");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("transform: ADM center crop to 256x256"), r.out());
+        CliTest.Result bench = CliTest.run("bench", "data", "--data", "folder:" + ds, "--set", "data.resolution=256", "--set", "data.crop=adm",
+                "--set", "data.workers=1", "--batch", "2", "--steps", "1", "--warmup", "0");
+        assertEquals(0, bench.code(), bench.out() + bench.err());
+        assertTrue(bench.out().contains("data 256px adm"), bench.out());
         CliTest.Result bad = CliTest.run("data", "--data", "folder:" + ds, "--set", "data.resolution=250", "--quick");
         assertEquals(2, bad.code(), bad.out() + bad.err());
         assertTrue(bad.err().contains("data.resolution = 250"), bad.err());

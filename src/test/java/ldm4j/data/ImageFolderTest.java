@@ -122,7 +122,9 @@ class ImageFolderTest {
         assertEquals(Path.of("/a/b.tgz"), DataSpec.parse("cifar10:/a/b.tgz").path());
         assertEquals(DataSpec.Kind.FOLDER, DataSpec.parse("folder:x").kind());
         assertEquals("folder:x", DataSpec.parse("folder:x").toString());
-        for (String bad : new String[]{"", "cifar", "folder:", "cifar10:", "imagenet:/x"}) {
+        assertEquals(DataSpec.Kind.IMAGENET, DataSpec.parse("imagenet:/x").kind());
+        assertEquals("wds:/s/t-{0..9}.tar", DataSpec.parse("wds:/s/t-{0..9}.tar").toString());
+        for (String bad : new String[]{"", "cifar", "folder:", "cifar10:", "imagenet:", "wds:", "imagenet"}) {
             DataException e = assertThrows(DataException.class, () -> DataSpec.parse(bad));
             assertTrue(e.getMessage().contains("use cifar10, cifar10:PATH"), e.getMessage());
         }
