@@ -151,6 +151,27 @@ class WdsStreamTest {
         assertTrue(e.getMessage().startsWith("shard " + junk + " member k1.png is not a readable PNG/JPEG image"), e.getMessage());
     }
 
+    @Test
+    void readsAShardWrittenByPythonsTarfile() {
+        Path dirPy = Path.of("src/test/resources/fixtures/data/shards"); // scripts/fixtures/make_shard_fixtures.py
+        WdsData d = WdsData.open(dirPy + "/py-{000000..000000}.tar");
+        assertEquals(List.of("cat", "dog", "bird"), d.classes());
+        try (TarSamples t = new TarSamples(d.shards().get(0), 3)) {
+            TarSamples.Sample a = t.next();
+            assertEquals("s0", a.key());
+            assertEquals("png", a.imageExt());
+            assertEquals(2, a.label());
+            RawImage img = DECODER.decode(a.image(), "s0.png");
+            assertEquals(6, img.height());
+            assertEquals(5, img.width());
+            TarSamples.Sample b = t.next();
+            assertEquals("dir/s1", b.key());
+            assertEquals("jpg", b.imageExt());
+            assertEquals(0, b.label());
+            assertEquals(null, t.next());
+        }
+    }
+
     private static void assertDamaged(Path shard, int classes, String start) {
         DataException e = assertThrows(DataException.class, () -> {
             try (TarSamples t = new TarSamples(shard, classes)) {
