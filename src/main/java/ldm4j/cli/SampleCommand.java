@@ -3,7 +3,6 @@ package ldm4j.cli;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,6 +25,7 @@ import ldm4j.torch.Precision;
 import ldm4j.sample.ImageSettings;
 import ldm4j.sample.InitImages;
 import ldm4j.sample.LatentSampler;
+import ldm4j.sample.RequestCheck;
 import ldm4j.sample.SampleGrid;
 import ldm4j.sample.SampleRequest;
 import ldm4j.sample.ShardedSampling;
@@ -115,6 +115,13 @@ public final class SampleCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter pw = spec.commandLine().getOut();
         checkCombinations();
+        RequestCheck.seed("--seed", seed);
+        if (init != null && !java.nio.file.Files.isRegularFile(init)) {
+            throw new LdmException("--init " + init + " does not exist: give a PNG or JPEG image");
+        }
+        if (fromPng != null) {
+            FromPng.settings(fromPng);                                  // a missing or damaged file, before any loading
+        }
         RunDir.requireRunPath(run);
         if (!java.nio.file.Files.isDirectory(run)) {
             throw new LdmException(run + " is not a run folder: pass the --run of a pipeline or train-unet run");
@@ -127,7 +134,7 @@ public final class SampleCommand implements Callable<Integer> {
             case "raw" -> Boolean.FALSE;
             default -> throw new LdmException("--weights '" + weights + "' is not one of ema, raw");
         };
-        Threads.configure(compute.threads, spec.commandLine().getErr()::println);
+        Threads.configure(compute.threads(), spec.commandLine().getErr()::println);
         String precision = compute.precision;
         if (fromPng != null && precision == null) {                 // the same pixels need the same arithmetic
             String recorded = FromPng.settings(fromPng).precision();
@@ -185,13 +192,15 @@ public final class SampleCommand implements Callable<Integer> {
         if (seeds != null) {
             request = request.withInterpolation(new SampleRequest.Interpolation(0, seeds[1], 0, wanted.get(wanted.size() - 1)));
         }
+        if (seeds != null) {
+            RequestCheck.seed("--interpolate's second seed", seeds[1]);
+        }
+        RequestCheck.check(s.sampler(), s.steps(), s.cfg(), s.eta(), s.spacing(), s.batchSize(), interval[0], interval[1],
+                request.seed(), labels.size(), seeds != null, ldm.classes().size());   // the same checks as --from-png
         if (init != null) {
-            double st = strength != null ? strength : 0.6;
-            if (!(st >= 0 && st <= 1)) {
-                throw new LdmException("--strength " + st + " is out of range: expected 0 <= --strength <= 1");
-            }
+            double st = RequestCheck.strength("--strength", strength != null ? strength : 0.6);
             int res = ldm.model().resolution();
-            request = request.withInit(InitImages.read(init, st, res, res));
+            request = request.withInit(InitImages.read(init, st, res, res, ldm.model().config().data().maxPixels()));
         }
         pw.printf("sampling %d images (%d classes x %d) with %s, %d steps, guidance %.2f, seed %d%n", labels.size(),
                 seeds != null ? 1 : wanted.size(), perClass, s.sampler(), s.steps(), s.cfg(), request.seed());
@@ -233,18 +242,14 @@ public final class SampleCommand implements Callable<Integer> {
 
     private int regenerate(LatentDiffusion ldm, PrintWriter pw) {
         ImageSettings s = FromPng.settings(fromPng);
+        FromPng.request(ldm, s, fromPng);                               // every setting checked before any work
+        BufferedImage original = FromPng.original(fromPng, ldm.model().config().data().maxPixels());
         pw.printf("regenerating %s: %s%n", fromPng, s.parameters().replace('\n', ' '));
         long start = System.nanoTime();
         BufferedImage image = FromPng.regenerate(ldm, s, fromPng);
         Path file = out != null ? out : fromPng.resolveSibling(fromPng.getFileName().toString().replaceFirst("\\.png$", "")
                 + "-again.png");
         PngText.write(image, s.pngText(), file);
-        BufferedImage original;
-        try {
-            original = javax.imageio.ImageIO.read(fromPng.toFile());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + fromPng + ": " + e.getMessage(), e);
-        }
         long diff = FromPng.differingPixels(original, image);
         pw.printf("wrote %s in %.1f s: %s%n", file, (System.nanoTime() - start) / 1e9,
                 diff == 0 ? "pixel-identical to " + fromPng : diff < 0 ? "a different size than " + fromPng
