@@ -140,9 +140,12 @@ public final class SampleCommand implements Callable<Integer> {
             String recorded = FromPng.settings(fromPng).precision();
             precision = recorded != null ? recorded : Precision.AUTO;
         }
-        try (LatentDiffusion ldm = LatentDiffusion.load(run, compute.device, precision == null ? Precision.AUTO : precision,
+        PrintWriter err = spec.commandLine().getErr();
+        try (SignalNotice notice = new SignalNotice(err, "sample stopped by a signal before it finished: the files"
+                + " already written are whole, the others were not written; run it again");
+             LatentDiffusion ldm = LatentDiffusion.load(run, compute.device, precision == null ? Precision.AUTO : precision,
                 ema)) {
-            spec.commandLine().getErr().println("sample: " + ldm.sampler().precision().describe());
+            err.println("sample: " + ldm.sampler().precision().describe());
             if (fromPng != null && DistEnv.fromEnvironment().distributed()) {
                 throw new LdmException("--from-png regenerates one image: start it without launch");
             }
@@ -207,6 +210,7 @@ public final class SampleCommand implements Callable<Integer> {
         String model = ldm.model().name();
         String hash = ldm.model().sha256();
         Path file = out != null ? out : run.resolve(seeds != null ? "interpolation.png" : "samples.png");
+        checkSpace(file, labels.size(), ldm.model().resolution());
         int columns = seeds != null ? labels.size() : perClass;
         List<String> rows = (seeds != null ? List.of(wanted.get(0)) : wanted).stream().map(ldm.classes()::get).toList();
         SampleGrid.Written written;
@@ -312,6 +316,31 @@ public final class SampleCommand implements Callable<Integer> {
             // reported below
         }
         throw new LdmException("--guidance-interval '" + text + "' is not LOW,HIGH with 0 <= LOW <= HIGH <= 1, e.g. 0.1,0.8");
+    }
+
+    /**
+     * Refuses to sample when the output folders lack the space the PNGs may need (at most their raw
+     * 8-bit RGB size plus the settings chunks, twice with --individual, plus the GIF), so that a full
+     * disk is reported before the images are computed rather than after.
+     */
+    private void checkSpace(Path file, int images, int resolution) {
+        long need = (long) images * resolution * resolution * 3 * 2 + (1L << 20);
+        List<Path> folders = new ArrayList<>(List.of(file.toAbsolutePath().getParent()));
+        if (individual != null) {
+            folders.add(individual.toAbsolutePath());
+        }
+        for (Path dir : folders) {
+            try {
+                long free = java.nio.file.Files.getFileStore(dir).getUsableSpace();
+                if (free < need) {
+                    throw new LdmException(dir + " has " + free / 1024 + " KB free, but " + images + " images need up to "
+                            + need / 1024 + " KB: free some space or choose another " + (dir.equals(folders.get(0))
+                            ? "--out" : "--individual") + " folder");
+                }
+            } catch (IOException e) {
+                // the store cannot say: the atomic write reports a full disk itself
+            }
+        }
     }
 
     /** Refuses a non-PNG or unwritable --out / --individual before sampling. */

@@ -70,15 +70,20 @@ public final class RequestCheck {
     /** Seeds are 0 <= seed <= 2^63 - 1 everywhere (options, config, API, PNG settings). */
     public static long seed(String field, long seed) {
         if (seed < 0) {
-            throw new Invalid(field, field + " = " + seed + " is out of range: expected 0 <= " + field + " <= " + Long.MAX_VALUE);
+            throw new Invalid(field, is(field, seed) + " is out of range: expected 0 <= " + field + " <= " + Long.MAX_VALUE);
         }
         return seed;
+    }
+
+    /** "--seed -1" for an option, "seed = -1" for a setting. */
+    private static String is(String field, Object value) {
+        return field.startsWith("--") ? field + " " + value : field + " = " + value;
     }
 
     /** SDEdit's strength: 0 <= strength <= 1. */
     public static double strength(String field, double strength) {
         if (!(strength >= 0 && strength <= 1)) {
-            throw new Invalid(field, field + " = " + strength + " is out of range: expected 0 <= " + field + " <= 1");
+            throw new Invalid(field, is(field, strength) + " is out of range: expected 0 <= " + field + " <= 1");
         }
         return strength;
     }
@@ -86,7 +91,7 @@ public final class RequestCheck {
     /** An image index of an interpolation's end: 0 <= index <= {@value #MAX_INDEX}. */
     public static int index(String field, int index) {
         if (index < 0 || index > MAX_INDEX) {
-            throw new Invalid(field, field + " = " + index + " is out of range: expected 0 <= " + field + " <= " + MAX_INDEX);
+            throw new Invalid(field, is(field, index) + " is out of range: expected 0 <= " + field + " <= " + MAX_INDEX);
         }
         return index;
     }

@@ -4,11 +4,11 @@ import java.io.IOException;
 import java.io.InputStream;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.sun.net.httpserver.HttpExchange;
@@ -20,9 +20,9 @@ import com.sun.net.httpserver.HttpExchange;
  */
 final class JsonBody {
     static final int MAX_DEPTH = 16;
+    private static final String TRAILING = "there is more after the JSON value: send one JSON object and nothing else";
     private static final JsonMapper STRICT = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
             .build();
 
@@ -86,10 +86,18 @@ final class JsonBody {
         if (body.length == 0) {
             throw new BadRequest(null, "the body is empty: send a JSON object such as {\"class\": 0, \"n\": 4}", "a JSON object");
         }
-        try {
-            return STRICT.readTree(body);
+        boolean oneValue = false;
+        try (JsonParser p = STRICT.createParser(body)) {
+            JsonNode node = STRICT.readTree(p);
+            oneValue = true;
+            if (p.nextToken() != null) {
+                throw new BadRequest(null, "the body is not valid JSON" + where(p.currentTokenLocation()) + ": " + TRAILING,
+                        "a JSON object");
+            }
+            return node;
         } catch (JsonProcessingException e) {
-            throw new BadRequest(null, "the body is not valid JSON" + where(e.getLocation()) + ": " + reason(e), "a JSON object");
+            throw new BadRequest(null, "the body is not valid JSON" + where(e.getLocation()) + ": "
+                    + (oneValue ? TRAILING : reason(e)), "a JSON object");
         } catch (IOException e) {
             throw new BadRequest(null, "the body cannot be read as JSON: " + e.getClass().getSimpleName(), "a JSON object");
         }
@@ -104,9 +112,6 @@ final class JsonBody {
         String m = String.valueOf(e.getOriginalMessage());
         if (m.startsWith("Duplicate field")) {
             return "a key appears twice (" + m.substring("Duplicate field ".length()) + "): give each field once";
-        }
-        if (m.startsWith("Trailing token")) {
-            return "there is more after the JSON value: send one JSON object and nothing else";
         }
         if (m.contains("nesting depth") || m.contains("NestingDepth")) {
             return "nested more than " + MAX_DEPTH + " levels deep";
