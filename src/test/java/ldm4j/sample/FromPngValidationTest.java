@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import ldm4j.io.PngText;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -71,6 +72,7 @@ class FromPngValidationTest {
     }
 
     @Test
+    @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)      // unchecked, steps = 10^9 runs for days
     void editedSettingsAreCheckedAsTypedInOptions() throws Exception {
         List<String> classes = new ArrayList<>();
         for (int i = 0; i < 200_000; i++) {

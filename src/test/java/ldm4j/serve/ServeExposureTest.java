@@ -164,14 +164,19 @@ class ServeExposureTest {
 
     @Test
     void anEmptyTokenIsRefused() throws Exception {
-        String[] option = TinyRun.cli("serve", "--run", TinyRun.shared().toString(), "--port", "0", "--token", "");
-        assertEquals("2", option[0], option[1] + option[2]);
-        assertTrue(option[2].contains("ldm4j: error: --token is empty"), option[2]);
-        String[] blank = TinyRun.cli("serve", "--run", TinyRun.shared().toString(), "--port", "0", "--host", "0.0.0.0",
-                "--token", " ");
-        assertEquals("2", blank[0], blank[2]);
+        for (List<String> args : List.of(List.of("--token", ""), List.of("--host", "0.0.0.0", "--token", " "))) {
+            Process p = ServeProcess.command(TinyRun.shared(), Map.of(), args.toArray(String[]::new)).start();
+            boolean ended = p.waitFor(60, TimeUnit.SECONDS);
+            p.destroyForcibly();
+            assertTrue(ended, args + ": refused at once, not served without authentication");
+            String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(2, p.exitValue(), printed);
+            assertTrue(printed.contains("ldm4j: error: --token is empty"), printed);
+        }
         Process env = ServeProcess.command(TinyRun.shared(), Map.of("LDM4J_TOKEN", "")).start();
-        assertTrue(env.waitFor(60, TimeUnit.SECONDS), "refused at once");
+        boolean ended = env.waitFor(60, TimeUnit.SECONDS);
+        env.destroyForcibly();
+        assertTrue(ended, "refused at once");
         String printed = new String(env.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(2, env.exitValue(), printed);
         assertTrue(printed.contains("ldm4j: error: LDM4J_TOKEN is empty"), printed);
