@@ -163,10 +163,9 @@ class ServeBrowserTest {
                 set(d, "n", "8");
                 set(d, "steps", "1000");
                 d.findElement(By.id("generate")).click();
-                wait.until(x -> Double.parseDouble(x.findElement(By.id("progress")).getAttribute("value")) > 0);
-                assertTrue(Double.parseDouble(d.findElement(By.id("progress")).getAttribute("max")) >= 1000, "max = total steps");
-                assertTrue(d.findElement(By.id("status")).getText().startsWith("running: step "),
-                        d.findElement(By.id("status")).getText());
+                wait.until(x -> x.findElement(By.id("status")).getText().startsWith("running: step ")        // this job's
+                        && Double.parseDouble(x.findElement(By.id("progress")).getAttribute("max")) >= 1000      // max = its steps
+                        && Double.parseDouble(x.findElement(By.id("progress")).getAttribute("value")) > 0);     // and it moves
                 d.findElement(By.id("cancel")).click();
                 wait.until(x -> x.findElement(By.id("status")).getText().equals("cancelled"));
                 assertTrue(d.findElement(By.id("generate")).isEnabled(), "ready for the next job");

@@ -167,7 +167,9 @@ class ServeExposureTest {
         for (List<String> args : List.of(List.of("--token", ""), List.of("--host", "0.0.0.0", "--token", " "))) {
             Process p = ServeProcess.command(TinyRun.shared(), Map.of(), args.toArray(String[]::new)).start();
             boolean ended = p.waitFor(60, TimeUnit.SECONDS);
-            p.destroyForcibly();
+            if (!ended) {
+                p.destroyForcibly();
+            }
             assertTrue(ended, args + ": refused at once, not served without authentication");
             String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(2, p.exitValue(), printed);
@@ -175,7 +177,9 @@ class ServeExposureTest {
         }
         Process env = ServeProcess.command(TinyRun.shared(), Map.of("LDM4J_TOKEN", "")).start();
         boolean ended = env.waitFor(60, TimeUnit.SECONDS);
-        env.destroyForcibly();
+        if (!ended) {
+            env.destroyForcibly();
+        }
         assertTrue(ended, "refused at once");
         String printed = new String(env.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(2, env.exitValue(), printed);
