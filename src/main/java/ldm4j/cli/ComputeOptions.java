@@ -15,6 +15,15 @@ public final class ComputeOptions {
             + "autocast, fp32, or auto (bf16 on CUDA and on CPUs with native bf16, fp32 elsewhere). Default: auto.")
     String precision;
 
+    /** The --threads value, refused outside the range every command's config allows (0..1024). */
+    int threads() {
+        if (threads < 0 || threads > 1024) {
+            throw new ldm4j.LdmException("--threads " + threads + " is out of range: expected 0 <= --threads <= 1024"
+                    + " (0 = one per core)");
+        }
+        return threads;
+    }
+
     /** The requested precision, {@code auto} when none was given. */
     String precisionOrAuto() {
         return precision == null ? ldm4j.torch.Precision.AUTO : precision;

@@ -59,7 +59,9 @@ public final class EncodeCommand implements Callable<Integer> {
         Device dev = Devices.resolve(cfg.device());
         vae.vae().to(dev, false);
         Splits splits = DataSpec.open(cfg.data(), spec.commandLine().getErr()::println);
-        try (Collective ranks = Ranks.join(DistEnv.fromEnvironment(), Ranks.identity(cfg), dev)) {
+        try (SignalNotice notice = new SignalNotice(spec.commandLine().getErr(), "encode stopped by a signal before it"
+                + " finished: the latent cache is incomplete and unused; run encode again (it starts over)");
+             Collective ranks = Ranks.join(DistEnv.fromEnvironment(), Ranks.identity(cfg), dev)) {
             LatentCache.buildForRun(run.resolve("latents"), vae, cfg, splits, dev, out, ranks);
         }
         out.flush();

@@ -85,6 +85,12 @@ public final class LaunchCommand implements Callable<Integer> {
             host = "127.0.0.1";
             port = freePort();
         }
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (nproc > cores) {
+            err.printf("ldm4j launch: warning: --nproc %d ranks on %d cores: the ranks compete for the cores and every"
+                    + " step waits for the slowest; use --nproc %d or fewer%n", nproc, cores, cores);
+            err.flush();
+        }
         int world = nproc * nnodes;
         int threads = threadsPerRank > 0 ? threadsPerRank
                 : Math.max(1, Runtime.getRuntime().availableProcessors() / nproc);
@@ -163,7 +169,7 @@ public final class LaunchCommand implements Callable<Integer> {
             t.join();
         }
         out.flush();
-        return failed >= 0 ? (status == 130 || status == 143 ? status : 1) : 0;
+        return failed >= 0 ? (status == 130 || status == 143 || status == 2 ? status : 1) : 0;  // 2: a rank's bad input
     }
 
     private void validate() {

@@ -3,7 +3,6 @@ package ldm4j.cli;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,6 +25,7 @@ import ldm4j.torch.Precision;
 import ldm4j.sample.ImageSettings;
 import ldm4j.sample.InitImages;
 import ldm4j.sample.LatentSampler;
+import ldm4j.sample.RequestCheck;
 import ldm4j.sample.SampleGrid;
 import ldm4j.sample.SampleRequest;
 import ldm4j.sample.ShardedSampling;
@@ -115,6 +115,13 @@ public final class SampleCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter pw = spec.commandLine().getOut();
         checkCombinations();
+        RequestCheck.seed("--seed", seed);
+        if (init != null && !java.nio.file.Files.isRegularFile(init)) {
+            throw new LdmException("--init " + init + " does not exist: give a PNG or JPEG image");
+        }
+        if (fromPng != null) {
+            FromPng.settings(fromPng);                                  // a missing or damaged file, before any loading
+        }
         RunDir.requireRunPath(run);
         if (!java.nio.file.Files.isDirectory(run)) {
             throw new LdmException(run + " is not a run folder: pass the --run of a pipeline or train-unet run");
@@ -127,15 +134,18 @@ public final class SampleCommand implements Callable<Integer> {
             case "raw" -> Boolean.FALSE;
             default -> throw new LdmException("--weights '" + weights + "' is not one of ema, raw");
         };
-        Threads.configure(compute.threads, spec.commandLine().getErr()::println);
+        Threads.configure(compute.threads(), spec.commandLine().getErr()::println);
         String precision = compute.precision;
         if (fromPng != null && precision == null) {                 // the same pixels need the same arithmetic
             String recorded = FromPng.settings(fromPng).precision();
             precision = recorded != null ? recorded : Precision.AUTO;
         }
-        try (LatentDiffusion ldm = LatentDiffusion.load(run, compute.device, precision == null ? Precision.AUTO : precision,
+        PrintWriter err = spec.commandLine().getErr();
+        try (SignalNotice notice = new SignalNotice(err, "sample stopped by a signal before it finished: the files"
+                + " already written are whole, the others were not written; run it again");
+             LatentDiffusion ldm = LatentDiffusion.load(run, compute.device, precision == null ? Precision.AUTO : precision,
                 ema)) {
-            spec.commandLine().getErr().println("sample: " + ldm.sampler().precision().describe());
+            err.println("sample: " + ldm.sampler().precision().describe());
             if (fromPng != null && DistEnv.fromEnvironment().distributed()) {
                 throw new LdmException("--from-png regenerates one image: start it without launch");
             }
@@ -185,19 +195,22 @@ public final class SampleCommand implements Callable<Integer> {
         if (seeds != null) {
             request = request.withInterpolation(new SampleRequest.Interpolation(0, seeds[1], 0, wanted.get(wanted.size() - 1)));
         }
+        if (seeds != null) {
+            RequestCheck.seed("--interpolate's second seed", seeds[1]);
+        }
+        RequestCheck.check(s.sampler(), s.steps(), s.cfg(), s.eta(), s.spacing(), s.batchSize(), interval[0], interval[1],
+                request.seed(), labels.size(), seeds != null, ldm.classes().size());   // the same checks as --from-png
         if (init != null) {
-            double st = strength != null ? strength : 0.6;
-            if (!(st >= 0 && st <= 1)) {
-                throw new LdmException("--strength " + st + " is out of range: expected 0 <= --strength <= 1");
-            }
+            double st = RequestCheck.strength("--strength", strength != null ? strength : 0.6);
             int res = ldm.model().resolution();
-            request = request.withInit(InitImages.read(init, st, res, res));
+            request = request.withInit(InitImages.read(init, st, res, res, ldm.model().config().data().maxPixels()));
         }
         pw.printf("sampling %d images (%d classes x %d) with %s, %d steps, guidance %.2f, seed %d%n", labels.size(),
                 seeds != null ? 1 : wanted.size(), perClass, s.sampler(), s.steps(), s.cfg(), request.seed());
         String model = ldm.model().name();
         String hash = ldm.model().sha256();
         Path file = out != null ? out : run.resolve(seeds != null ? "interpolation.png" : "samples.png");
+        checkSpace(file, labels.size(), ldm.model().resolution());
         int columns = seeds != null ? labels.size() : perClass;
         List<String> rows = (seeds != null ? List.of(wanted.get(0)) : wanted).stream().map(ldm.classes()::get).toList();
         SampleGrid.Written written;
@@ -233,18 +246,14 @@ public final class SampleCommand implements Callable<Integer> {
 
     private int regenerate(LatentDiffusion ldm, PrintWriter pw) {
         ImageSettings s = FromPng.settings(fromPng);
+        FromPng.request(ldm, s, fromPng);                               // every setting checked before any work
+        BufferedImage original = FromPng.original(fromPng, ldm.model().config().data().maxPixels());
         pw.printf("regenerating %s: %s%n", fromPng, s.parameters().replace('\n', ' '));
         long start = System.nanoTime();
         BufferedImage image = FromPng.regenerate(ldm, s, fromPng);
         Path file = out != null ? out : fromPng.resolveSibling(fromPng.getFileName().toString().replaceFirst("\\.png$", "")
                 + "-again.png");
         PngText.write(image, s.pngText(), file);
-        BufferedImage original;
-        try {
-            original = javax.imageio.ImageIO.read(fromPng.toFile());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + fromPng + ": " + e.getMessage(), e);
-        }
         long diff = FromPng.differingPixels(original, image);
         pw.printf("wrote %s in %.1f s: %s%n", file, (System.nanoTime() - start) / 1e9,
                 diff == 0 ? "pixel-identical to " + fromPng : diff < 0 ? "a different size than " + fromPng
@@ -307,6 +316,31 @@ public final class SampleCommand implements Callable<Integer> {
             // reported below
         }
         throw new LdmException("--guidance-interval '" + text + "' is not LOW,HIGH with 0 <= LOW <= HIGH <= 1, e.g. 0.1,0.8");
+    }
+
+    /**
+     * Refuses to sample when the output folders lack the space the PNGs may need (at most their raw
+     * 8-bit RGB size plus the settings chunks, twice with --individual, plus the GIF), so that a full
+     * disk is reported before the images are computed rather than after.
+     */
+    private void checkSpace(Path file, int images, int resolution) {
+        long need = (long) images * resolution * resolution * 3 * 2 + (1L << 20);
+        List<Path> folders = new ArrayList<>(List.of(file.toAbsolutePath().getParent()));
+        if (individual != null) {
+            folders.add(individual.toAbsolutePath());
+        }
+        for (Path dir : folders) {
+            try {
+                long free = java.nio.file.Files.getFileStore(dir).getUsableSpace();
+                if (free < need) {
+                    throw new LdmException(dir + " has " + free / 1024 + " KB free, but " + images + " images need up to "
+                            + need / 1024 + " KB: free some space or choose another " + (dir.equals(folders.get(0))
+                            ? "--out" : "--individual") + " folder");
+                }
+            } catch (IOException e) {
+                // the store cannot say: the atomic write reports a full disk itself
+            }
+        }
     }
 
     /** Refuses a non-PNG or unwritable --out / --individual before sampling. */

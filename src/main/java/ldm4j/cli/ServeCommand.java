@@ -5,6 +5,8 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.security.SecureRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -39,8 +41,16 @@ public final class ServeCommand implements Callable<Integer> {
     int port;
 
     @Option(names = "--token", paramLabel = "TOKEN",
-            description = "Require 'Authorization: Bearer TOKEN' on every API call (or set " + TOKEN_ENV + ").")
+            description = "Require 'Authorization: Bearer TOKEN' on every API call (or set " + TOKEN_ENV + "); an empty one is refused.")
     String token;
+
+    @Option(names = "--allow-host", paramLabel = "NAME",
+            description = "A host name the browser may use besides IP addresses, localhost and --host (repeatable); other names are refused (DNS rebinding).")
+    List<String> allowHosts = new ArrayList<>();
+
+    @Option(names = "--request-timeout", paramLabel = "SECONDS", defaultValue = "" + ServerOptions.REQUEST_SECONDS,
+            description = "A request's header and body must arrive within this time, else the connection is closed. Default: ${DEFAULT-VALUE}.")
+    int requestSeconds;
 
     @Option(names = "--queue", paramLabel = "N", defaultValue = "4", description = "Jobs that may wait; more answer 429. Default: ${DEFAULT-VALUE}.")
     int queue;
@@ -62,13 +72,18 @@ public final class ServeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         String secret = token != null ? token : System.getenv(TOKEN_ENV);
+        if (secret != null && secret.isBlank()) {
+            throw new LdmException((token != null ? "--token" : TOKEN_ENV) + " is empty: a blank token would turn"
+                    + " authentication off; give a secret, or leave " + (token != null ? "--token out" : TOKEN_ENV + " unset")
+                    + " to serve without one");
+        }
         ServerOptions options;
         try {
-            options = new ServerOptions(host, port, secret, queue, maxImages, maxSteps, 32);
+            options = new ServerOptions(host, port, secret, queue, maxImages, maxSteps, 32, requestSeconds, allowHosts);
         } catch (IllegalArgumentException e) {
             throw new LdmException(e.getMessage());
         }
-        Threads.configure(compute.threads);
+        Threads.configure(compute.threads());
         LatentDiffusion ldm = LatentDiffusion.load(run, compute.device, compute.precisionOrAuto(), null);
         spec.commandLine().getErr().println("serve: " + ldm.sampler().precision().describe());
         Server server;
@@ -80,9 +95,10 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         }
-        if (!options.loopback()) {
-            err.println("ldm4j serve: warning: listening on " + host + ", reachable from other machines"
-                    + (options.token() == null ? " by anyone: set --token (or " + TOKEN_ENV + ") to require a bearer token" : ""));
+        String warning = options.exposureWarning(TOKEN_ENV);
+        if (warning != null) {
+            err.println(warning);
+            err.flush();
         }
         CountDownLatch stopped = new CountDownLatch(1);
         int bound = server.port();

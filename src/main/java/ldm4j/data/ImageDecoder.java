@@ -87,11 +87,9 @@ public final class ImageDecoder {
             try {
                 long w = reader.getWidth(0);
                 long h = reader.getHeight(0);
-                if (w * h > maxPixels) {
-                    throw new DataException(file + " declares " + w + "x" + h + " = " + String.format("%,d", w * h)
-                            + " pixels, above data.maxPixels = " + String.format("%,d", maxPixels)
-                            + " (a decompression-bomb guard): shrink the image, remove it, or raise --set data.maxPixels="
-                            + w * h);
+                String big = oversize(file.toString(), w, h, maxPixels);
+                if (big != null) {
+                    throw new DataException(big + ": shrink the image, remove it, or raise --set data.maxPixels=" + w * h);
                 }
                 if (isCmyk(reader)) {
                     return Orientation.apply(readCmyk(reader), Orientation.ofJpeg(bytes));
@@ -110,6 +108,18 @@ public final class ImageDecoder {
         }
         RawImage rgb = toPlanes(img);
         return Orientation.apply(rgb, Orientation.ofJpeg(bytes));
+    }
+
+    /**
+     * Null when a declared {@code w x h} is within {@code maxPixels}; else the refusal naming {@code source}
+     * (without the fix, which depends on where the image came from). Every decoder of outside images asks first.
+     */
+    public static String oversize(String source, long w, long h, long maxPixels) {
+        if (w * h <= maxPixels) {
+            return null;
+        }
+        return source + " declares " + w + "x" + h + " = " + String.format("%,d", w * h) + " pixels, above data.maxPixels = "
+                + String.format("%,d", maxPixels) + " (a decompression-bomb guard)";
     }
 
     private static byte[] read(Path file) {

@@ -93,12 +93,13 @@ public final class PngText {
         try {
             return read(Files.readAllBytes(file));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(file + " cannot be read (" + e.getClass().getSimpleName() + ")", e);
         }
     }
 
-    /** The text chunks of PNG bytes; an error if they are not a PNG. */
+    /** The text chunks of PNG bytes; an error if they are not a PNG or a text chunk's CRC is wrong. */
     public static Map<String, String> read(byte[] png) throws IOException {
+        checkTextCrcs(png);
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(png))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
@@ -127,6 +128,41 @@ public final class PngText {
                 reader.dispose();
             }
         }
+    }
+
+    /**
+     * Walks the chunk list up to {@code IEND} and refuses a text chunk ({@code tEXt}, {@code iTXt},
+     * {@code zTXt}) whose CRC-32 does not match: an edited or damaged file (the JDK's reader ignores it).
+     */
+    static void checkTextCrcs(byte[] png) throws IOException {
+        if (png.length < 8 || (png[0] & 0xFF) != 0x89 || png[1] != 'P' || png[2] != 'N' || png[3] != 'G') {
+            return;                                                     // not a PNG: the reader says so
+        }
+        int at = 8;
+        while (at + 12 <= png.length) {
+            long length = readInt(png, at) & 0xFFFFFFFFL;
+            String type = new String(png, at + 4, 4, java.nio.charset.StandardCharsets.ISO_8859_1);
+            if (length > png.length - at - 12) {
+                throw new IOException("its " + type + " chunk at byte " + at + " runs past the end of the file (truncated?)");
+            }
+            if (type.equals("tEXt") || type.equals("iTXt") || type.equals("zTXt")) {
+                java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+                crc.update(png, at + 4, 4 + (int) length);
+                long stored = readInt(png, at + 8 + (int) length) & 0xFFFFFFFFL;
+                if (crc.getValue() != stored) {
+                    throw new IOException("its " + type + " chunk at byte " + at + " has a wrong CRC (the file was edited"
+                            + " or damaged): regenerate from an unmodified PNG");
+                }
+            }
+            if (type.equals("IEND")) {
+                return;
+            }
+            at += 12 + (int) length;
+        }
+    }
+
+    private static int readInt(byte[] b, int at) {
+        return (b[at] & 0xFF) << 24 | (b[at + 1] & 0xFF) << 16 | (b[at + 2] & 0xFF) << 8 | (b[at + 3] & 0xFF);
     }
 
     private static boolean isLatin1(String s) {

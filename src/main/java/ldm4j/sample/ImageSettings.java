@@ -1,7 +1,6 @@
 package ldm4j.sample;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -10,8 +9,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.ToIntFunction;
-
-import javax.imageio.ImageIO;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -67,13 +64,55 @@ public record ImageSettings(String version, String model, String modelSha256, Li
                 r.seed(), r.batchSize(), r.guidanceLow(), r.guidanceHigh(), init, interp, image, gridColumns, width, height, precision);
     }
 
-    /** The request back, with class names looked up by {@code classIndex} (which reports unknown names). */
-    public SampleRequest toRequest(ToIntFunction<String> classIndex) {
+    /**
+     * Checks every setting as a typed-in request is checked ({@link RequestCheck}), plus what only a
+     * file can get wrong (size, image index, grid columns, precision); an {@link RequestCheck.Invalid}
+     * names the setting.
+     */
+    public void validate(int numClasses, int resolution) {
+        RequestCheck.check(sampler, steps, cfg, eta, spacing, batchSize, guidanceLow, guidanceHigh, seed, classes.size(),
+                interpolation != null, numClasses);
+        int n = classes.size();
+        if (width != resolution || height != resolution) {
+            throw new RequestCheck.Invalid(width != resolution ? "width" : "height", "the image is " + width + "x" + height
+                    + ", but the model makes " + resolution + "x" + resolution + " images");
+        }
+        if (image != null && (image < 0 || image >= n)) {
+            throw new RequestCheck.Invalid("image", "image = " + image + " is out of range: expected 0 <= image <= " + (n - 1));
+        }
+        if (gridColumns != null && (gridColumns < 1 || gridColumns > n)) {
+            throw new RequestCheck.Invalid("gridColumns", "gridColumns = " + gridColumns + " is out of range: expected 1 <= gridColumns <= " + n);
+        }
+        if (precision != null && !precision.equals("fp32") && !precision.equals("bf16")) {
+            throw new RequestCheck.Invalid("precision", "precision = '" + precision + "' is not allowed: expected fp32 or bf16");
+        }
+        if (init != null) {
+            if (init.png() == null) {
+                throw new RequestCheck.Invalid("init.png", "init has no png: expected the start image as base64 PNG");
+            }
+            RequestCheck.strength("init.strength", init.strength());
+        }
+        if (interpolation != null) {
+            RequestCheck.index("interpolation.indexA", interpolation.indexA());
+            RequestCheck.index("interpolation.indexB", interpolation.indexB());
+            RequestCheck.seed("interpolation.seedB", interpolation.seedB());
+            if (interpolation.classB() == null) {
+                throw new RequestCheck.Invalid("interpolation.classB", "interpolation has no classB: expected a class name");
+            }
+        }
+    }
+
+    /**
+     * The request back, with class names looked up by {@code classIndex} (which reports unknown names);
+     * the embedded start image is checked against {@code maxPixels} before it is decoded. Call
+     * {@link #validate} first.
+     */
+    public SampleRequest toRequest(ToIntFunction<String> classIndex, long maxPixels) {
         List<Integer> labels = classes.stream().map(classIndex::applyAsInt).toList();
         SampleRequest r = new SampleRequest(labels, sampler, steps, cfg, eta, spacing, seed, batchSize, guidanceLow,
                 guidanceHigh, null, null);
         if (init != null) {
-            r = r.withInit(InitImages.of(decodePng(init.png()), init.strength(), width, height));
+            r = r.withInit(InitImages.of(decodePng(init.png(), maxPixels), init.strength(), width, height));
         }
         if (interpolation != null) {
             r = r.withInterpolation(new SampleRequest.Interpolation(interpolation.indexA(), interpolation.seedB(),
@@ -140,9 +179,15 @@ public record ImageSettings(String version, String model, String modelSha256, Li
                 throw new LdmException(source + ": its '" + JSON_KEY + "' chunk lacks classes, sampler or model hash");
             }
             return s;
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+            String field = e.getPath().isEmpty() ? null : e.getPath().get(e.getPath().size() - 1).getFieldName();
             throw new LdmException(source + ": its '" + JSON_KEY + "' chunk is not valid settings JSON ("
-                    + e.getOriginalMessage() + ")");
+                    + (field != null ? "setting '" + field + "' has the wrong type or is out of range" : "wrong structure")
+                    + "): only PNGs written by ldm4j can be regenerated");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new LdmException(source + ": its '" + JSON_KEY + "' chunk is not valid settings JSON (line "
+                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr()
+                    + "): only PNGs written by ldm4j can be regenerated");
         }
     }
 
@@ -155,15 +200,17 @@ public record ImageSettings(String version, String model, String modelSha256, Li
         return Base64.getEncoder().encodeToString(ldm4j.io.PngText.encode(img, Map.of()));
     }
 
-    private static BufferedImage decodePng(String base64) {
+    private static BufferedImage decodePng(String base64, long maxPixels) {
+        byte[] bytes;
         try {
-            BufferedImage img = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(base64)));
-            if (img == null) {
-                throw new LdmException("the embedded init image is not a PNG");
-            }
-            return img;
-        } catch (IOException | IllegalArgumentException e) {
-            throw new LdmException("the embedded init image cannot be read: " + e.getMessage());
+            bytes = Base64.getDecoder().decode(base64);
+        } catch (IllegalArgumentException e) {
+            throw new RequestCheck.Invalid("init.png", "the embedded start image is not base64: " + e.getMessage());
+        }
+        try {
+            return InitImages.decode(bytes, "the embedded start image", maxPixels);
+        } catch (LdmException e) {
+            throw new RequestCheck.Invalid("init.png", e.getMessage());
         }
     }
 

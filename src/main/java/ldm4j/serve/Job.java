@@ -79,6 +79,22 @@ public final class Job {
         return snapshot();
     }
 
+    /**
+     * Seconds until this job ends: from its progress once a step has run (elapsed x left / done),
+     * else its images x steps times {@code secondsPerImageStep} (10 s when that is unknown, NaN).
+     */
+    public synchronized double secondsLeft(double secondsPerImageStep) {
+        if (state != State.RUNNING && state != State.QUEUED) {
+            return 0;
+        }
+        if (state == State.RUNNING && step > 0 && totalSteps > step) {
+            double elapsed = (System.nanoTime() - startedNanos) / 1e9;
+            return elapsed * (totalSteps - step) / step;
+        }
+        double work = (double) imageCount() * request.steps();
+        return Double.isNaN(secondsPerImageStep) ? 10 : work * secondsPerImageStep;
+    }
+
     public synchronized Image image(int index) {
         return images.get(index);
     }

@@ -22,7 +22,9 @@ public final class JobQueue implements AutoCloseable {
     private final Consumer<Job> runner;
     private final Thread worker;
     private volatile boolean closed;
-    private volatile double lastJobSeconds = 5;
+    private volatile Job running;
+    /** Seconds per sampler step of one image, from the last finished job (NaN before the first). */
+    private volatile double secondsPerImageStep = Double.NaN;
 
     /** @param runner generates a job's images (the worker calls it; it reports through the job) */
     public JobQueue(int capacity, int keep, Consumer<Job> runner) {
@@ -64,9 +66,15 @@ public final class JobQueue implements AutoCloseable {
         return 0;
     }
 
-    /** A guess for Retry-After: the jobs waiting times the last job's duration. */
+    /**
+     * Retry-After for a full queue: when a place frees, i.e. when the running job ends. Estimated
+     * from its own progress (elapsed time x steps left / steps done), before its first step from the
+     * last job's time per image and step, at least 1 s and at most an hour.
+     */
     public int retryAfterSeconds() {
-        return (int) Math.max(1, Math.ceil(lastJobSeconds * Math.max(1, waiting.size())));
+        Job r = running;
+        double left = r == null ? 1 : r.secondsLeft(secondsPerImageStep);
+        return (int) Math.max(1, Math.min(3600, Math.ceil(left)));
     }
 
     private void work() {
@@ -80,9 +88,14 @@ public final class JobQueue implements AutoCloseable {
             if (job == null || !job.start()) {
                 continue;
             }
+            running = job;
             long t0 = System.nanoTime();
             runner.accept(job);
-            lastJobSeconds = (System.nanoTime() - t0) / 1e9;
+            double work = (double) job.imageCount() * job.request().steps();
+            if (job.snapshot().state() == Job.State.DONE) {
+                secondsPerImageStep = (System.nanoTime() - t0) / 1e9 / work;
+            }
+            running = null;
         }
     }
 

@@ -1,8 +1,6 @@
 package ldm4j.serve;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
@@ -10,9 +8,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.random.RandomGenerator;
 
-import javax.imageio.ImageIO;
-
 import com.fasterxml.jackson.databind.JsonNode;
+import ldm4j.LdmException;
 import ldm4j.config.SampleConfig;
 import ldm4j.sample.InitImages;
 import ldm4j.sample.SampleRequest;
@@ -45,6 +42,9 @@ public final class JobSpec {
         int maxImages();
 
         int maxSteps();
+
+        /** Largest declared width x height of a start image (the run's {@code data.maxPixels}). */
+        long maxPixels();
 
         /** The PNG of image {@code index} of job {@code id}, or null. */
         byte[] png(String id, int index);
@@ -133,7 +133,11 @@ public final class JobSpec {
         if (v == null || v.isNull()) {
             return fallback;
         }
-        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+        if (v.isIntegralNumber() && !v.canConvertToLong()) {
+            throw new BadRequest(field, field + " = " + v + " is out of range: expected " + min + " <= " + field + " <= " + max,
+                    min + ".." + max);
+        }
+        if (!v.isIntegralNumber()) {
             throw new BadRequest(field, field + " = " + v + " is not an integer: expected " + min + " <= " + field + " <= " + max,
                     min + ".." + max);
         }
@@ -150,7 +154,11 @@ public final class JobSpec {
         if (v == null || v.isNull()) {
             return fallback;
         }
-        if (!v.isNumber() || !(v.asDouble() >= min && v.asDouble() <= max)) {
+        if (!v.isNumber()) {
+            throw new BadRequest(field, field + " = " + v + " is not a number: expected a number " + min + " <= " + field
+                    + " <= " + max, min + ".." + max);
+        }
+        if (!(v.asDouble() >= min && v.asDouble() <= max)) {
             throw new BadRequest(field, field + " = " + v + " is out of range: expected a number " + min + " <= " + field
                     + " <= " + max, min + ".." + max);
         }
@@ -208,12 +216,9 @@ public final class JobSpec {
         }
         BufferedImage img;
         try {
-            img = ImageIO.read(new ByteArrayInputStream(png));
-        } catch (IOException e) {
-            img = null;
-        }
-        if (img == null) {
-            throw new BadRequest("init", "the init image is not a PNG or JPEG", "a PNG or JPEG image");
+            img = InitImages.decode(png, "the init image", c.maxPixels());
+        } catch (LdmException e) {
+            throw new BadRequest("init", e.getMessage(), "a PNG or JPEG image of at most " + c.maxPixels() + " pixels");
         }
         return InitImages.of(img, strength, c.resolution(), c.resolution());
     }

@@ -74,6 +74,9 @@ class ServeApiTest {
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
         HttpResponse<byte[]> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
         JsonNode json = null;
         if (r.headers().firstValue("Content-Type").orElse("").startsWith("application/json")) {

@@ -85,7 +85,7 @@ class ServeBrowserTest {
     void generateFromThePageShowsPngsWithSettingsAndReadableErrors() throws Exception {
         requireBrowser();
         try (LatentDiffusion ldm = LatentDiffusion.load(TinyRun.shared(), "cpu");
-             Server server = new Server(ldm, new ServerOptions("127.0.0.1", 0, null, 4, 16, 200, 32), new SplittableRandom(3),
+             Server server = new Server(ldm, new ServerOptions("127.0.0.1", 0, null, 4, 16, 1000, 32), new SplittableRandom(3),
                      new PrintWriter(new StringWriter()))) {
             WebDriver d = chromium(dir.resolve("profile"));
             try {
@@ -127,17 +127,54 @@ class ServeBrowserTest {
                             ImageIO.read(new ByteArrayInputStream(fetch(y)))), "same seed, same pixels: image " + i);
                 }
 
+                set(d, "seed", "99");                                                       // the form changes first
+                new Select(d.findElement(By.id("class"))).selectByVisibleText("red");
                 images(d).get(0).click();                                                   // the enlarged view
                 wait.until(x -> x.findElement(By.id("viewer")).isDisplayed());
                 assertTrue(d.findElement(By.id("viewer-params")).getText().contains("Seed: 7"));
                 assertTrue(d.findElement(By.id("viewer-download")).getAttribute("href").contains("/images/"));
                 d.findElement(By.id("viewer-reuse")).click();
                 wait.until(x -> !x.findElement(By.id("viewer")).isDisplayed());
+                assertEquals("7", d.findElement(By.id("seed")).getAttribute("value"), "Reuse seed puts the image's seed back");
+                assertEquals("green", new Select(d.findElement(By.id("class"))).getFirstSelectedOption().getText(),
+                        "and its class");
+
+                // variations of an image: SDEdit from it at the viewer's strength
+                images(d).get(0).click();
+                wait.until(x -> x.findElement(By.id("viewer")).isDisplayed());
+                set(d, "viewer-strength", "0.5");
+                d.findElement(By.id("viewer-variations")).click();
+                wait.until(x -> images(x).size() == 6 && x.findElement(By.id("status")).getText().startsWith("done"));
+                String variation = newest(d, all);
+                assertTrue(PngText.read(fetch(variation)).get("parameters").contains("Denoising strength: 0.5"), variation);
+
+                // interpolation from one image to another, 3 frames
+                List<String> before = images(d).stream().map(e -> e.getAttribute("src")).toList();
+                images(d).get(images(d).size() - 1).click();
+                wait.until(x -> x.findElement(By.id("viewer")).isDisplayed());
+                assertTrue(new Select(d.findElement(By.id("viewer-target"))).getOptions().size() >= 1);
+                set(d, "viewer-frames", "3");
+                d.findElement(By.id("viewer-interpolate")).click();
+                wait.until(x -> images(x).size() == 9 && x.findElement(By.id("status")).getText().startsWith("done"));
+                String frame = newest(d, before);
+                assertTrue(PngText.read(fetch(frame)).get("parameters").contains("Interpolate: seed "), frame);
+
+                // a long job: the progress bar moves, Cancel stops it
+                set(d, "n", "8");
+                set(d, "steps", "1000");
+                d.findElement(By.id("generate")).click();
+                wait.until(x -> x.findElement(By.id("status")).getText().startsWith("running: step ")        // this job's
+                        && Double.parseDouble(x.findElement(By.id("progress")).getAttribute("max")) >= 1000      // max = its steps
+                        && Double.parseDouble(x.findElement(By.id("progress")).getAttribute("value")) > 0);     // and it moves
+                d.findElement(By.id("cancel")).click();
+                wait.until(x -> x.findElement(By.id("status")).getText().equals("cancelled"));
+                assertTrue(d.findElement(By.id("generate")).isEnabled(), "ready for the next job");
+                assertTrue(!d.findElement(By.id("cancel")).isEnabled());
 
                 set(d, "steps", "0");
                 d.findElement(By.id("generate")).click();
                 wait.until(x -> x.findElement(By.id("error")).isDisplayed());
-                assertEquals("steps = 0 is out of range: expected 1 <= steps <= 200", d.findElement(By.id("error")).getText());
+                assertEquals("steps = 0 is out of range: expected 1 <= steps <= 1000", d.findElement(By.id("error")).getText());
 
                 File shot = ((ChromeDriver) d).getScreenshotAs(OutputType.FILE);
                 Path target = Path.of("target", "serve-browser-test.png");
@@ -147,6 +184,46 @@ class ServeBrowserTest {
                 d.quit();
             }
         }
+    }
+
+    @Test
+    void aServerWithATokenAsksForItAndThenWorks() throws Exception {
+        requireBrowser();
+        try (LatentDiffusion ldm = LatentDiffusion.load(TinyRun.shared(), "cpu");
+             Server server = new Server(ldm, new ServerOptions("127.0.0.1", 0, "s3cret", 4, 16, 200, 32), new SplittableRandom(4),
+                     new PrintWriter(new StringWriter()))) {
+            WebDriver d = chromium(dir.resolve("profile-token"));
+            try {
+                WebDriverWait wait = new WebDriverWait(d, Duration.ofSeconds(120));
+                d.get("http://127.0.0.1:" + server.port() + "/");
+                wait.until(x -> x.findElement(By.id("token-box")).isDisplayed());
+                assertEquals("This server needs a token: enter it above.", d.findElement(By.id("error")).getText());
+                set(d, "token", "wrong");
+                d.findElement(By.id("token-save")).click();
+                wait.until(x -> x.findElement(By.id("error")).getText().startsWith("This server needs a token"));
+                assertTrue(d.findElements(By.cssSelector("#class option")).isEmpty(), "nothing loads with a wrong token");
+                set(d, "token", "s3cret");
+                d.findElement(By.id("token-save")).click();
+                wait.until(x -> x.findElements(By.cssSelector("#class option")).size() == 4);
+                assertTrue(!d.findElement(By.id("token-box")).isDisplayed());
+                set(d, "n", "1");
+                set(d, "steps", "2");
+                d.findElement(By.id("generate")).click();
+                wait.until(x -> images(x).size() == 1 && x.findElement(By.id("status")).getText().startsWith("done"));
+                wait.until(x -> (Boolean) ((org.openqa.selenium.JavascriptExecutor) x).executeScript(
+                        "return [...document.querySelectorAll('#gallery img')].every(i => i.complete && i.naturalWidth === 16)"));
+                assertTrue(images(d).get(0).getAttribute("src").contains("token=s3cret"), "images carry the token");
+            } finally {
+                d.quit();
+            }
+        }
+    }
+
+    /** The one image source that is not among {@code before}. */
+    static String newest(WebDriver d, List<String> before) {
+        List<String> added = images(d).stream().map(e -> e.getAttribute("src")).filter(u -> !before.contains(u)).toList();
+        assertTrue(!added.isEmpty(), "new images");
+        return added.get(0);
     }
 
     static void set(WebDriver d, String id, String value) {

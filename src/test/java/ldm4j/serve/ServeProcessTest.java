@@ -49,7 +49,7 @@ class ServeProcessTest {
             assertTrue(port > 0, "serve printed its address: " + output);
             HttpClient http = HttpClient.newHttpClient();
             HttpResponse<String> job = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/jobs"))
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"class\": 0, \"n\": 8, \"steps\": 400}")).build(),
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"class\": 0, \"n\": 8, \"steps\": 400}")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(202, job.statusCode(), job.body());
             String id = new ObjectMapper().readTree(job.body()).path("id").asText();
