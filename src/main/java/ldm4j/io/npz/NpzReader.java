@@ -159,6 +159,12 @@ public final class NpzReader implements AutoCloseable {
         return out;
     }
 
+    /** A whole array of any supported dtype as a {@link ldm4j.io.HostTensor}. */
+    public ldm4j.io.HostTensor hostTensor(String name) {
+        NpyHeader h = header(name);
+        return new ldm4j.io.HostTensor(h.dtype(), h.shape(), whole(name, h));
+    }
+
     private ByteBuffer whole(String name, NpyHeader h) {
         if (h.dataBytes() > MAX_WHOLE_BYTES) {
             throw new FormatException(file, "array '" + name + "' of " + h.dataBytes() + " bytes is too large to read whole");
