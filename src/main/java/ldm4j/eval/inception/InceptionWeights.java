@@ -81,6 +81,15 @@ public final class InceptionWeights {
         return new Loaded(model, sha256(file), file);
     }
 
+    /** Hex SHA-256 of bytes. */
+    public static String sha256Of(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Hex SHA-256 of a file's bytes. */
     public static String sha256(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
