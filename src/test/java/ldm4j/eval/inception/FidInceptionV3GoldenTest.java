@@ -104,9 +104,12 @@ class FidInceptionV3GoldenTest {
         Safetensors.write(file, host);
         InceptionWeights.Loaded loaded = InceptionWeights.load(file);
         assertEquals(64, loaded.sha256().length());
-        try (InferenceMode m = new InferenceMode()) {
-            assertClose("pool", loaded.model().features(images()).pool(), 1e-4);
-        }
+        Map<String, org.bytedeco.pytorch.Tensor> got = StateDict.tensors(loaded.model());
+        StateDict.tensors(model).forEach((k, v) -> {
+            if (!k.endsWith("num_batches_tracked")) {
+                assertTrue(org.bytedeco.pytorch.global.torch.equal(v, got.get(k)), k);
+            }
+        });
         host.remove("Mixed_6d.branch1x1.bn.running_var");
         Path partial = tmp.resolve("partial.safetensors");
         Safetensors.write(partial, host);
