@@ -55,6 +55,30 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "libtorch threads; 0 = one per core.")
     int threads;
 
+    @Option(names = "--features", paramLabel = "classifier|inception", defaultValue = "classifier",
+            description = "Feature space: ldm4j's own classifier (default), or the FID Inception-v3 for ADM's FID, sFID, IS and "
+                    + "precision/recall (needs --inception and --ref or --ref-data). Default: ${DEFAULT-VALUE}.")
+    String features;
+
+    @Option(names = "--inception", paramLabel = "FILE", description = "FID Inception weights converted to .npz or .safetensors "
+            + "(see the README).")
+    Path inception;
+
+    @Option(names = "--ref", paramLabel = "REF.npz", description = "ADM reference batch (mu, sigma, mu_s, sigma_s, arr_0).")
+    Path ref;
+
+    @Option(names = "--ref-data", paramLabel = "SPEC", description = "Dataset whose training split is the reference; its "
+            + "statistics are computed once and cached in --ref-cache.")
+    String refData;
+
+    @Option(names = "--ref-cache", paramLabel = "DIR", defaultValue = "runs/reference-stats",
+            description = "Cache of --ref-data statistics. Default: ${DEFAULT-VALUE}.")
+    Path refCache;
+
+    @Option(names = "--samples", paramLabel = "FILE.npz", description = "With --features inception: score this sample batch "
+            + "(from sample --npz) instead of sampling.")
+    Path samples;
+
     @Spec
     CommandSpec spec;
 
@@ -67,6 +91,12 @@ public final class EvalCommand implements Callable<Integer> {
             throw new ldm4j.LdmException(run + " is not a run folder: pass the --run of a pipeline or train-unet run");
         }
         Threads.configure(threads, spec.commandLine().getErr()::println);
+        if (!features.equals("classifier")) {
+            return inception(out, s);
+        }
+        if (inception != null || ref != null || refData != null || samples != null) {
+            throw new ldm4j.LdmException("--inception, --ref, --ref-data and --samples belong to --features inception");
+        }
         RunDir.create(run); // eval writes eval.json, images/ and report.html: one writer at a time
         Map<String, Object> r;
         try (Collective ranks = Ranks.join(DistEnv.fromEnvironment(), "eval " + s)) {
@@ -77,6 +107,48 @@ public final class EvalCommand implements Callable<Integer> {
         }
         out.println(summary(r));
         out.println("wrote " + run.resolve("eval.json") + " and " + Report.write(run));
+        out.flush();
+        return 0;
+    }
+
+    @SuppressWarnings("unchecked")
+    private int inception(PrintWriter out, EvalSettings s) {
+        if (!features.equals("inception")) {
+            throw new ldm4j.LdmException("--features '" + features + "' is not one of classifier, inception");
+        }
+        if (inception == null) {
+            throw new ldm4j.LdmException("--features inception needs --inception FILE: get "
+                    + ldm4j.eval.inception.InceptionWeights.SOURCE + ", then convert it once: "
+                    + ldm4j.eval.inception.InceptionWeights.CONVERT);
+        }
+        if ((ref == null) == (refData == null)) {
+            throw new ldm4j.LdmException("--features inception needs exactly one reference: --ref REF.npz (an ADM reference "
+                    + "batch) or --ref-data SPEC (a dataset's training split)");
+        }
+        if (ref != null && !java.nio.file.Files.isRegularFile(ref)) {
+            throw new ldm4j.LdmException("--ref " + ref + " does not exist: pass an ADM reference batch .npz");
+        }
+        if (samples != null && !java.nio.file.Files.isRegularFile(samples)) {
+            throw new ldm4j.LdmException("--samples " + samples + " does not exist: write one with sample --npz");
+        }
+        if (!java.nio.file.Files.isRegularFile(inception)) {
+            ldm4j.eval.inception.InceptionWeights.load(inception);                     // the one-line message on where to get it
+        }
+        RunDir.create(run);
+        Map<String, Object> r;
+        try (Collective ranks = Ranks.join(DistEnv.fromEnvironment(), "eval --features inception " + s)) {
+            r = new ldm4j.eval.InceptionEvaluator(out).evaluate(run, s,
+                    inception, new ldm4j.eval.InceptionEvaluator.ReferenceSource(ref, refData, refCache), samples, ranks);
+        }
+        if (r == null) {
+            return 0;
+        }
+        Map<String, Object> f = (Map<String, Object>) r.get("figures");
+        out.println(String.format(Locale.ROOT, "%-10s %10s %10s %10s %10s %10s%n%-10s %10.3f %10.3f %10.3f %10.4f %10.4f",
+                "samples", "FID", "sFID", "IS", "precision", "recall", ((Map<String, Object>) r.get("samples")).get("count"),
+                (double) f.get("fid"), (double) f.get("sfid"), (double) f.get("inception_score"), (double) f.get("precision"),
+                (double) f.get("recall")));
+        out.println("wrote " + run.resolve("eval-inception.json"));
         out.flush();
         return 0;
     }

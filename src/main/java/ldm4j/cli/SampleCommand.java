@@ -51,8 +51,14 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--class", paramLabel = "NAME|INDEX", description = "Classes to sample (repeatable). Default: all classes.")
     List<String> classNames = new ArrayList<>();
 
-    @Option(names = "--n", paramLabel = "N", description = "Images per class. Default: sample.perClass of the run's config (10).")
+    @Option(names = "--n", paramLabel = "N", description = "Images per class. Default: sample.perClass of the run's config (10). "
+            + "With --npz: images in total, class-balanced (e.g. 50000).")
     Integer n;
+
+    @Option(names = "--npz", paramLabel = "FILE.npz", description = "Write --n images as an ADM evaluation batch (arr_0: uint8 N x H x W x 3, "
+            + "arr_1: int64 labels), streamed to disk, resumable (rerun the same command), split across ranks under launch; "
+            + "settings in FILE.npz.json.")
+    Path npz;
 
     @Option(names = "--cfg", paramLabel = "S", description = "Classifier-free guidance scale (1 = none). Default: 5.0.")
     Double cfg;
@@ -126,7 +132,9 @@ public final class SampleCommand implements Callable<Integer> {
         if (!java.nio.file.Files.isDirectory(run)) {
             throw new LdmException(run + " is not a run folder: pass the --run of a pipeline or train-unet run");
         }
-        if (out != null || fromPng == null) {
+        if (npz != null) {
+            NpzSampling.check(this);
+        } else if (out != null || fromPng == null) {
             checkOutputs(out != null ? out : run.resolve(interpolate != null ? "interpolation.png" : "samples.png"));
         }
         Boolean ema = weights == null ? null : switch (weights) {
@@ -149,7 +157,7 @@ public final class SampleCommand implements Callable<Integer> {
             if (fromPng != null && DistEnv.fromEnvironment().distributed()) {
                 throw new LdmException("--from-png regenerates one image: start it without launch");
             }
-            return fromPng != null ? regenerate(ldm, pw) : sample(ldm, pw);
+            return fromPng != null ? regenerate(ldm, pw) : npz != null ? NpzSampling.run(ldm, this, pw) : sample(ldm, pw);
         }
     }
 

@@ -59,7 +59,7 @@ public final class ImageGrid {
     }
 
     /** [-1, 1] to 0..255 with rounding, as torchvision's save_image does. */
-    static int toByte(float v) {
+    public static int toByte(float v) {
         float u = (v + 1f) * 127.5f + 0.5f;
         return u <= 0f ? 0 : u >= 255f ? 255 : (int) u;
     }
