@@ -16,6 +16,7 @@ import ldm4j.data.SyntheticData;
 import ldm4j.data.Transform;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * figure that judges the run (the final test reconstruction MSE) is the fp32 evaluation of the saved
  * VAE, not a bf16 one (bf16 would move it by far more than the tolerance).
  */
+@Tag("slow") // a training run: left out of ./mvnw test -Pfast
 class JudgedInFp32Test {
     @TempDir
     Path dir;

@@ -18,6 +18,7 @@ import ldm4j.autoencoder.VaeTrainerTest;
 import ldm4j.data.SyntheticData;
 import ldm4j.io.HostTensor;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Interruptions through the command line: SIGINT / SIGTERM to a training JVM stop it at a step
  * boundary with a checkpoint, the exit status 130 / 143 and no crash; train-classifier resumes exactly.
  */
+@Tag("slow") // child JVMs: left out of ./mvnw test -Pfast
 class InterruptAndResumeTest {
     @TempDir
     static Path dir;

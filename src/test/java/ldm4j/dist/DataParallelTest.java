@@ -21,6 +21,7 @@ import ldm4j.cli.Main;
 import ldm4j.data.SyntheticData;
 import ldm4j.io.HostTensor;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Data-parallel training on c10d (Gloo over 127.0.0.1): K steps of train-unet with 2 ranks equal K
  * steps with 1 rank at the same global batch; ranks started with different configs are refused.
  */
+@Tag("slow") // data-parallel jobs: left out of ./mvnw test -Pfast
 class DataParallelTest {
     @TempDir
     static Path dir;

@@ -92,7 +92,7 @@ class TensorsTest {
         for (int i = 0; i < 200; i++) {
             try (StepScope s = StepScope.open()) {
                 Tensor a = torch.randn(512, 512);                                  // (512, 512), 1 MB
-                Tensor b = a.matmul(a).add(a);                                    // 2 MB more
+                Tensor b = a.mul(a).add(a);                                       // 2 MB more
                 assertEquals(1, Tensors.toFloats(b.sum()).length);
             }
             if (i == 49) {
