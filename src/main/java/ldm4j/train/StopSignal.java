@@ -1,7 +1,9 @@
 package ldm4j.train;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
@@ -58,7 +60,25 @@ public final class StopSignal implements BooleanSupplier {
         err.println("ldm4j: second SIG" + sig.getName() + ": exiting now without a checkpoint");
         err.flush();
         Signal.handle(sig, SignalHandler.SIG_DFL);
-        Signal.raise(sig);
+        killSelf(sig);
+    }
+
+    /**
+     * Sends {@code sig} to this process, whose disposition is now the default one, so the kernel ends it.
+     * {@code Signal.raise} refuses a signal that has no Java handler any more ("Unhandled signal"), so the
+     * {@code kill} command sends it; should that fail, the JVM halts with the same status.
+     */
+    private static void killSelf(Signal sig) {
+        try {
+            new ProcessBuilder("kill", "-" + sig.getName(), Long.toString(ProcessHandle.current().pid()))
+                    .redirectErrorStream(true).start().waitFor(10, TimeUnit.SECONDS);
+            Thread.sleep(10_000);
+        } catch (IOException e) {
+            // no kill command: halt below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Runtime.getRuntime().halt(128 + sig.getNumber());
     }
 
     /** True once a signal asked training to stop. */

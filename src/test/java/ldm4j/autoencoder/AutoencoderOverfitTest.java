@@ -16,12 +16,14 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Overfit test (STYLE.md 15d). A small autoencoder must overfit 32 fixed smooth synthetic 64x64 images with MSE + 1e-4 KL: a test
  * that the encoder, decoder, sampling and KL wire together into something trainable.
  */
+@Tag("slow") // an overfit run: left out of ./mvnw test -Pfast
 class AutoencoderOverfitTest {
     static final int N = 32;
     static final int SIZE = 64;

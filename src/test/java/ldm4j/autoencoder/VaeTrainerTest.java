@@ -25,10 +25,12 @@ import ldm4j.torch.Devices;
 import ldm4j.train.Budget;
 import ldm4j.train.RunDir;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The VAE-GAN loop on a tiny synthetic folder: exact resume, artifacts, error handling. */
+@Tag("slow") // training runs: left out of ./mvnw test -Pfast
 public class VaeTrainerTest {
     @TempDir
     static Path shared;

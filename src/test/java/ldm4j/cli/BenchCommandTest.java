@@ -12,10 +12,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import ldm4j.config.ConfigResolver;
 import ldm4j.data.SyntheticData;
 import ldm4j.latents.LatentPipelineTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A seconds-long smoke run of the benchmark harness (no timing assertions). */
+@Tag("slow") // benchmark runs: left out of ./mvnw test -Pfast
 class BenchCommandTest {
 
     @Test

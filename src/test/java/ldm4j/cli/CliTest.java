@@ -14,6 +14,7 @@ import javax.imageio.ImageIO;
 
 import ldm4j.data.Cifar10;
 import ldm4j.data.SyntheticData;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,6 +64,7 @@ class CliTest {
     }
 
     @Test
+    @Tag("slow") // a full-size CIFAR-10 archive: left out of ./mvnw test -Pfast
     void dataOnAnOfficialFormatTarball(@TempDir Path dir) throws Exception {
         Path tarball = SyntheticData.cifarTarball(dir);
         Result r = run("data", "--data", "cifar10:" + tarball, "--out", dir.resolve("g.png").toString());

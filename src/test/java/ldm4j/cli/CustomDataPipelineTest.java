@@ -13,6 +13,7 @@ import java.util.List;
 import javax.imageio.ImageIO;
 
 import ldm4j.data.SyntheticData;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Users' own folders through the whole pipeline at 128 px: 12 and 3 classes of non-square images of
  * mixed sizes and pixel formats, and an unconditional folder. The smallest models that run, a few steps.
  */
+@Tag("slow") // pipeline runs: left out of ./mvnw test -Pfast
 class CustomDataPipelineTest {
     static final int RES = 128;
 

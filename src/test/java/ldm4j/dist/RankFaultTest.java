@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import ldm4j.cli.TestCli;
 import ldm4j.data.SyntheticData;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,6 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * torchrun variables, no launcher): a rank that dies or hangs (SIGSTOP) makes the survivor stop within
  * the timeout with one line; ranks with different configs are refused at start.
  */
+@Tag("slow") // data-parallel jobs: left out of ./mvnw test -Pfast
 class RankFaultTest {
     @TempDir
     static Path dir;

@@ -12,6 +12,7 @@ import java.util.List;
 import ldm4j.cli.TestCli;
 import ldm4j.data.SyntheticData;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * batches hold the same images and draw the same noise whichever rank runs them and however many
  * ranks there are.
  */
+@Tag("slow") // data-parallel jobs: left out of ./mvnw test -Pfast
 class ShardedWorkTest {
     @TempDir
     static Path dir;

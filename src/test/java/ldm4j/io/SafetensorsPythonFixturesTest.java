@@ -2,6 +2,7 @@ package ldm4j.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Checks against files made and verified by the Python safetensors package; see
  * scripts/fixtures/make_safetensors_fixtures.py for how to regenerate them. With
  * {@code -Dldm4j.updateFixtures=true} this test rewrites java_written.safetensors instead of
- * comparing it.
+ * comparing it, and fails (a run that checked nothing is never green).
  */
 class SafetensorsPythonFixturesTest {
 
@@ -115,9 +116,9 @@ class SafetensorsPythonFixturesTest {
             Safetensors.write(SOURCE_DIR.resolve(JavaWrittenFixture.FILE_NAME), JavaWrittenFixture.tensors(),
                     JavaWrittenFixture.metadata());
             assertArrayEquals(bytes, Files.readAllBytes(SOURCE_DIR.resolve(JavaWrittenFixture.FILE_NAME)));
-            System.out.println("wrote " + SOURCE_DIR.resolve(JavaWrittenFixture.FILE_NAME).toAbsolutePath()
-                    + "; now run scripts/fixtures/make_safetensors_fixtures.py");
-            return;
+            fail("wrote " + SOURCE_DIR.resolve(JavaWrittenFixture.FILE_NAME).toAbsolutePath() + " instead of checking it "
+                    + "(-Dldm4j.updateFixtures=true): run scripts/fixtures/make_safetensors_fixtures.py, then rerun "
+                    + "without the flag");
         }
         byte[] committed = Files.readAllBytes(resource(JavaWrittenFixture.FILE_NAME));
         assertTrue(java.util.Arrays.equals(committed, bytes), "the writer's output changed: "

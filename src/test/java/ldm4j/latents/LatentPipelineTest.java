@@ -38,10 +38,12 @@ import ldm4j.unet.UnetTrainer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** encode -> latent cache -> train-unet on a tiny synthetic dataset. */
+@Tag("slow") // training and encoding runs: left out of ./mvnw test -Pfast
 public class LatentPipelineTest {
     @TempDir
     static Path shared;

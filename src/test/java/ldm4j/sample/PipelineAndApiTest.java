@@ -22,10 +22,12 @@ import ldm4j.config.ConfigResolver;
 import ldm4j.data.SyntheticData;
 import ldm4j.latents.LatentPipelineTest;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The whole job on a tiny synthetic dataset: pipeline, skip on rerun, sample command, Java API. */
+@Tag("slow") // pipeline runs: left out of ./mvnw test -Pfast
 class PipelineAndApiTest {
     @TempDir
     static Path dir;

@@ -30,10 +30,12 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Time spacings, guidance interval, SDEdit, interpolation, PNG settings and --from-png on a tiny trained model. */
+@Tag("slow") // a training run: left out of ./mvnw test -Pfast
 class SamplingControlsTest {
     @TempDir
     static Path dir;

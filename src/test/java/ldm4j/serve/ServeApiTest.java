@@ -38,10 +38,12 @@ import ldm4j.io.PngText;
 import ldm4j.sample.TinyRun;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The HTTP API of {@code serve} on a tiny trained model, with java.net.http.HttpClient. */
+@Tag("slow") // a training run and a server: left out of ./mvnw test -Pfast
 class ServeApiTest {
     @TempDir
     static Path dir;

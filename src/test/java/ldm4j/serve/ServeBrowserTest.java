@@ -27,6 +27,7 @@ import ldm4j.io.PngText;
 import ldm4j.sample.FromPng;
 import ldm4j.sample.TinyRun;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
@@ -43,6 +44,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The web page of {@code serve} in a real browser: Debian's headless chromium driven by Selenium
  * through chromium-driver (.ci/run installs both). Skipped only outside CI when they are missing.
  */
+@Tag("slow") // a browser: left out of ./mvnw test -Pfast
 class ServeBrowserTest {
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");

@@ -22,9 +22,11 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ldm4j.sample.TinyRun;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** {@code ldm4j serve} as a process: Ctrl-C (SIGINT) cancels the running job, stops and releases the port. */
+@Tag("slow") // a child JVM: left out of ./mvnw test -Pfast
 class ServeProcessTest {
 
     @Test

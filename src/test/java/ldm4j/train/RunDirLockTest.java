@@ -14,10 +14,12 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import ldm4j.LdmException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The run folder's writer lock, with a real second process (a file lock is per process). */
+@Tag("slow") // child JVMs: left out of ./mvnw test -Pfast
 class RunDirLockTest {
 
     @TempDir

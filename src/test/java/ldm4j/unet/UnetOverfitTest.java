@@ -12,12 +12,14 @@ import org.bytedeco.pytorch.AdamWOptions;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The UNet can fit: regressing the v-target (Salimans &amp; Ho 2022) of a fixed toy set of two-class
  * latents at fixed noise and times, AdamW (lr 1e-3) must cut the MSE a hundredfold within 200 CPU steps (about 5 s on 2 cores).
  */
+@Tag("slow") // an overfit run: left out of ./mvnw test -Pfast
 class UnetOverfitTest {
     static final int STEPS = 200;
     /** Observed: about 0.006 after 100 steps and 1e-6 after 200 (from 1.0); 100x leaves a wide margin. */

@@ -2,6 +2,7 @@ package ldm4j.io.tensorboard;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -19,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Byte-exact check against the committed fixture, which TensorBoard's own reader verifies in
- * {@code scripts/fixtures/verify_tensorboard.py}.
+ * {@code scripts/fixtures/verify_tensorboard.py}. With the regeneration flag the test writes the file
+ * and fails (a run that checked nothing is never green).
  *
  * <p>Regenerate (only after an intentional format change):
  * <pre>
@@ -40,9 +42,9 @@ class TensorBoardFixtureTest {
                     TensorBoardFixture.FILE_NAME);
             Files.createDirectories(target.getParent());
             Files.write(target, actual);
-            System.out.println("Wrote TensorBoard fixture to " + target.toAbsolutePath()
-                    + "; copy it to src/test/resources/fixtures/tensorboard/ and run verify_tensorboard.py");
-            return;
+            fail("wrote the TensorBoard fixture to " + target.toAbsolutePath() + " instead of checking it (-D"
+                    + REGENERATE_PROPERTY + "=true): copy it to src/test/resources/fixtures/tensorboard/, run "
+                    + "verify_tensorboard.py, then rerun without the flag");
         }
         assertArrayEquals(committedFixture(), actual,
                 "TensorBoardWriter output differs from the committed fixture; if the change is intended, "
