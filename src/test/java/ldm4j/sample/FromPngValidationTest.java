@@ -23,12 +23,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * {@code sample --from-png} and {@code --init} take files from anywhere: edited settings must pass
  * the checks typed-in options pass (exit 2, one line naming the PNG and the setting), damaged text
  * chunks and decompression bombs are refused before any work.
  */
+@Tag("slow") // child processes or a trained run: left out of ./mvnw test -Pfast
 class FromPngValidationTest {
     static final ObjectMapper JSON = new ObjectMapper();
     @TempDir

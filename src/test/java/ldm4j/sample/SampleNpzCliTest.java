@@ -12,8 +12,10 @@ import ldm4j.io.npz.NpzReader;
 import ldm4j.torch.ImageGrid;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /** {@code sample --npz} on the tiny run: an ADM batch with balanced labels, the same pixels as {@code sample}, and clean refusals. */
+@Tag("slow") // child processes or a trained run: left out of ./mvnw test -Pfast
 class SampleNpzCliTest {
     @TempDir
     Path tmp;

@@ -22,11 +22,13 @@ import java.util.concurrent.TimeUnit;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ldm4j.sample.TinyRun;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /**
  * {@code ldm4j serve} as a real process on 127.0.0.1 under the attacks of a local user or a web
  * page: slow clients, cross-site and DNS-rebinding requests, missing tokens, empty tokens.
  */
+@Tag("slow") // child processes or a trained run: left out of ./mvnw test -Pfast
 class ServeExposureTest {
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 

@@ -27,8 +27,10 @@ import ldm4j.sample.TinyRun;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** The HTTP edges of {@code serve}: bombs, odd methods and paths, strict JSON, large bodies, Retry-After. */
+@Tag("slow") // child processes or a trained run: left out of ./mvnw test -Pfast
 class ServeHardeningTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
