@@ -20,7 +20,7 @@ import ldm4j.torch.Precision;
 import ldm4j.torch.StepScope;
 import ldm4j.torch.Tensors;
 import ldm4j.train.Seeds;
-import ldm4j.unet.Unet;
+import ldm4j.nn.Backbone;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.InferenceMode;
@@ -35,21 +35,28 @@ import org.bytedeco.pytorch.global.torch;
  * denormalisation with the VAE's statistics, and decoding. Results are host float arrays in [-1, 1].
  */
 public final class LatentSampler {
-    private final Unet unet;
+    private final Backbone unet;
     private final Autoencoder vae;
     private final LatentNormalizer normalizer;
     private final Device device;
     private final Precision precision;
-    private final NoiseSchedule schedule = CosineSchedule.standard();
+    private final NoiseSchedule schedule;
 
-    /** A sampler whose network calls (UNet, decoder, init-image encoder) run in {@code precision}. */
-    public LatentSampler(Unet unet, Autoencoder vae, LatentNormalizer normalizer, Device device, Precision precision) {
+    /** A sampler whose network calls (backbone, decoder, init-image encoder) run in {@code precision}. */
+    public LatentSampler(Backbone unet, Autoencoder vae, LatentNormalizer normalizer, Device device, Precision precision) {
+        this(unet, vae, normalizer, device, precision, CosineSchedule.standard());
+    }
+
+    /** As above, on the given noise schedule (the one the backbone was trained on). */
+    public LatentSampler(Backbone unet, Autoencoder vae, LatentNormalizer normalizer, Device device, Precision precision,
+                         NoiseSchedule schedule) {
+        this.schedule = schedule;
         this.unet = unet;
         this.vae = vae;
         this.normalizer = normalizer;
         this.device = device;
         this.precision = precision;
-        unet.train(false);
+        unet.module().train(false);
         vae.train(false);
     }
 
@@ -146,7 +153,7 @@ public final class LatentSampler {
     }
 
     private Denoiser guided(SampleRequest r, int first, int b) {
-        long nullClass = unet.config().numClasses();
+        long nullClass = unet.numClasses();
         Denoiser guided = new ClassifierFreeGuidance(denoiser(), r.cfg(), nullClass, r.guidanceLow(), r.guidanceHigh());
         SampleRequest.Interpolation in = r.interpolation();
         if (in == null || r.classes().subList(first, first + b).stream().allMatch(c -> c == in.classB())) {

@@ -19,4 +19,12 @@ public final class Backbones {
             case DIT -> new Dit(c, inChannels, latentSize);
         };
     }
+
+    /** The backbone's name for logs: {@code UNet} or the DiT size ({@code DiT-S/2}, with QK-norm if on). */
+    public static String describe(UnetConfig c) {
+        return switch (c.backbone()) {
+            case UNET -> "UNet";
+            case DIT -> c.dit().size() + (c.dit().qkNorm() ? " (QK-norm)" : "");
+        };
+    }
 }
