@@ -48,6 +48,11 @@ public final class Dit extends Module implements Backbone {
     private final int latentSize;
     private final int grid;
 
+    // the three embedders are plain containers, held here: a registered module whose Java object the garbage
+    // collector took fails in native calls (train, to) that reach it
+    private final Module xEmbedder;
+    private final Module tEmbedder;
+    private final Module yEmbedder;
     private final Conv2dImpl patchProj;
     private final Tensor posEmbed;
     private final TimestepEmbedding timeMlp;
@@ -80,12 +85,12 @@ public final class Dit extends Module implements Backbone {
         this.grid = latentSize / p;
         long d = arch.hidden();
 
-        Module xEmbedder = register_module("x_embedder", new Module());
+        xEmbedder = register_module("x_embedder", new Module());
         patchProj = xEmbedder.register_module("proj", Layers.conv2d(inChannels, d, p, p, 0));
         posEmbed = register_parameter("pos_embed", torch.zeros(1, (long) grid * grid, d), false);
-        Module tEmbedder = register_module("t_embedder", new Module());
+        tEmbedder = register_module("t_embedder", new Module());
         timeMlp = tEmbedder.register_module("mlp", new TimestepEmbedding(FREQUENCIES, (int) d, true));
-        Module yEmbedder = register_module("y_embedder", new Module());
+        yEmbedder = register_module("y_embedder", new Module());
         labelTable = yEmbedder.register_module("embedding_table", new EmbeddingImpl(new EmbeddingOptions(numClasses + 1, d)));
         blocks = register_module("blocks", new ModuleList<>());
         for (int i = 0; i < arch.depth(); i++) {
