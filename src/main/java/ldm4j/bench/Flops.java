@@ -78,8 +78,8 @@ public final class Flops {
         return evaluations(sampler, steps) * f.total();
     }
 
-    /** Network evaluations of a sampling run of {@code steps} steps: DDIM and DPM-Solver++(2M) one per step, Heun two. */
+    /** Network evaluations of a sampling run of {@code steps} steps ({@link ldm4j.config.SamplerKind#callsPerStep}). */
     public static long evaluations(String sampler, int steps) {
-        return "heun".equals(sampler) ? 2L * steps : steps;
+        return (long) ldm4j.config.SamplerKind.of("sampler", sampler).callsPerStep() * steps;
     }
 }

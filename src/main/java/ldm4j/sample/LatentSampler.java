@@ -97,7 +97,7 @@ public final class LatentSampler {
             throw new IllegalArgumentException("images " + from + ".." + to + " of " + n + " (batch " + r.batchSize() + ")");
         }
         double[] times = timeGrid(r);
-        int evalsPerStep = r.sampler().equals("heun") ? 2 : 1;
+        int evalsPerStep = ldm4j.config.SamplerKind.of("sampler", r.sampler()).callsPerStep();
         int batches = (to - from + r.batchSize() - 1) / r.batchSize();
         int totalSteps = batches * (times.length - 1);
         List<float[]> parts = new ArrayList<>();
