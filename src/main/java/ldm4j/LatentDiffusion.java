@@ -104,7 +104,8 @@ public final class LatentDiffusion implements AutoCloseable {
         unet.unet().module().to(dev, false);
         Model model = new Model(runDir, VaeCheckpoints.sha256(unetFile), vae.config().data().resolution(),
                 java.util.Map.copyOf(unet.metadata()), unet.config());
-        return new LatentDiffusion(new LatentSampler(unet.unet(), vae.vae(), vae.normalizer(), dev, p), unet.unet().module(), vae.vae(),
+        return new LatentDiffusion(new LatentSampler(unet.unet(), vae.vae(), vae.normalizer(), dev, p,
+                ldm4j.diffusion.NoiseSchedule.of(unet.config().unet().diffusion())), unet.unet().module(), vae.vae(),
                 classNames(unet.metadata().get("classes"), unet.config().unet().model().numClasses()),
                 unet.config().sample(), useEma, model);
     }

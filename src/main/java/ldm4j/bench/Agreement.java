@@ -13,7 +13,6 @@ import ldm4j.autoencoder.DiagonalGaussian;
 import ldm4j.autoencoder.PatchDiscriminator;
 import ldm4j.autoencoder.VaeGanLoss;
 import ldm4j.config.Config;
-import ldm4j.diffusion.CosineSchedule;
 import ldm4j.diffusion.VDenoiser;
 import ldm4j.io.HostTensor;
 import ldm4j.io.Safetensors;
@@ -100,7 +99,7 @@ public final class Agreement {
             Tensor eps = torch.randn(b, c, s, s);
             Tensor t = torch.rand(b);
             Tensor y = torch.randint(cfg.unet().model().numClasses() + 1, new long[]{b});
-            VDenoiser denoiser = new VDenoiser(unet::forward, CosineSchedule.standard());
+            VDenoiser denoiser = new VDenoiser(unet::forward, ldm4j.diffusion.NoiseSchedule.of(cfg.unet().diffusion()));
             Tensor xt = denoiser.noised(z, eps, t);
             Tensor v = unet.forward(xt, t, y);
             Tensor loss = denoiser.loss(z, eps, t, y);

@@ -27,7 +27,6 @@ import ldm4j.data.Splits;
 import ldm4j.data.Transform;
 import ldm4j.diffusion.ClassifierFreeGuidance;
 import ldm4j.diffusion.VDenoiser;
-import ldm4j.diffusion.CosineSchedule;
 import ldm4j.diffusion.Samplers;
 import ldm4j.diffusion.StepNoise;
 import ldm4j.diffusion.TimeGrid;
@@ -287,7 +286,7 @@ public final class BenchCommand implements Callable<Integer> {
         unet.module().to(device, false);
         unet.module().train(false);
         int b = batchOr(cfg.sample().batchSize());
-        var schedule = CosineSchedule.standard();
+        var schedule = ldm4j.diffusion.NoiseSchedule.of(cfg.unet().diffusion());
         double[] times = TimeGrid.of(schedule, sampleSteps, TimeGrid.defaultFor(cfg.sample().sampler()));
         var sampler = Samplers.byName(cfg.sample().sampler(), 0);
         var guided = ClassifierFreeGuidance.of(new VDenoiser((x, t, y) -> precision.autocast(() -> Precision.toFp32(unet.forward(x, t, y))), schedule), cfg.sample().cfg(),

@@ -8,7 +8,6 @@ import ldm4j.autoencoder.Autoencoder;
 import ldm4j.autoencoder.LatentNormalizer;
 import ldm4j.diffusion.ClassBlend;
 import ldm4j.diffusion.ClassifierFreeGuidance;
-import ldm4j.diffusion.CosineSchedule;
 import ldm4j.diffusion.Denoiser;
 import ldm4j.diffusion.NoiseSchedule;
 import ldm4j.diffusion.Samplers;
@@ -42,12 +41,10 @@ public final class LatentSampler {
     private final Precision precision;
     private final NoiseSchedule schedule;
 
-    /** A sampler whose network calls (backbone, decoder, init-image encoder) run in {@code precision}. */
-    public LatentSampler(Backbone unet, Autoencoder vae, LatentNormalizer normalizer, Device device, Precision precision) {
-        this(unet, vae, normalizer, device, precision, CosineSchedule.standard());
-    }
-
-    /** As above, on the given noise schedule (the one the backbone was trained on). */
+    /**
+     * A sampler whose network calls (backbone, decoder, init-image encoder) run in {@code precision}, on the
+     * noise schedule the backbone was trained on.
+     */
     public LatentSampler(Backbone unet, Autoencoder vae, LatentNormalizer normalizer, Device device, Precision precision,
                          NoiseSchedule schedule) {
         this.schedule = schedule;

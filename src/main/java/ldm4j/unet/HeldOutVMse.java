@@ -4,7 +4,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import ldm4j.autoencoder.LatentNormalizer;
-import ldm4j.diffusion.CosineSchedule;
 import ldm4j.diffusion.NoiseSchedule;
 import ldm4j.diffusion.VDenoiser;
 import ldm4j.latents.LatentSet;
@@ -34,10 +33,6 @@ public final class HeldOutVMse implements AutoCloseable {
     private final Tensor noise;   // (T, N, C, h, w)
     private final PointerScope owner = new PointerScope();
     private final NoiseSchedule schedule;
-
-    public HeldOutVMse(LatentSet test, LatentNormalizer norm, int count, long seed, Device device) {
-        this(test, norm, count, seed, device, CosineSchedule.standard());
-    }
 
     /** On the run's noise schedule. */
     public HeldOutVMse(LatentSet test, LatentNormalizer norm, int count, long seed, Device device, NoiseSchedule schedule) {

@@ -4,7 +4,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import ldm4j.config.UnetStageConfig;
-import ldm4j.diffusion.CosineSchedule;
 import ldm4j.diffusion.LossWeighting;
 import ldm4j.diffusion.NoiseSchedule;
 import ldm4j.diffusion.VDenoiser;
@@ -49,7 +48,7 @@ public final class UnetStep {
      */
     public UnetStep(UnetStageConfig uc, int channels, int size, long totalSteps, long seed, Device device,
                     Precision precision, Collective collective) {
-        this(uc, CosineSchedule.standard(), channels, size, totalSteps, seed, device, precision, collective);
+        this(uc, NoiseSchedule.of(uc.diffusion()), channels, size, totalSteps, seed, device, precision, collective);
     }
 
     /** As above, on the given noise schedule (the run's; built once from the config). */

@@ -17,7 +17,6 @@ import ldm4j.config.Config;
 import ldm4j.config.ConfigResolver;
 import ldm4j.config.UnetStageConfig;
 import ldm4j.data.DataLoader;
-import ldm4j.diffusion.CosineSchedule;
 import ldm4j.diffusion.NoiseSchedule;
 import ldm4j.dist.Collective;
 import ldm4j.dist.DistEnv;
@@ -71,7 +70,7 @@ public final class UnetTrainer {
      */
     public UnetTrainer(Config config, RunDir run, Device device, PrintWriter out, DistEnv env, Collective collective) {
         this.collective = collective;
-        this.schedule = CosineSchedule.standard();
+        this.schedule = NoiseSchedule.of(config.unet().diffusion());
         this.slice = env.slice(config.unet().train().batchSize());
         this.config = config;
         this.uc = config.unet();
