@@ -23,9 +23,9 @@ import org.bytedeco.pytorch.global.torch;
  * T = (S/p)^2 tokens:
  * <pre>
  *   x_embedder.proj: conv p x p, stride p (C -> D), flattened to (B, T, D); + pos_embed (fixed 2-D sin-cos)
- *   c = t_embedder(t) + y_embedder(y)     t_embedder: 256 sinusoidal features of 1000 t (in float64), Linear, SiLU, Linear;
+ *   c = t_embedder(t) + y_embedder(y)     t_embedder: 256 sinusoidal features of 1000 t (float64), MLP;
  *                                         y_embedder: a table of numClasses + 1 rows (the last: the null class)
- *   blocks.{0..N-1}: adaLN-Zero blocks    ({@link DitBlock}: attention with D/64.. heads, MLP ratio 4, tanh-GELU)
+ *   blocks.{0..N-1}: adaLN-Zero blocks    ({@link DitBlock}: multi-head attention, MLP ratio 4, tanh-GELU)
  *   final_layer: adaLN, Linear D -> p^2 C per token; unpatchify to (B, C, S, S)
  * </pre>
  * Parameter names are DiT's ({@code x_embedder.proj.weight}, {@code t_embedder.mlp.0.weight},
