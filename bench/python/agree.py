@@ -21,6 +21,7 @@ from safetensors.torch import load_file
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "reference"))
 import ldm_reference as L  # noqa: E402
 import unet_reference as U  # noqa: E402
+import dit_reference as D  # noqa: E402
 
 
 def rel(java, py):
@@ -69,8 +70,12 @@ def unet(path):
     m, vm = cfg["unet"]["model"], cfg["vae"]["model"]
     c = vm["latentChannels"]
     s = cfg["data"]["resolution"] // (vm["patchSize"] * 2 ** (len(vm["multipliers"]) - 1))
-    net = U.Unet(m["channels"], m["multipliers"], m["resBlocks"], m["attentionResolutions"], m["headChannels"],
-                 m["dropout"], m["groups"], m["numClasses"], c, s)
+    if m.get("type", "unet") == "dit":
+        depth, hidden, heads, patch = D.SIZES[m["dit"]["size"]]
+        net = D.DiT(depth, hidden, heads, patch, m["numClasses"], c, s, qk_norm=m["dit"]["qkNorm"])
+    else:
+        net = U.Unet(m["channels"], m["multipliers"], m["resBlocks"], m["attentionResolutions"], m["headChannels"],
+                     m["dropout"], m["groups"], m["numClasses"], c, s)
     net.load_state_dict(strip(t, "unet."))
     net.eval()
     z, eps, tt, y = t["z"], t["eps"], t["t"], t["y"]

@@ -24,6 +24,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "reference"))
 import ldm_reference as L  # noqa: E402
 import unet_reference as U  # noqa: E402
+import dit_reference as D  # noqa: E402
 import flops  # noqa: E402
 
 MATMUL_REPEATS = 3
@@ -142,10 +143,15 @@ def vae_step(cfg, batch):
 
 
 def unet_model(cfg):
+    """The backbone unet.model.type names: the UNet, or the DiT of unet.model.dit."""
     m = cfg["unet"]["model"]
     c = cfg["vae"]["model"]["latentChannels"]
     vm = cfg["vae"]["model"]
     s = cfg["data"]["resolution"] // (vm["patchSize"] * 2 ** (len(vm["multipliers"]) - 1))
+    if m.get("type", "unet") == "dit":
+        depth, hidden, heads, patch = D.SIZES[m["dit"]["size"]]
+        net = D.DiT(depth, hidden, heads, patch, m["numClasses"], c, s, qk_norm=m["dit"]["qkNorm"])
+        return layout(cfg, net), c, s
     net = U.Unet(m["channels"], m["multipliers"], m["resBlocks"], m["attentionResolutions"], m["headChannels"],
                  m["dropout"], m["groups"], m["numClasses"], c, s)
     return layout(cfg, net), c, s
@@ -253,7 +259,9 @@ def main():
         elif t == "unet":
             b = a.batch or cfg["unet"]["train"]["batchSize"]
             step = unet_step(cfg, b)
-            row = timed("unet train step", b, a.warmup, a.steps, step)
+            m = cfg["unet"]["model"]
+            row = timed(m["dit"]["size"] + " train step" if m.get("type", "unet") == "dit" else "unet train step", b,
+                        a.warmup, a.steps, step)
             flop = 0 if a.compile else flops.count(step, 0)[0]
         elif t == "encode":
             b = a.batch or cfg["latents"]["batchSize"]

@@ -64,11 +64,32 @@ def network_call(cfg, batch):
         return count(net, torch.randn(batch, c, s, s), torch.full((batch,), 0.5), torch.zeros(batch, dtype=torch.long))
 
 
-def preset(name):
-    """A preset from src/main/resources (its // comments removed)."""
+def _preset_file(name):
+    """One preset resource of src/main/resources (its // comments removed)."""
     with open(os.path.join(ROOT, "src", "main", "resources", "ldm4j", "presets", name + ".json")) as f:
         text = "\n".join(re.sub(r'^((?:[^"/]|"[^"]*")*)//.*$', r"\1", line) for line in f)
     return json.loads(text)
+
+
+def _merge(dst, delta):
+    for k, v in delta.items():
+        if isinstance(v, dict) and isinstance(dst.get(k), dict):
+            _merge(dst[k], v)
+        else:
+            dst[k] = v
+
+
+def preset(name):
+    """A resolved preset as ldm4j.config.Presets builds it: base.json, then the deltas of its "extends" chain."""
+    chain, at = [], name
+    while at != "base":
+        delta = _preset_file(at)
+        chain.insert(0, delta)
+        at = delta.pop("extends", "base")
+    cfg = _preset_file("base")
+    for delta in chain:
+        _merge(cfg, delta)
+    return dict(preset=name, **cfg)
 
 
 def apply(cfg, overrides):
@@ -99,6 +120,14 @@ CASES = {
         'unet.model.numClasses=5', 'unet.train.batchSize=10',
         'sample.sampler=heun', 'sample.cfg=1.0', 'sample.batchSize=3']),
 }
+# the DiT: the tiny-dit preset (DiT-T/2 at 16x16x4 latents), and DiT-S/4 with QK-norm on 8x8x4 latents
+# without guidance; only the steps that run the backbone
+DIT_CASES = {
+    "tiny-dit": dict(preset="tiny-dit", overrides=[], sample_steps=20),
+    "dit-odd": dict(preset="tiny", sample_steps=3, overrides=[
+        "data.resolution=32", "unet.model.type=dit", "unet.model.dit.size=DiT-S/4", "unet.model.dit.qkNorm=true",
+        "unet.model.numClasses=7", "unet.train.batchSize=6", "sample.cfg=1.0", "sample.batchSize=5"]),
+}
 BATCH = {"vae": ("vae", "train", "batchSize"), "unet": ("unet", "train", "batchSize"),
          "encode": ("latents", "batchSize"), "sample": ("sample", "batchSize")}
 
@@ -113,10 +142,13 @@ def main():
     doc = dict(note="FLOPs per bench step by torch.utils.flop_counter.FlopCounterMode (torch " + torch.__version__
                + ") on bench/python/bench.py's steps, CPU attention counted; written by bench/python/flops.py",
                cases={})
-    for name, case in CASES.items():
-        cfg = apply(preset("tiny"), case["overrides"])
+    cases = {n: dict(c, preset="tiny", targets=list(BATCH)) for n, c in CASES.items()}
+    cases.update({n: dict(c, targets=["unet", "sample"]) for n, c in DIT_CASES.items()})
+    for name, case in cases.items():
+        cfg = apply(preset(case["preset"]), case["overrides"])
         rows = {}
-        for target, path in BATCH.items():
+        for target in case["targets"]:
+            path = BATCH[target]
             batch = cfg
             for p in path:
                 batch = batch[p]
@@ -124,7 +156,8 @@ def main():
             rows[target] = dict(batch=batch, flops=total, attentionFlops=attention)
             print(f"{name:5s} {target:7s} batch {batch:4d}: {total / 1e9:12.4f} GFLOP (attention {attention / 1e9:.4f})",
                   flush=True)
-        doc["cases"][name] = dict(overrides=case["overrides"], sampleSteps=case["sample_steps"], steps=rows)
+        doc["cases"][name] = dict(preset=case["preset"], overrides=case["overrides"], sampleSteps=case["sample_steps"],
+                                  steps=rows)
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
     with open(a.out, "w") as f:
         json.dump(doc, f, indent=2)

@@ -101,10 +101,11 @@ public final class LatentDiffusion implements AutoCloseable {
                     + runDir.resolve("vae.safetensors") + " (SHA-256 differs): retrain the UNet (encode, train-unet)");
         }
         vae.vae().to(dev, false);
-        unet.unet().to(dev, false);
+        unet.unet().module().to(dev, false);
         Model model = new Model(runDir, VaeCheckpoints.sha256(unetFile), vae.config().data().resolution(),
                 java.util.Map.copyOf(unet.metadata()), unet.config());
-        return new LatentDiffusion(new LatentSampler(unet.unet(), vae.vae(), vae.normalizer(), dev, p), unet.unet(), vae.vae(),
+        return new LatentDiffusion(new LatentSampler(unet.unet(), vae.vae(), vae.normalizer(), dev, p,
+                ldm4j.diffusion.NoiseSchedule.of(unet.config().unet().diffusion())), unet.unet().module(), vae.vae(),
                 classNames(unet.metadata().get("classes"), unet.config().unet().model().numClasses()),
                 unet.config().sample(), useEma, model);
     }

@@ -13,14 +13,14 @@ import ldm4j.autoencoder.DiagonalGaussian;
 import ldm4j.autoencoder.PatchDiscriminator;
 import ldm4j.autoencoder.VaeGanLoss;
 import ldm4j.config.Config;
-import ldm4j.diffusion.CosineSchedule;
 import ldm4j.diffusion.VDenoiser;
 import ldm4j.io.HostTensor;
 import ldm4j.io.Safetensors;
 import ldm4j.nn.StateDict;
 import ldm4j.torch.StepScope;
 import ldm4j.torch.Tensors;
-import ldm4j.unet.Unet;
+import ldm4j.nn.Backbone;
+import ldm4j.unet.Backbones;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -83,21 +83,23 @@ public final class Agreement {
         int c = cfg.vae().model().latentChannels();
         int s = cfg.data().resolution() / cfg.vae().model().downsampleFactor();
         torch.manual_seed(cfg.seed());
-        Unet unet = new Unet(cfg.unet().model(), c, s);
-        unet.train(false); // dropout off: the same function on both sides
+        Backbone unet = Backbones.create(cfg.unet().model(), c, s);
+        unet.module().train(false); // dropout off: the same function on both sides
         try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
-            // the output conv starts at zero (v = 0 everywhere): perturb every weight so the comparison means something
-            for (Tensor p : StateDict.parameters(unet).values()) {
-                p.add_(torch.randn_like(p).mul(new Scalar(0.02)));
+            // the output layer starts at zero (v = 0 everywhere): perturb every weight so the comparison means something
+            for (Tensor p : StateDict.parameters(unet.module()).values()) {
+                if (p.requires_grad()) {
+                    p.add_(torch.randn_like(p).mul(new Scalar(0.02)));
+                }
             }
         }
-        Map<String, HostTensor> out = new LinkedHashMap<>(StateDict.toHost(unet, "unet."));
+        Map<String, HostTensor> out = new LinkedHashMap<>(StateDict.toHost(unet.module(), "unet."));
         try (StepScope scope = StepScope.open()) {
             Tensor z = torch.randn(b, c, s, s);
             Tensor eps = torch.randn(b, c, s, s);
             Tensor t = torch.rand(b);
             Tensor y = torch.randint(cfg.unet().model().numClasses() + 1, new long[]{b});
-            VDenoiser denoiser = new VDenoiser(unet::forward, CosineSchedule.standard());
+            VDenoiser denoiser = new VDenoiser(unet::forward, ldm4j.diffusion.NoiseSchedule.of(cfg.unet().diffusion()));
             Tensor xt = denoiser.noised(z, eps, t);
             Tensor v = unet.forward(xt, t, y);
             Tensor loss = denoiser.loss(z, eps, t, y);
@@ -108,7 +110,7 @@ public final class Agreement {
             out.put("y", Tensors.toHost(y));
             put(out, "out.v", v);
             put(out, "loss.v_mse", loss);
-            out.put("grad_norm.unet", HostTensor.ofFloats(new float[]{(float) gradNorm(unet)}));
+            out.put("grad_norm.unet", HostTensor.ofFloats(new float[]{(float) gradNorm(unet.module())}));
         }
         return write(dir.resolve("agree-unet.safetensors"), out, cfg);
     }

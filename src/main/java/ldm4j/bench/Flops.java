@@ -50,10 +50,13 @@ public final class Flops {
         return f.total();
     }
 
-    /** {@link ldm4j.unet.UnetStep}: the UNet forward and backward (optimizer, clipping and EMA are elementwise). */
+    /**
+     * {@link ldm4j.unet.UnetStep}: the backbone's (UNet or DiT) forward and backward (optimizer, clipping and EMA
+     * are elementwise).
+     */
     public static long unetStep(UnetConfig u, int channels, int latentSize, long batch) {
         FlopCounter f = new FlopCounter(true);
-        ModelFlops.unet(f, u, channels, latentSize, batch);
+        ModelFlops.backbone(f, u, channels, latentSize, batch);
         return f.total();
     }
 
@@ -71,12 +74,12 @@ public final class Flops {
     public static long sample(UnetConfig u, int channels, int latentSize, long batch, String sampler, double guidance,
                               int steps) {
         FlopCounter f = new FlopCounter(false);
-        ModelFlops.unet(f, u, channels, latentSize, guidance == 1.0 ? batch : 2 * batch);
+        ModelFlops.backbone(f, u, channels, latentSize, guidance == 1.0 ? batch : 2 * batch);
         return evaluations(sampler, steps) * f.total();
     }
 
-    /** Network evaluations of a sampling run of {@code steps} steps: DDIM and DPM-Solver++(2M) one per step, Heun two. */
+    /** Network evaluations of a sampling run of {@code steps} steps ({@link ldm4j.config.SamplerKind#callsPerStep}). */
     public static long evaluations(String sampler, int steps) {
-        return "heun".equals(sampler) ? 2L * steps : steps;
+        return (long) ldm4j.config.SamplerKind.of("sampler", sampler).callsPerStep() * steps;
     }
 }

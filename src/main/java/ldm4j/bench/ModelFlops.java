@@ -6,6 +6,7 @@ import java.util.List;
 
 import ldm4j.config.AutoencoderConfig;
 import ldm4j.config.DiscriminatorConfig;
+import ldm4j.config.DitSizes;
 import ldm4j.config.UnetConfig;
 
 /**
@@ -74,6 +75,38 @@ public final class ModelFlops {
             cur = width;
         }
         return f.conv(batch, cur, 1, 4, 1, 1, s, true);                     // out
+    }
+
+    /** The backbone {@code c.type} names, on (batch, channels, size, size) latents, times and classes. */
+    public static void backbone(FlopCounter f, UnetConfig c, int channels, int latentSize, long batch) {
+        switch (c.backbone()) {
+            case UNET -> unet(f, c, channels, latentSize, batch);
+            case DIT -> dit(f, c.dit().arch(), channels, latentSize, batch);
+        }
+    }
+
+    /**
+     * {@link ldm4j.dit.Dit}: the patch embedding (a p x p conv of stride p on the latents), the time MLP on 256
+     * sinusoidal features, per block the adaLN modulation (D -> 6D on the conditioning), qkv, attention over
+     * T = (S/p)^2 tokens, proj and the MLP (D -> 4D -> D) on every token, then the final adaLN (D -> 2D) and
+     * linear (D -> p^2 C). The label table is a lookup; norms and modulation are elementwise.
+     */
+    public static void dit(FlopCounter f, DitSizes.Size a, int channels, int latentSize, long batch) {
+        long d = a.hidden();
+        int grid = f.conv(batch, channels, d, a.patch(), a.patch(), 0, latentSize, false); // x_embedder.proj
+        long tokens = batch * grid * grid;
+        f.linear(batch, ldm4j.dit.Dit.FREQUENCIES, d, false);              // t_embedder.mlp.0 on sinusoidal features
+        f.linear(batch, d, d, true);                                         // t_embedder.mlp.2
+        for (int i = 0; i < a.depth(); i++) {
+            f.linear(batch, d, 6 * d, true);                                 // adaLN_modulation.1
+            f.linear(tokens, d, 3 * d, true);                                // attn.qkv
+            f.attention(batch, a.heads(), (long) grid * grid, d / a.heads());
+            f.linear(tokens, d, d, true);                                    // attn.proj
+            f.linear(tokens, d, ldm4j.dit.Dit.MLP_RATIO * d, true);          // mlp.fc1
+            f.linear(tokens, ldm4j.dit.Dit.MLP_RATIO * d, d, true);          // mlp.fc2
+        }
+        f.linear(batch, d, 2 * d, true);                                     // final_layer.adaLN_modulation.1
+        f.linear(tokens, d, (long) a.patch() * a.patch() * channels, true);  // final_layer.linear
     }
 
     /** {@link ldm4j.unet.Unet} on (batch, channels, size, size) latents, times and classes. */

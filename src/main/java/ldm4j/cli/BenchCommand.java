@@ -27,7 +27,6 @@ import ldm4j.data.Splits;
 import ldm4j.data.Transform;
 import ldm4j.diffusion.ClassifierFreeGuidance;
 import ldm4j.diffusion.VDenoiser;
-import ldm4j.diffusion.CosineSchedule;
 import ldm4j.diffusion.Samplers;
 import ldm4j.diffusion.StepNoise;
 import ldm4j.diffusion.TimeGrid;
@@ -35,7 +34,8 @@ import ldm4j.io.AtomicFiles;
 import ldm4j.torch.Devices;
 import ldm4j.torch.Precision;
 import ldm4j.torch.Threads;
-import ldm4j.unet.Unet;
+import ldm4j.nn.Backbone;
+import ldm4j.unet.Backbones;
 import ldm4j.dist.Collective;
 import ldm4j.dist.DistEnv;
 import ldm4j.dist.Ranks;
@@ -58,7 +58,7 @@ import picocli.CommandLine.Model.CommandSpec;
                 + "step after warm-up, images/s, peak RSS and RSS growth over the timed steps; GFLOP per step (matmuls, "
                 + "convolutions, attention; forward and backward), GFLOP/s, and that as a fraction of this machine's "
                 + "matmul rate in the step's precision.",
-                "Targets: data (needs --data), vae (VAE + discriminator step), unet (UNet step with AdamW, clipping and EMA), "
+                "Targets: data (needs --data), vae (VAE + discriminator step), unet (the backbone's training step with AdamW, clipping and EMA: the UNet, or the DiT with unet.model.type=dit, e.g. --preset tiny-dit), "
                         + "encode (VAE encoder), sample (DDIM with guidance), all."})
 public final class BenchCommand implements Callable<Integer> {
 
@@ -279,7 +279,8 @@ public final class BenchCommand implements Callable<Integer> {
         int b = global / ranks.worldSize();
         UnetStep step = new UnetStep(cfg.unet(), c, s, warmup + steps + 1L, cfg.seed(), device, precision, ranks);
         int classes = cfg.unet().model().numClasses();
-        return Bench.time("unet train step " + s + "x" + s + rankNote(), global, warmup, steps, i -> {
+        String net = cfg.unet().model().backbone() == ldm4j.config.BackboneType.UNET ? "unet" : Backbones.describe(cfg.unet().model());
+        return Bench.time(net + " train step " + s + "x" + s + rankNote(), global, warmup, steps, i -> {
             Tensor z = torch.randn(b, c, s, s);
             Tensor eps = torch.randn(b, c, s, s);
             Tensor t = torch.rand(b);
@@ -309,11 +310,11 @@ public final class BenchCommand implements Callable<Integer> {
         int c = cfg.vae().model().latentChannels();
         int s = cfg.data().resolution() / cfg.vae().model().downsampleFactor();
         torch.manual_seed(cfg.seed());
-        Unet unet = new Unet(cfg.unet().model(), c, s);
-        unet.to(device, false);
-        unet.train(false);
+        Backbone unet = Backbones.create(cfg.unet().model(), c, s);
+        unet.module().to(device, false);
+        unet.module().train(false);
         int b = batchOr(cfg.sample().batchSize());
-        var schedule = CosineSchedule.standard();
+        var schedule = ldm4j.diffusion.NoiseSchedule.of(cfg.unet().diffusion());
         double[] times = TimeGrid.of(schedule, sampleSteps, TimeGrid.defaultFor(cfg.sample().sampler()));
         var sampler = Samplers.byName(cfg.sample().sampler(), 0);
         var guided = ClassifierFreeGuidance.of(new VDenoiser((x, t, y) -> precision.autocast(() -> Precision.toFp32(unet.forward(x, t, y))), schedule), cfg.sample().cfg(),

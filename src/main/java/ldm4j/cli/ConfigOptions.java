@@ -11,9 +11,17 @@ import picocli.CommandLine.Option;
 /** Options that choose and override the configuration; shared by every command that builds a config. */
 public final class ConfigOptions {
 
-    @Option(names = "--preset", paramLabel = "NAME", defaultValue = "tiny",
-            description = "Preset: tiny (CPU minutes) or seed (the write-up's full recipe, for a GPU). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--preset", paramLabel = "NAME", defaultValue = "tiny", completionCandidates = PresetNames.class,
+            description = "Preset: ${COMPLETION-CANDIDATES} (README: Presets). Default: ${DEFAULT-VALUE}.")
     String preset;
+
+    /** The preset names for --help, from the one registry. */
+    static final class PresetNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return ldm4j.config.Presets.names().iterator();
+        }
+    }
 
     @Option(names = "--config", paramLabel = "FILE.json", description = "JSON file overriding preset values (e.g. a run's config.json).")
     Path configFile;

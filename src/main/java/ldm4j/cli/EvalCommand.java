@@ -37,7 +37,8 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--per-class", paramLabel = "N", defaultValue = "100", description = "Samples per class. Default: ${DEFAULT-VALUE}.")
     int perClass;
 
-    @Option(names = "--sampler", paramLabel = "NAME", defaultValue = "ddim", description = "ddim, dpmpp2m or heun. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--sampler", paramLabel = "NAME", defaultValue = "ddim", completionCandidates = ldm4j.config.SamplerKind.Names.class,
+            description = "${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
     String sampler;
 
     @Option(names = "--steps", paramLabel = "K", defaultValue = "50", description = "Sampling steps. Default: ${DEFAULT-VALUE}.")

@@ -51,7 +51,7 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--class", paramLabel = "NAME|INDEX", description = "Classes to sample (repeatable). Default: all classes.")
     List<String> classNames = new ArrayList<>();
 
-    @Option(names = "--n", paramLabel = "N", description = "Images per class. Default: sample.perClass of the run's config (10). "
+    @Option(names = "--n", paramLabel = "N", description = "Images per class. Default: sample.perClass of the run's config. "
             + "With --npz: images in total, class-balanced (e.g. 50000).")
     Integer n;
 
@@ -60,24 +60,25 @@ public final class SampleCommand implements Callable<Integer> {
             + "settings in FILE.npz.json.")
     Path npz;
 
-    @Option(names = "--cfg", paramLabel = "S", description = "Classifier-free guidance scale (1 = none). Default: 5.0.")
+    @Option(names = "--cfg", paramLabel = "S", description = "Classifier-free guidance scale (1 = none). Default: sample.cfg of the run's config.")
     Double cfg;
 
     @Option(names = "--guidance-interval", paramLabel = "LOW,HIGH",
             description = "Guide only for noise times t in [LOW, HIGH] (0 = clean, 1 = pure noise; Kynkaanniemi et al. 2024). Default: 0,1.")
     String guidanceInterval;
 
-    @Option(names = "--steps", paramLabel = "K", description = "Sampler steps. Default: 50.")
+    @Option(names = "--steps", paramLabel = "K", description = "Sampler steps. Default: sample.steps of the run's config.")
     Integer steps;
 
-    @Option(names = "--sampler", paramLabel = "ddim|dpmpp2m|heun", description = "Sampler. Default: ddim.")
+    @Option(names = "--sampler", paramLabel = "NAME", completionCandidates = ldm4j.config.SamplerKind.Names.class,
+            description = "Sampler: ${COMPLETION-CANDIDATES}. Default: sample.sampler of the run's config.")
     String sampler;
 
     @Option(names = "--spacing", paramLabel = "auto|uniform-t|uniform-logsnr|karras",
-            description = "Time steps: uniform in t, in log-SNR, or Karras et al.'s rho = 7. Default: auto (the sampler's best).")
+            description = "Time steps: uniform in t, in log-SNR, or Karras et al.'s rho = 7; auto: the sampler's best. Default: sample.spacing of the run's config.")
     String spacing;
 
-    @Option(names = "--eta", paramLabel = "E", description = "DDIM stochasticity (0 = deterministic). Default: 0.")
+    @Option(names = "--eta", paramLabel = "E", description = "DDIM stochasticity (0 = deterministic). Default: sample.eta of the run's config.")
     Double eta;
 
     @Option(names = "--seed", paramLabel = "X", defaultValue = "0", description = "Seed; image k depends only on (seed, k). Default: ${DEFAULT-VALUE}.")
@@ -99,7 +100,7 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--from-png", paramLabel = "FILE", description = "Regenerate a PNG that ldm4j wrote, from the settings inside it.")
     Path fromPng;
 
-    @Option(names = "--batch", paramLabel = "B", description = "Images per forward pass. Default: 100.")
+    @Option(names = "--batch", paramLabel = "B", description = "Images per forward pass. Default: sample.batchSize of the run's config.")
     Integer batch;
 
     @Option(names = "--out", paramLabel = "FILE.png", description = "Grid file. Default: <run>/samples.png (<run>/interpolation.png, FILE-again.png).")

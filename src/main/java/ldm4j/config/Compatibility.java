@@ -11,6 +11,7 @@ import java.util.List;
  *   <li>the latent size divisible by {@code 2^(levels-1)} of {@code unet.model.multipliers};</li>
  *   <li>every {@code unet.model.attentionResolutions} entry is a feature-map size the UNet has;</li>
  *   <li>{@code unet.model.headChannels} divides every width that gets attention (those levels and the middle);</li>
+ *   <li>for a DiT, the latent size divisible by the patch size of {@code unet.model.dit.size};</li>
  *   <li>the patch discriminator's {@code vae.disc.layers} leave at least 2x2 pixels.</li>
  * </ul>
  */
@@ -30,6 +31,30 @@ final class Compatibility {
         }
         int latent = res / f;
         UnetConfig u = unet.model();
+        switch (u.backbone()) {
+            case UNET -> checkUnet(u, latent, res, f);
+            case DIT -> checkDit(u.dit(), latent, res, f);
+        }
+        int layers = vae.disc().layers();
+        if ((res >> layers) < 2) {
+            throw new ConfigException("vae.disc.layers = " + layers + " halves data.resolution " + res + " to "
+                    + (res >> layers) + " pixels, too few for the 4x4 patch logits: use vae.disc.layers <= "
+                    + (31 - Integer.numberOfLeadingZeros(res) - 1));
+        }
+    }
+
+    /** The DiT cuts the latent into p x p patches. */
+    private static void checkDit(DitConfig d, int latent, int res, int f) {
+        int p = d.arch().patch();
+        if (latent % p != 0) {
+            throw new ConfigException("unet.model.dit.size " + d.size() + " cuts the latent into " + p + "x" + p
+                    + " patches, but the latent is " + latent + "x" + latent + " (data.resolution " + res + " / " + f
+                    + "): choose a size with a patch dividing " + latent + ", or a data.resolution that is a multiple of "
+                    + f * p);
+        }
+    }
+
+    private static void checkUnet(UnetConfig u, int latent, int res, int f) {
         int levels = u.multipliers().size();
         int unetFactor = 1 << (levels - 1);
         if (latent % unetFactor != 0) {
@@ -58,12 +83,6 @@ final class Compatibility {
                         + ") of a level with attention" + (i == levels - 1 ? " (the middle block)" : "")
                         + ": choose unet.model.headChannels dividing " + width);
             }
-        }
-        int layers = vae.disc().layers();
-        if ((res >> layers) < 2) {
-            throw new ConfigException("vae.disc.layers = " + layers + " halves data.resolution " + res + " to "
-                    + (res >> layers) + " pixels, too few for the 4x4 patch logits: use vae.disc.layers <= "
-                    + (31 - Integer.numberOfLeadingZeros(res) - 1));
         }
     }
 }

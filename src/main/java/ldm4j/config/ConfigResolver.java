@@ -131,9 +131,18 @@ public final class ConfigResolver {
      * Fills in the fields that later versions added, with the value that means "as before":
      * {@code vae.model.patchSize = 1} (no pixel-unshuffle), {@code vae.loss.instanceNoise = 0} and
      * {@code data.maxPixels} = its default (the limit did not exist: any size was decoded);
-     * {@code precision = auto} (how to compute, not what was trained).
+     * {@code precision = auto} (how to compute, not what was trained); {@code unet.model.type = unet} and
+     * the default {@code unet.model.dit} (there was only the UNet).
      */
     static ObjectNode upgrade(ObjectNode tree) {
+        if (tree.path("unet").path("model") instanceof ObjectNode model) {
+            if (!model.has("type")) {
+                model.put("type", BackboneType.UNET.key());
+            }
+            if (!model.has("dit")) {
+                model.set("dit", mapper().valueToTree(UnetConfig.DEFAULT_DIT));
+            }
+        }
         if (!tree.has("precision")) {
             tree.put("precision", "auto"); // a compute setting (like threads), not part of what was trained
         }

@@ -3,7 +3,7 @@ package ldm4j.config;
 /**
  * Sampling defaults: the write-up's 50 DDIM steps at guidance scale 5.
  *
- * @param sampler  {@code ddim}, {@code dpmpp2m} or {@code heun}
+ * @param sampler  a {@link SamplerKind} name: {@code ddim}, {@code dpmpp2m} or {@code heun}
  * @param steps    sampler steps
  * @param cfg      classifier-free guidance scale (1 = no guidance)
  * @param eta      DDIM stochasticity (0 = deterministic)
@@ -15,7 +15,7 @@ package ldm4j.config;
 public record SampleConfig(String sampler, int steps, double cfg, double eta, String spacing, int perClass,
                            int batchSize, boolean ema) {
     public SampleConfig {
-        Check.oneOf("sample.sampler", sampler, "ddim", "dpmpp2m", "heun");
+        SamplerKind.of("sample.sampler", sampler);
         Check.range("sample.steps", steps, 1, 10_000);
         Check.range("sample.cfg", cfg, 0, 100);
         Check.range("sample.eta", eta, 0, 1);

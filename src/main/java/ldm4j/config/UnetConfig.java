@@ -3,8 +3,10 @@ package ldm4j.config;
 import java.util.List;
 
 /**
- * Class-conditional UNet on latents (ADM/LDM style).
+ * The class-conditional backbone on latents ({@code unet.model}): the ADM/LDM UNet, or a DiT.
  *
+ * @param type           the backbone, a {@link BackboneType} key: {@code unet} (the fields below) or {@code dit}
+ *                       ({@code dit}; the UNet fields are then unused)
  * @param channels       width of the first level
  * @param multipliers    width multiplier per level; 2x down/upsampling between levels
  * @param resBlocks      residual blocks per level (the decoder has one more per level, as in ADM)
@@ -13,10 +15,17 @@ import java.util.List;
  * @param dropout        dropout inside residual blocks
  * @param groups         GroupNorm groups
  * @param numClasses     real classes; index numClasses is the "null" class for classifier-free guidance
+ * @param dit            the transformer's size and options, for {@code type = dit}
  */
-public record UnetConfig(int channels, List<Integer> multipliers, int resBlocks, List<Integer> attentionResolutions,
-                         int headChannels, double dropout, int groups, int numClasses) {
+public record UnetConfig(String type, int channels, List<Integer> multipliers, int resBlocks,
+                         List<Integer> attentionResolutions, int headChannels, double dropout, int groups, int numClasses,
+                         DitConfig dit) {
+    /** The DiT a config names when it does not choose one ({@code unet.model.dit} of older configs). */
+    public static final DitConfig DEFAULT_DIT = new DitConfig("DiT-S/2", false);
+
     public UnetConfig {
+        BackboneType.of(type);
+        Check.notNull("unet.model.dit", dit);
         Check.range("unet.model.channels", channels, 1, 4096);
         Check.notNull("unet.model.multipliers", multipliers);
         Check.range("unet.model.multipliers (length)", multipliers.size(), 1, 8);
@@ -34,5 +43,23 @@ public record UnetConfig(int channels, List<Integer> multipliers, int resBlocks,
                         + channels * m);
             }
         }
+    }
+
+    /** A UNet config (type {@code unet}, the default DiT section). */
+    public UnetConfig(int channels, List<Integer> multipliers, int resBlocks, List<Integer> attentionResolutions,
+                      int headChannels, double dropout, int groups, int numClasses) {
+        this(BackboneType.UNET.key(), channels, multipliers, resBlocks, attentionResolutions, headChannels, dropout, groups,
+                numClasses, DEFAULT_DIT);
+    }
+
+    /** The backbone type. */
+    public BackboneType backbone() {
+        return BackboneType.of(type);
+    }
+
+    /** This config with {@code numClasses} real classes. */
+    public UnetConfig withNumClasses(int classes) {
+        return new UnetConfig(type, channels, multipliers, resBlocks, attentionResolutions, headChannels, dropout, groups,
+                classes, dit);
     }
 }

@@ -38,8 +38,7 @@ public final class ClassBinding {
         if (m.numClasses() != n) {
             notes.accept("note: unet.model.numClasses = " + n + " from the data's " + n + " classes (the config said "
                     + m.numClasses() + ")");
-            m = new UnetConfig(m.channels(), m.multipliers(), m.resBlocks(), m.attentionResolutions(), m.headChannels(),
-                    m.dropout(), m.groups(), n);
+            m = m.withNumClasses(n);
         }
         DiffusionConfig d = cfg.unet().diffusion();
         SampleConfig s = cfg.sample();

@@ -9,6 +9,15 @@ import org.bytedeco.pytorch.Tensor;
  */
 public sealed interface NoiseSchedule permits CosineSchedule {
 
+    /**
+     * The schedule of the diffusion stage {@code c} configures: built once per run (trainer, sampler, bench) and
+     * passed to everything that needs it. Every config so far trains on the cosine schedule clamped to log-SNR
+     * in [-15, 15] ({@link CosineSchedule#standard}); a schedule key would be read here.
+     */
+    static NoiseSchedule of(ldm4j.config.DiffusionConfig c) {
+        return CosineSchedule.standard();
+    }
+
     double alpha(double t);
 
     double sigma(double t);

@@ -2,6 +2,8 @@ package ldm4j.diffusion;
 
 import static ldm4j.diffusion.SamplerLoop.stepwise;
 
+import ldm4j.config.SamplerKind;
+
 import ldm4j.diffusion.SamplerLoop.Carried;
 import ldm4j.torch.Tensors;
 import org.bytedeco.pytorch.Scalar;
@@ -25,13 +27,14 @@ public final class Samplers {
         Tensor sample(Denoiser d, NoiseSchedule s, Tensor xT, Tensor y, double[] times, StepNoise noise);
     }
 
-    /** The samplers by command-line name. */
+    /** The samplers by name ({@link SamplerKind}); an unknown name is an {@link IllegalArgumentException}. */
     public static Sampler byName(String name, double ddimEta) {
-        return switch (name) {
-            case "ddim" -> (d, s, x, y, t, n) -> ddim(d, s, x, y, t, ddimEta, n);
-            case "dpmpp2m" -> Samplers::dpmpp2m;
-            case "heun" -> Samplers::heun;
-            default -> throw new IllegalArgumentException("unknown sampler '" + name + "': expected ddim, dpmpp2m or heun");
+        SamplerKind kind = SamplerKind.find(name).orElseThrow(() -> new IllegalArgumentException("unknown sampler '"
+                + name + "': expected one of " + String.join(", ", SamplerKind.keys())));
+        return switch (kind) {
+            case DDIM -> (d, s, x, y, t, n) -> ddim(d, s, x, y, t, ddimEta, n);
+            case DPMPP2M -> Samplers::dpmpp2m;
+            case HEUN -> Samplers::heun;
         };
     }
 

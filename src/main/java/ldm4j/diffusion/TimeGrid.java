@@ -23,7 +23,7 @@ public final class TimeGrid {
      * SamplersTest): DDIM and Heun uniform in t, DPM-Solver++ uniform in log-SNR (as in Lu et al. 2022).
      */
     public static Spacing defaultFor(String sampler) {
-        return sampler.equals("dpmpp2m") ? Spacing.UNIFORM_LOGSNR : Spacing.UNIFORM_T;
+        return byName(ldm4j.config.SamplerKind.of("sampler", sampler).autoSpacing(), sampler);
     }
 
     /** The spacing named {@code auto}, {@code uniform-t}, {@code uniform-logsnr} or {@code karras}. */

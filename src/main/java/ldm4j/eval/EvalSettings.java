@@ -21,8 +21,9 @@ public record EvalSettings(int perClass, String sampler, int steps, double cfg, 
         if (batchSize < 1) {
             throw new LdmException("--batch " + batchSize + " must be at least 1");
         }
-        if (!sampler.equals("ddim") && !sampler.equals("dpmpp2m") && !sampler.equals("heun")) {
-            throw new LdmException("unknown sampler '" + sampler + "': expected ddim, dpmpp2m or heun");
+        if (ldm4j.config.SamplerKind.find(sampler).isEmpty()) {
+            throw new LdmException("unknown sampler '" + sampler + "': expected one of "
+                    + String.join(", ", ldm4j.config.SamplerKind.keys()));
         }
     }
 

@@ -72,7 +72,7 @@ public final class SelfAttention2d extends Module {
      * does, so fp32 results keep its rounding. On CUDA it is {@code scaled_dot_product_attention}: its fused
      * kernels never hold the (T, T) weights, which matters at ImageNet's token counts.
      */
-    static Tensor attention(Tensor q, Tensor k, Tensor v) {
+    public static Tensor attention(Tensor q, Tensor k, Tensor v) {
         if (q.is_cuda()) {
             return torch.scaled_dot_product_attention(q, k, v);                           // (B, heads, T, d)
         }

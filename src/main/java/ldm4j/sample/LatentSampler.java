@@ -8,7 +8,6 @@ import ldm4j.autoencoder.Autoencoder;
 import ldm4j.autoencoder.LatentNormalizer;
 import ldm4j.diffusion.ClassBlend;
 import ldm4j.diffusion.ClassifierFreeGuidance;
-import ldm4j.diffusion.CosineSchedule;
 import ldm4j.diffusion.Denoiser;
 import ldm4j.diffusion.NoiseSchedule;
 import ldm4j.diffusion.Samplers;
@@ -20,7 +19,7 @@ import ldm4j.torch.Precision;
 import ldm4j.torch.StepScope;
 import ldm4j.torch.Tensors;
 import ldm4j.train.Seeds;
-import ldm4j.unet.Unet;
+import ldm4j.nn.Backbone;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.InferenceMode;
@@ -35,21 +34,26 @@ import org.bytedeco.pytorch.global.torch;
  * denormalisation with the VAE's statistics, and decoding. Results are host float arrays in [-1, 1].
  */
 public final class LatentSampler {
-    private final Unet unet;
+    private final Backbone unet;
     private final Autoencoder vae;
     private final LatentNormalizer normalizer;
     private final Device device;
     private final Precision precision;
-    private final NoiseSchedule schedule = CosineSchedule.standard();
+    private final NoiseSchedule schedule;
 
-    /** A sampler whose network calls (UNet, decoder, init-image encoder) run in {@code precision}. */
-    public LatentSampler(Unet unet, Autoencoder vae, LatentNormalizer normalizer, Device device, Precision precision) {
+    /**
+     * A sampler whose network calls (backbone, decoder, init-image encoder) run in {@code precision}, on the
+     * noise schedule the backbone was trained on.
+     */
+    public LatentSampler(Backbone unet, Autoencoder vae, LatentNormalizer normalizer, Device device, Precision precision,
+                         NoiseSchedule schedule) {
+        this.schedule = schedule;
         this.unet = unet;
         this.vae = vae;
         this.normalizer = normalizer;
         this.device = device;
         this.precision = precision;
-        unet.train(false);
+        unet.module().train(false);
         vae.train(false);
     }
 
@@ -90,7 +94,7 @@ public final class LatentSampler {
             throw new IllegalArgumentException("images " + from + ".." + to + " of " + n + " (batch " + r.batchSize() + ")");
         }
         double[] times = timeGrid(r);
-        int evalsPerStep = r.sampler().equals("heun") ? 2 : 1;
+        int evalsPerStep = ldm4j.config.SamplerKind.of("sampler", r.sampler()).callsPerStep();
         int batches = (to - from + r.batchSize() - 1) / r.batchSize();
         int totalSteps = batches * (times.length - 1);
         List<float[]> parts = new ArrayList<>();
@@ -146,7 +150,7 @@ public final class LatentSampler {
     }
 
     private Denoiser guided(SampleRequest r, int first, int b) {
-        long nullClass = unet.config().numClasses();
+        long nullClass = unet.numClasses();
         Denoiser guided = new ClassifierFreeGuidance(denoiser(), r.cfg(), nullClass, r.guidanceLow(), r.guidanceHigh());
         SampleRequest.Interpolation in = r.interpolation();
         if (in == null || r.classes().subList(first, first + b).stream().allMatch(c -> c == in.classB())) {

@@ -28,7 +28,7 @@ import ldm4j.sample.SampleRequest;
 public final class JobSpec {
     static final List<String> FIELDS = List.of("class", "n", "sampler", "steps", "cfg", "guidance_interval", "spacing", "seed",
             "eta", "init", "interpolate");
-    static final List<String> SAMPLERS = List.of("ddim", "dpmpp2m", "heun");
+    static final List<String> SAMPLERS = ldm4j.config.SamplerKind.keys();
     static final List<String> SPACINGS = List.of("auto", "uniform-t", "uniform-logsnr", "karras");
 
     /** What the parser needs to know about the model and the server. */

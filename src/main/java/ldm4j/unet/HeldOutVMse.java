@@ -4,9 +4,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import ldm4j.autoencoder.LatentNormalizer;
-import ldm4j.diffusion.CosineSchedule;
+import ldm4j.diffusion.NoiseSchedule;
 import ldm4j.diffusion.VDenoiser;
 import ldm4j.latents.LatentSet;
+import ldm4j.nn.Backbone;
 import ldm4j.torch.StepScope;
 import ldm4j.torch.Tensors;
 import ldm4j.train.Seeds;
@@ -31,8 +32,11 @@ public final class HeldOutVMse implements AutoCloseable {
     private final Tensor labels;  // (N,)
     private final Tensor noise;   // (T, N, C, h, w)
     private final PointerScope owner = new PointerScope();
+    private final NoiseSchedule schedule;
 
-    public HeldOutVMse(LatentSet test, LatentNormalizer norm, int count, long seed, Device device) {
+    /** On the run's noise schedule. */
+    public HeldOutVMse(LatentSet test, LatentNormalizer norm, int count, long seed, Device device, NoiseSchedule schedule) {
+        this.schedule = schedule;
         int n = Math.min(count, test.size());
         int[] idx = new int[n];
         for (int i = 0; i < n; i++) {
@@ -57,10 +61,10 @@ public final class HeldOutVMse implements AutoCloseable {
     }
 
     /** Returns "mean" and "t0.1".."t0.9" for the given network (in eval mode). */
-    public Map<String, Double> evaluate(Unet net) {
-        boolean training = net.is_training();
-        net.train(false);
-        VDenoiser denoiser = new VDenoiser(net::forward, CosineSchedule.standard());
+    public Map<String, Double> evaluate(Backbone net) {
+        boolean training = net.module().is_training();
+        net.module().train(false);
+        VDenoiser denoiser = new VDenoiser(net::forward, schedule);
         Map<String, Double> out = new LinkedHashMap<>();
         double total = 0;
         try (InferenceMode mode = new InferenceMode()) {
@@ -82,7 +86,7 @@ public final class HeldOutVMse implements AutoCloseable {
                 total += mse;
             }
         } finally {
-            net.train(training);
+            net.module().train(training);
         }
         Map<String, Double> result = new LinkedHashMap<>();
         result.put("mean", total / TIMES.length);

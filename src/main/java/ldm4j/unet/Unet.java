@@ -12,6 +12,7 @@ import ldm4j.nn.MidBlock;
 import ldm4j.nn.ModuleList;
 import ldm4j.nn.ResBlock;
 import ldm4j.nn.SelfAttention2d;
+import ldm4j.nn.TimestepEmbedding;
 import ldm4j.torch.BlockScope;
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.EmbeddingImpl;
@@ -41,7 +42,7 @@ import org.bytedeco.pytorch.Tensor;
  * A freshly constructed UNet outputs exactly zero. Call {@code train(false)} for inference (disables
  * dropout).
  */
-public final class Unet extends Module {
+public final class Unet extends Module implements ldm4j.nn.Backbone {
     private final List<ResBlock> resBlocks = new ArrayList<>(); // in forward order, for their dropout noise
     private final UnetConfig config;
     private final int inChannels;
@@ -163,6 +164,7 @@ public final class Unet extends Module {
      * @param y (B,) int64 classes in [0, numClasses]
      * @return (B, C, S, S) raw network output
      */
+    @Override
     public Tensor forward(Tensor x, Tensor t, Tensor y) {
         // Memory: each block owns its scope (nn.Level); a down-path output lives until its skip is used.
         Tensor emb = embedding(t, y);                                  // (B, E)
@@ -186,7 +188,18 @@ public final class Unet extends Module {
         return Layers.normSiluConv(normOut, convOut, h);               // (B, C, S, S)
     }
 
+    @Override
+    public Module module() {
+        return this;
+    }
+
+    @Override
+    public int numClasses() {
+        return config.numClasses();
+    }
+
     /** Every residual block's dropout masks come from {@code noise} (one training step's stream). */
+    @Override
     public void dropoutNoise(ldm4j.nn.DropoutNoise noise) {
         for (ResBlock b : resBlocks) {
             b.dropoutNoise(noise);
@@ -197,10 +210,12 @@ public final class Unet extends Module {
         return config;
     }
 
+    @Override
     public int inChannels() {
         return inChannels;
     }
 
+    @Override
     public int latentSize() {
         return latentSize;
     }

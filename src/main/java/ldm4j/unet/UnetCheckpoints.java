@@ -14,11 +14,12 @@ import ldm4j.config.ConfigResolver;
 import ldm4j.io.HostTensor;
 import ldm4j.io.Safetensors;
 import ldm4j.io.SafetensorsFile;
+import ldm4j.nn.Backbone;
 import ldm4j.nn.StateDict;
 import ldm4j.train.RunDir;
 
 /**
- * {@code <run>/unet.safetensors}: raw weights under {@code unet.}, EMA weights under {@code ema.},
+ * {@code <run>/unet.safetensors} (the diffusion stage's backbone, UNet or DiT): raw weights under {@code unet.}, EMA weights under {@code ema.},
  * the config, the SHA-256 of the VAE it was trained on, and the held-out v-MSE.
  */
 public final class UnetCheckpoints {
@@ -28,13 +29,14 @@ public final class UnetCheckpoints {
     private UnetCheckpoints() {
     }
 
-    public record LoadedUnet(Unet unet, Config config, String vaeSha256, Map<String, String> metadata) {
+    /** A finished backbone (UNet or DiT, as its config says) with its config, parent VAE and metadata. */
+    public record LoadedUnet(Backbone unet, Config config, String vaeSha256, Map<String, String> metadata) {
     }
 
-    public static void write(Path file, Unet raw, Unet ema, Config config, long step, String vaeSha256,
+    public static void write(Path file, Backbone raw, Backbone ema, Config config, long step, String vaeSha256,
                              Map<String, String> extra) {
-        Map<String, HostTensor> t = new LinkedHashMap<>(StateDict.toHost(raw, "unet."));
-        t.putAll(StateDict.toHost(ema, "ema."));
+        Map<String, HostTensor> t = new LinkedHashMap<>(StateDict.toHost(raw.module(), "unet."));
+        t.putAll(StateDict.toHost(ema.module(), "ema."));
         Map<String, String> meta = RunDir.provenance(config, KIND_UNET, step, vaeSha256);
         meta.putAll(extra);
         try {
@@ -69,9 +71,9 @@ public final class UnetCheckpoints {
             Map<String, String> meta = f.metadata();
             VaeCheckpoints.requireKind(file, meta, KIND_UNET);
             Config config = new ConfigResolver().parse(meta.get("config"), file + " (metadata 'config')");
-            Unet unet = new Unet(config.unet().model(), inChannels, latentSize);
-            StateDict.load(unet, f.getAll(), ema ? "ema." : "unet.", file);
-            unet.train(false);
+            Backbone unet = Backbones.create(config.unet().model(), inChannels, latentSize);
+            StateDict.load(unet.module(), f.getAll(), ema ? "ema." : "unet.", file);
+            unet.module().train(false);
             return new LoadedUnet(unet, config, meta.get("parent_sha256"), meta);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);

@@ -4,27 +4,30 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import ldm4j.config.UnetStageConfig;
-import ldm4j.diffusion.CosineSchedule;
 import ldm4j.diffusion.LossWeighting;
+import ldm4j.diffusion.NoiseSchedule;
 import ldm4j.diffusion.VDenoiser;
 import ldm4j.dist.Collective;
+import ldm4j.nn.Backbone;
 import ldm4j.nn.StateDict;
 import ldm4j.torch.Precision;
 import ldm4j.train.AdamW;
 import ldm4j.train.Ema;
 import ldm4j.train.LrSchedule;
 import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * One UNet optimisation step on a prepared batch, as the trainer and the benchmark run it: forward
- * and v-loss (under the device's autocast), backward, clip, AdamW at the schedule's learning rate,
- * EMA. Holds the UNet, its EMA copy, the optimiser and the schedule, built from the config.
+ * One optimisation step of the diffusion backbone (UNet or DiT, {@code unet.model.type}) on a prepared batch,
+ * as the trainer and the benchmark run it: forward and v-loss (under the device's autocast), backward, clip,
+ * AdamW at the schedule's learning rate, EMA. Holds the backbone, its EMA copy, the optimiser and the
+ * schedule, built from the config.
  */
 public final class UnetStep {
-    final Unet unet;
-    final Unet emaNet;
+    final Backbone unet;
+    final Backbone emaNet;
     final Ema ema;
     final AdamW opt;
     final LrSchedule lr;
@@ -45,23 +48,29 @@ public final class UnetStep {
      */
     public UnetStep(UnetStageConfig uc, int channels, int size, long totalSteps, long seed, Device device,
                     Precision precision, Collective collective) {
+        this(uc, NoiseSchedule.of(uc.diffusion()), channels, size, totalSteps, seed, device, precision, collective);
+    }
+
+    /** As above, on the given noise schedule (the run's; built once from the config). */
+    public UnetStep(UnetStageConfig uc, NoiseSchedule schedule, int channels, int size, long totalSteps, long seed,
+                    Device device, Precision precision, Collective collective) {
         this.uc = uc;
         this.device = device;
         this.collective = collective;
         torch.manual_seed(seed); // the initial weights
-        unet = new Unet(uc.model(), channels, size);
-        emaNet = new Unet(uc.model(), channels, size);
-        unet.to(device, false);
-        emaNet.to(device, false);
-        ema = new Ema(unet, emaNet, uc.train().emaDecay(), uc.train().emaWarmup());
-        opt = new AdamW(unet, uc.train().beta1(), uc.train().beta2(), 1e-8, uc.train().weightDecay());
+        unet = Backbones.create(uc.model(), channels, size);
+        emaNet = Backbones.create(uc.model(), channels, size);
+        unet.module().to(device, false);
+        emaNet.module().to(device, false);
+        ema = new Ema(unet.module(), emaNet.module(), uc.train().emaDecay(), uc.train().emaWarmup());
+        opt = new AdamW(unet.module(), uc.train().beta1(), uc.train().beta2(), 1e-8, uc.train().weightDecay());
         lr = new LrSchedule.Cosine(uc.train().lr(), uc.train().lrMin(), Math.min(uc.train().warmup(), totalSteps - 1),
                 totalSteps);
-        denoiser = new VDenoiser(unet::forward, CosineSchedule.standard(),
+        denoiser = new VDenoiser(unet::forward, schedule,
                 LossWeighting.of(uc.diffusion().loss(), uc.diffusion().minSnrGamma()));
         this.precision = precision;
-        collective.broadcastParameters(StateDict.tensors(unet).values());
-        collective.broadcastParameters(StateDict.tensors(emaNet).values());
+        collective.broadcastParameters(StateDict.tensors(unet.module()).values());
+        collective.broadcastParameters(StateDict.tensors(emaNet.module()).values());
     }
 
     /**
@@ -71,7 +80,7 @@ public final class UnetStep {
      * ranks, so clipping sees the global norm and every rank takes the same step.
      */
     public Map<String, Double> run(long step, Tensor z0, Tensor eps, Tensor t, Tensor y) {
-        unet.train(true);
+        unet.module().train(true);
         Tensor loss = precision.autocast(() -> denoiser.loss(z0.to(device, torch.ScalarType.Float),
                 eps.to(device, torch.ScalarType.Float), t.to(device, torch.ScalarType.Float), y.to(device, torch.ScalarType.Long)));
         opt.zeroGrad();
@@ -91,11 +100,23 @@ public final class UnetStep {
         return m;
     }
 
-    public Unet unet() {
+    /** The backbone being trained. */
+    public Backbone network() {
         return unet;
     }
 
-    public Unet emaNet() {
+    /** Its EMA copy. */
+    public Backbone emaNetwork() {
         return emaNet;
+    }
+
+    /** The trained backbone's module (its weights). */
+    public Module unet() {
+        return unet.module();
+    }
+
+    /** The EMA copy's module (its weights). */
+    public Module emaNet() {
+        return emaNet.module();
     }
 }

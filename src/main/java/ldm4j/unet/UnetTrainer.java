@@ -17,12 +17,12 @@ import ldm4j.config.Config;
 import ldm4j.config.ConfigResolver;
 import ldm4j.config.UnetStageConfig;
 import ldm4j.data.DataLoader;
-import ldm4j.diffusion.CosineSchedule;
 import ldm4j.diffusion.NoiseSchedule;
 import ldm4j.dist.Collective;
 import ldm4j.dist.DistEnv;
 import ldm4j.io.HostTensor;
 import ldm4j.latents.LatentSet;
+import ldm4j.nn.Backbone;
 import ldm4j.nn.DropoutNoise;
 import ldm4j.nn.StateDict;
 import ldm4j.torch.Devices;
@@ -55,7 +55,7 @@ public final class UnetTrainer {
     private final Device device;
     private final ldm4j.torch.Precision precision;
     private final PrintWriter out;
-    private final NoiseSchedule schedule = CosineSchedule.standard();
+    private final NoiseSchedule schedule;
     private final Collective collective;
     private final DistEnv.Slice slice; // this rank's rows of every global batch
 
@@ -70,6 +70,7 @@ public final class UnetTrainer {
      */
     public UnetTrainer(Config config, RunDir run, Device device, PrintWriter out, DistEnv env, Collective collective) {
         this.collective = collective;
+        this.schedule = NoiseSchedule.of(config.unet().diffusion());
         this.slice = env.slice(config.unet().train().batchSize());
         this.config = config;
         this.uc = config.unet();
@@ -98,7 +99,8 @@ public final class UnetTrainer {
         long total = uc.train().steps() > 0 ? uc.train().steps() : perEpoch * uc.train().epochs();
         boolean main = collective.rank() == 0;
         try (TrainLog log = main ? new TrainLog(run, "unet") : TrainLog.discarding();
-             HeldOutVMse heldOut = new HeldOutVMse(test, normalizer, uc.train().evalLatents(), config.seed(), device)) {
+             HeldOutVMse heldOut = new HeldOutVMse(test, normalizer, uc.train().evalLatents(), config.seed(), device,
+                     schedule)) {
             Training t = new Training(train, normalizer, vaeSha256, total, log, heldOut);
             TrainingLoop loop = new TrainingLoop(new TrainingLoop.Plan("train-unet", total, batch, uc.train().logEvery(),
                     uc.train().evalEvery(), uc.train().checkpointEvery(), "--set unet.train.lr", List.of("loss"), UnetCheckpoints.KIND_TRAIN),
@@ -108,8 +110,9 @@ public final class UnetTrainer {
                 run.writeConfig(config);
                 run.recordCompute("train-unet", Devices.describe(device), precision);
             }
-            out.printf("train-unet: %,d latents (x2 flips), UNet %,d parameters, batch %d, %,d steps (%,d per epoch), "
-                            + "label dropout %.2f, device %s, %s%n", train.size(), StateDict.parameterCount(t.unet), batch, total,
+            out.printf("train-unet: %,d latents (x2 flips), %s %,d parameters, batch %d, %,d steps (%,d per epoch), "
+                            + "label dropout %.2f, device %s, %s%n", train.size(), Backbones.describe(uc.model()),
+                    StateDict.parameterCount(t.unet.module()), batch, total,
                     perEpoch, uc.diffusion().labelDropout(), Devices.describe(device), precision.describe());
             TrainingLoop.Outcome o = loop.run(t, step, budget);
             if (!o.finished()) {
@@ -134,8 +137,8 @@ public final class UnetTrainer {
     /** The UNet as the training loop sees it: network, EMA, optimiser, schedules, the step and its state. */
     private final class Training implements Trainable {
         final UnetStep unetStep;
-        final Unet unet;
-        final Unet emaNet;
+        final Backbone unet;
+        final Backbone emaNet;
         final LatentSet train;
         final LatentNormalizer normalizer;
         final String vaeSha256;
@@ -156,10 +159,10 @@ public final class UnetTrainer {
             this.log = log;
             this.heldOut = heldOut;
             long[] latentShape = train.shape();                                       // (C, h, w)
-            unetStep = new UnetStep(uc, (int) latentShape[0], (int) latentShape[1], total, config.seed(), device,
+            unetStep = new UnetStep(uc, schedule, (int) latentShape[0], (int) latentShape[1], total, config.seed(), device,
                     precision, collective);
-            unet = unetStep.unet();
-            emaNet = unetStep.emaNet();
+            unet = unetStep.network();
+            emaNet = unetStep.emaNetwork();
         }
 
         @Override
@@ -224,7 +227,7 @@ public final class UnetTrainer {
 
         @Override
         public Map<String, HostTensor> state() {
-            Map<String, HostTensor> t = new LinkedHashMap<>(StateDict.toHost(unet, "unet."));
+            Map<String, HostTensor> t = new LinkedHashMap<>(StateDict.toHost(unet.module(), "unet."));
             t.putAll(unetStep.ema.state("ema."));
             t.putAll(unetStep.opt.state("opt."));
             return t;
@@ -247,7 +250,7 @@ public final class UnetTrainer {
                 throw new LdmException(file + " was trained on latents of a different VAE (" + meta.get("parent_sha256")
                         + ", now " + vaeSha256 + "): start a new UNet run instead of resuming");
             }
-            StateDict.load(unet, all, "unet.", file);
+            StateDict.load(unet.module(), all, "unet.", file);
             unetStep.ema.load(all, "ema.", file);
             unetStep.opt.load(all, "opt.", file);
         }

@@ -36,7 +36,8 @@ class FlopsTest {
         for (Map.Entry<String, JsonNode> c : iterable(doc.get("cases"))) {
             List<String> overrides = new ArrayList<>();
             c.getValue().get("overrides").forEach(o -> overrides.add(o.asText()));
-            Config cfg = new ConfigResolver().resolve("tiny", null, overrides);
+            JsonNode preset = c.getValue().get("preset");
+            Config cfg = new ConfigResolver().resolve(preset == null ? "tiny" : preset.asText(), null, overrides);
             int sampleSteps = c.getValue().get("sampleSteps").asInt();
             for (Map.Entry<String, JsonNode> t : iterable(c.getValue().get("steps"))) {
                 long expected = t.getValue().get("flops").asLong();
@@ -45,7 +46,7 @@ class FlopsTest {
                 checked.add(c.getKey() + " " + t.getKey());
             }
         }
-        assertEquals(8, checked.size(), "two configs x four targets: " + checked);
+        assertEquals(12, checked.size(), "two UNet configs x four targets, two DiT configs x (unet, sample): " + checked);
     }
 
     @Test

@@ -182,7 +182,7 @@ class PrecisionTest {
     }
 
     /** The same random output convolution in every call (a fresh one is zero-initialised). */
-    static void nonZeroOutput(ldm4j.unet.Unet unet) {
+    static void nonZeroOutput(org.bytedeco.pytorch.Module unet) {
         try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
             torch.manual_seed(17);
             Tensor w = StateDict.tensors(unet).get("conv_out.weight");

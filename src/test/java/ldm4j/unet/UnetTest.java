@@ -16,6 +16,7 @@ import ldm4j.io.HostTensor;
 import ldm4j.io.Safetensors;
 import ldm4j.io.SafetensorsFile;
 import ldm4j.nn.StateDict;
+import ldm4j.nn.TimestepEmbedding;
 import ldm4j.torch.StepScope;
 import ldm4j.torch.Tensors;
 import org.bytedeco.pytorch.NoGradGuard;

@@ -1,6 +1,5 @@
-package ldm4j.unet;
+package ldm4j.nn;
 
-import ldm4j.nn.Layers;
 import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Scalar;
@@ -23,19 +22,30 @@ public final class TimestepEmbedding extends Module {
     public static final double TIME_SCALE = 1000.0;
 
     private final int channels;
+    private final boolean float64;
     private final LinearImpl fc1;
     private final LinearImpl fc2;
 
     /** @param channels sinusoidal feature size (the UNet's base width); @param dim output size E */
     public TimestepEmbedding(int channels, int dim) {
+        this(channels, dim, false);
+    }
+
+    /**
+     * @param channels sinusoidal feature size (the UNet's base width, DiT's 256)
+     * @param dim      output size E
+     * @param float64  features computed in float64, then rounded to float32 ({@link #sinusoidal64}; the DiT's)
+     */
+    public TimestepEmbedding(int channels, int dim, boolean float64) {
         this.channels = channels;
+        this.float64 = float64;
         fc1 = register_module("0", Layers.linear(channels, dim));
         fc2 = register_module("2", Layers.linear(dim, dim));
     }
 
     /** (B,) times in [0, 1] to (B, E). */
     public Tensor forward(Tensor t) {
-        Tensor h = torch.silu(fc1.forward(sinusoidal(t, channels))); // (B, E)
+        Tensor h = torch.silu(fc1.forward(float64 ? sinusoidal64(t, channels) : sinusoidal(t, channels))); // (B, E)
         return fc2.forward(h); // (B, E)
     }
 
@@ -49,15 +59,31 @@ public final class TimestepEmbedding extends Module {
      * @return (B, dim) float32
      */
     public static Tensor sinusoidal(Tensor t, int dim) {
+        return sinusoidal(t, dim, ScalarType.Float);
+    }
+
+    private static Tensor sinusoidal(Tensor t, int dim, ScalarType type) {
         long half = dim / 2;
-        Tensor k = torch.arange(new Scalar(half), new TensorOptions(ScalarType.Float)); // (half,)
+        Tensor k = torch.arange(new Scalar(half), new TensorOptions(type)).to(t.device(), type); // (half,)
         Tensor freqs = torch.exp(k.mul(new Scalar(-Math.log(MAX_PERIOD))).div(new Scalar((double) half))); // (half,)
-        Tensor s = t.to(ScalarType.Float).mul(new Scalar(TIME_SCALE)); // (B,)
+        Tensor s = t.to(type).mul(new Scalar(TIME_SCALE)); // (B,)
         Tensor args = s.unsqueeze(1).mul(freqs.unsqueeze(0)); // (B, half)
         Tensor emb = torch.cat(new TensorVector(torch.cos(args), torch.sin(args)), 1); // (B, 2 half)
         if (dim % 2 == 1) {
             emb = torch.cat(new TensorVector(emb, torch.zeros_like(args.narrow(1, 0, 1))), 1); // (B, dim)
         }
         return emb;
+    }
+
+    /**
+     * {@link #sinusoidal} computed in float64 and rounded to float32 at the end. In float32 a frequency one
+     * ulp off (libtorch builds differ in {@code exp}) moves {@code 1000 t f_k} by up to 5e-5 and the feature
+     * by as much; in float64 the features are exact to float32 rounding, so two implementations agree.
+     *
+     * @param t (B,) floating times in [0, 1]
+     * @return (B, dim) float32
+     */
+    public static Tensor sinusoidal64(Tensor t, int dim) {
+        return sinusoidal(t.to(ScalarType.Double), dim, ScalarType.Double).to(ScalarType.Float);
     }
 }

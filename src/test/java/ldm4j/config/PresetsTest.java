@@ -1,0 +1,59 @@
+package ldm4j.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Presets as deltas over a base: each existing preset resolves to exactly the values it had as one full JSON
+ * file (src/test/resources/ldm4j/presets-resolved/, written by {@code --dry-run} before the split), plus the
+ * keys added since with their "as before" values; a preset extends another.
+ */
+class PresetsTest {
+    private final ConfigResolver r = new ConfigResolver();
+
+    @Test
+    void tinyAndSeedResolveToTheirFormerValues() throws IOException {
+        for (String name : List.of("tiny", "seed")) {
+            ObjectNode now = r.toTree(Presets.get(name));
+            ObjectNode model = (ObjectNode) now.get("unet").get("model");
+            assertEquals("unet", model.remove("type").asText(), name);
+            assertEquals(r.toTree(Presets.get(name)).get("unet").get("model").get("dit"),
+                    ConfigResolver.mapper().valueToTree(UnetConfig.DEFAULT_DIT), name);
+            model.remove("dit");
+            JsonNode before;
+            try (InputStream in = PresetsTest.class.getResourceAsStream("/ldm4j/presets-resolved/" + name + ".json")) {
+                before = ConfigResolver.mapper().readTree(in);
+            }
+            assertEquals(before.toString(), now.toString(), name + ": the resolved preset changed");
+        }
+    }
+
+    @Test
+    void aPresetExtendsAnother() {
+        ObjectNode tiny = r.toTree(Presets.get("tiny"));
+        ObjectNode dit = r.toTree(Presets.get("tiny-dit"));
+        assertEquals("dit", dit.get("unet").get("model").get("type").asText());
+        assertEquals("DiT-T/2", dit.get("unet").get("model").get("dit").get("size").asText());
+        ((ObjectNode) dit.get("unet").get("model")).setAll((ObjectNode) tiny.get("unet").get("model"));
+        dit.put("preset", "tiny");
+        assertEquals(tiny.toString(), dit.toString(), "tiny-dit differs from tiny in the backbone only");
+    }
+
+    @Test
+    void everyPresetIsValidAndNamesItself() {
+        for (String name : Presets.names()) {
+            assertEquals(name, Presets.get(name).preset());
+        }
+        assertTrue(Presets.descriptions().keySet().containsAll(List.of("tiny", "seed")));
+        assertThrows(ConfigException.class, () -> Presets.get("base"), "the base is not a preset");
+    }
+}
