@@ -37,7 +37,7 @@ class ExitCodeTest {
 
     @Test
     void negativeThreadsAreAnInputError() {
-        assertInputError(run("sample", "--run", dir.toString(), "--threads", "-1"), "--threads -1 is negative");
+        assertInputError(run("sample", "--run", dir.toString(), "--threads", "-1"), "--threads -1 is out of range");
         assertInputError(run("eval", "--run", dir.toString(), "--threads", "-1"), "--threads -1 is negative");
         assertInputError(run("train-classifier", "--out", dir.resolve("c.safetensors").toString(), "--threads", "-1"),
                 "--threads -1 is negative");

@@ -29,6 +29,7 @@ class PresetsTest {
             assertEquals(r.toTree(Presets.get(name)).get("unet").get("model").get("dit"),
                     ConfigResolver.mapper().valueToTree(UnetConfig.DEFAULT_DIT), name);
             model.remove("dit");
+            assertEquals("auto", ((ObjectNode) now.get("data")).remove("crop").asText(), name + ": data.crop (auto = as before)");
             JsonNode before;
             try (InputStream in = PresetsTest.class.getResourceAsStream("/ldm4j/presets-resolved/" + name + ".json")) {
                 before = ConfigResolver.mapper().readTree(in);

@@ -17,12 +17,14 @@ import ldm4j.latents.LatentPipelineTest;
 import ldm4j.sample.TinyRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The diffusion stage with {@code unet.model.type = dit} on the shared tiny run's VAE and latents: train, checkpoint (DiT's tensor names under
  * {@code unet.} and {@code ema.}), the run's config records the backbone, and the Java API loads the DiT and
  * samples with guidance.
  */
+@Tag("slow") // trains a tiny run: left out of ./mvnw test -Pfast
 class DitPipelineTest {
     @Test
     void aDitRunTrainsSavesLoadsAndSamples(@TempDir Path dir) throws Exception {
