@@ -7,10 +7,11 @@ import java.util.List;
 /**
  * The named presets, each a JSON resource {@code ldm4j/presets/<name>.json} in which every value is
  * named where it is set and the measurement behind it sits beside it as a comment. {@code tiny}
- * finishes on a 2-core CPU in about an hour; {@code seed} is the write-up's full recipe, sized for a GPU.
+ * finishes on a 2-core CPU in about an hour; {@code seed} is the write-up's full recipe, sized for a GPU;
+ * {@code tiny256} and {@code imagenet256} are the 256-px path (f = 8 VAE, 4x32x32 latents) for a 2-core CPU and for GPUs.
  */
 public final class Presets {
-    private static final List<String> NAMES = List.of("tiny", "seed");
+    private static final List<String> NAMES = List.of("tiny", "seed", "tiny256", "imagenet256");
 
     private Presets() {
     }
