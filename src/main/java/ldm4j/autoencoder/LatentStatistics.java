@@ -27,6 +27,11 @@ import org.bytedeco.pytorch.global.torch;
 public record LatentStatistics(LatentNormalizer normalizer, long count, double klPerElement) {
     private static final int MAX_BATCH = 250;
 
+    /** Images per batch: at most 250, and at most the encoder batch of the config. */
+    static int batchFor(int encoderBatch) {
+        return Math.max(1, Math.min(MAX_BATCH, encoderBatch));
+    }
+
     public static LatentStatistics compute(Autoencoder vae, ImageDataset ds, Transform transform, Device device,
                                            long seed, int workers, int encoderBatch) {
         boolean wasTraining = vae.is_training();
@@ -36,8 +41,7 @@ public record LatentStatistics(LatentNormalizer normalizer, long count, double k
         double klSum = 0;
         long perChannel = 0;
         long latentElements = 0;
-        try (DataLoader loader = DataLoader.evaluation(ds, transform,
-                Math.max(1, Math.min(MAX_BATCH, encoderBatch)), workers, 2);
+        try (DataLoader loader = DataLoader.evaluation(ds, transform, batchFor(encoderBatch), workers, 2);
              DataLoader.Epoch epoch = loader.epoch(0);
              ldm4j.train.Progress progress = ldm4j.train.Progress.start("latent statistics", ds.size(), "img");
              InferenceMode mode = new InferenceMode()) {

@@ -34,11 +34,16 @@ public final class VaeEvaluator {
 
     /** {@code encoderBatch}: {@code latents.batchSize}, the images one encoder batch may hold. */
     public VaeEvaluator(ImageDataset test, Transform transform, Device device, int workers, int encoderBatch) {
-        this.batch = Math.max(1, Math.min(MAX_BATCH, encoderBatch));
+        this.batch = batchFor(encoderBatch);
         this.test = test;
         this.transform = transform;
         this.device = device;
         this.workers = workers;
+    }
+
+    /** Images per evaluation batch: at most 100, and at most the encoder batch of the config. */
+    static int batchFor(int encoderBatch) {
+        return Math.max(1, Math.min(MAX_BATCH, encoderBatch));
     }
 
     /** MSE and PSNR over {@code images} evenly spaced test images (all of them if fewer). */
