@@ -20,12 +20,20 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * Per-channel mean and standard deviation of posterior samples over a whole dataset (no flips),
  * accumulated in float64, plus the mean KL per latent element. The result becomes the
- * {@link LatentNormalizer} stored with the VAE.
+ * {@link LatentNormalizer} stored with the VAE. Batches hold at most 250 images and at most
+ * {@code latents.batchSize} (sized for the resolution), so memory does not grow with the dataset or
+ * the image size beyond one encoder batch.
  */
 public record LatentStatistics(LatentNormalizer normalizer, long count, double klPerElement) {
+    private static final int MAX_BATCH = 250;
+
+    /** Images per batch: at most 250, and at most the encoder batch of the config. */
+    static int batchFor(int encoderBatch) {
+        return Math.max(1, Math.min(MAX_BATCH, encoderBatch));
+    }
 
     public static LatentStatistics compute(Autoencoder vae, ImageDataset ds, Transform transform, Device device,
-                                           long seed, int workers) {
+                                           long seed, int workers, int encoderBatch) {
         boolean wasTraining = vae.is_training();
         vae.train(false);
         double[] sum = null;
@@ -33,7 +41,7 @@ public record LatentStatistics(LatentNormalizer normalizer, long count, double k
         double klSum = 0;
         long perChannel = 0;
         long latentElements = 0;
-        try (DataLoader loader = DataLoader.evaluation(ds, transform, 250, workers, 2);
+        try (DataLoader loader = DataLoader.evaluation(ds, transform, batchFor(encoderBatch), workers, 2);
              DataLoader.Epoch epoch = loader.epoch(0);
              ldm4j.train.Progress progress = ldm4j.train.Progress.start("latent statistics", ds.size(), "img");
              InferenceMode mode = new InferenceMode()) {

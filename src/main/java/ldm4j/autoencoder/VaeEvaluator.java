@@ -20,20 +20,30 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * Test-set reconstruction quality on a fixed subset (N test images evenly spaced through the split,
  * so a class-sorted folder contributes every class), through the posterior mode (mean), and
- * reconstruction grids (originals on top, reconstructions below).
+ * reconstruction grids (originals on top, reconstructions below). Batches hold at most 100 images and
+ * at most {@code latents.batchSize} (the encoder batch the config sizes for its resolution: at 256 px a
+ * batch of 100 would hold several GB of activations).
  */
 public final class VaeEvaluator {
-    private static final int BATCH = 100;
+    private static final int MAX_BATCH = 100;
     private final ImageDataset test;
     private final Transform transform;
     private final Device device;
     private final int workers;
+    private final int batch;
 
-    public VaeEvaluator(ImageDataset test, Transform transform, Device device, int workers) {
+    /** {@code encoderBatch}: {@code latents.batchSize}, the images one encoder batch may hold. */
+    public VaeEvaluator(ImageDataset test, Transform transform, Device device, int workers, int encoderBatch) {
+        this.batch = batchFor(encoderBatch);
         this.test = test;
         this.transform = transform;
         this.device = device;
         this.workers = workers;
+    }
+
+    /** Images per evaluation batch: at most 100, and at most the encoder batch of the config. */
+    static int batchFor(int encoderBatch) {
+        return Math.max(1, Math.min(MAX_BATCH, encoderBatch));
     }
 
     /** MSE and PSNR over {@code images} evenly spaced test images (all of them if fewer). */
@@ -44,7 +54,7 @@ public final class VaeEvaluator {
         vae.train(false);
         double sse = 0;
         long elements = 0;
-        try (DataLoader loader = DataLoader.evaluation(subset, transform, BATCH, workers, 2);
+        try (DataLoader loader = DataLoader.evaluation(subset, transform, batch, workers, 2);
              DataLoader.Epoch epoch = loader.epoch(0);
              InferenceMode mode = new InferenceMode()) {
             for (Batch b : epoch) {

@@ -100,7 +100,8 @@ public final class VaeTrainer {
             out.printf("train-vae: %s, VAE %,d parameters, discriminator %,d parameters, batch %d, %,d steps "
                             + "(%,d per epoch), device %s, %s%n", data.train().source(), StateDict.parameterCount(t.vae),
                     StateDict.parameterCount(t.disc), batch, total, perEpoch, Devices.describe(device), precision.describe());
-            t.evaluator = new VaeEvaluator(data.requireTest(), transform, device, config.data().workers());
+            t.evaluator = new VaeEvaluator(data.requireTest(), transform, device, config.data().workers(),
+                    config.latents().batchSize());
             TrainingLoop.Outcome o = loop.run(t, step, budget);
             if (!o.finished()) {
                 return new Outcome(o.step(), total, false, o.checkpoint(), Optional.empty(), null, o.signal());
@@ -112,7 +113,7 @@ public final class VaeTrainer {
             out.printf("test reconstruction on %,d images: MSE %.5f, PSNR %.2f dB (pixels on the [-1, 1] scale)%n",
                     test.images(), test.mse(), test.psnr());
             LatentStatistics stats = LatentStatistics.compute(t.vae, data.train(), transform, device, config.seed(),
-                    config.data().workers());
+                    config.data().workers(), config.latents().batchSize());
             out.printf("latent statistics over %,d training images: mean %s, std %s, KL per element %.4f%n",
                     stats.count(), fmt(stats.normalizer().mean()), fmt(stats.normalizer().std()), stats.klPerElement());
             log.scalars("latents", o.step(), stats.asMap());

@@ -32,6 +32,8 @@ public final class Presets {
         p.put("tiny", "the whole pipeline on a 2-core CPU in about an hour (CIFAR-10, 16x16x4 latents, UNet)");
         p.put("seed", "the write-up's full recipe (300 VAE and 750 UNet epochs at batch 128), sized for a GPU");
         p.put("tiny-dit", "tiny with the CPU-sized transformer backbone DiT-T/2 instead of the UNet");
+        p.put("tiny256", "the 256-px path on a 2-core CPU: f = 8 VAE-GAN, 4x32x32 latents, UNet on 32x32");
+        p.put("imagenet256", "the write-up's setup scaled to ImageNet at 256 px (f = 8 VAE-GAN, 4x32x32 latents, UNet), for GPUs");
         return java.util.Collections.unmodifiableMap(p);
     }
 

@@ -227,6 +227,7 @@ public final class LatentCache {
         Map<String, ImageDataset> parts = new LinkedHashMap<>();
         parts.put("train", splits.train());
         parts.put("test", splits.requireTest());
+        requireShardFits(cfg);
         Transform transform = Transform.of(cfg.data());
         Key key = new Key(vae.sha256(), cfg.data().spec(), cfg.data().resolution(), transform.resampling(),
                 cfg.latents().dtype());
@@ -236,6 +237,27 @@ public final class LatentCache {
         }
         return build(dir, key, parts, vae.vae(), transform, device,
                 precision, cfg.latents().batchSize(), cfg.latents().shardSize(), cfg.data().workers(), out, ranks);
+    }
+
+    /** The most bytes one shard's mean (or logvar) may take: the encoder holds both on the heap until the shard is written. */
+    static final long MAX_SHARD_MOMENT_BYTES = 1L << 30;
+
+    /**
+     * Refuses a {@code latents.shardSize} whose shard would not fit the encoder's buffers (one mean and
+     * one logvar array of shardSize x 2 flips x C x h x w on the Java heap, at most 1 GiB each); at
+     * 256 px in f32 an image takes 32 KB, so the bound is 32,768 images per shard.
+     */
+    static void requireShardFits(ldm4j.config.Config cfg) {
+        int h = cfg.data().resolution() / cfg.vae().model().downsampleFactor();
+        long perImage = 2L * cfg.vae().model().latentChannels() * h * h
+                * dtype(new Key("", "", 0, "", cfg.latents().dtype())).byteSize();
+        long bytes = cfg.latents().shardSize() * perImage;
+        if (bytes > MAX_SHARD_MOMENT_BYTES) {
+            throw new LdmException("latents.shardSize = " + cfg.latents().shardSize() + " gives shards whose mean and logvar take "
+                    + bytes / (1 << 20) + " MB each (" + perImage + " bytes per image and flip pair, " + cfg.latents().dtype()
+                    + " " + cfg.vae().model().latentChannels() + "x" + h + "x" + h + "), above the encoder's "
+                    + MAX_SHARD_MOMENT_BYTES / (1 << 20) + " MB: set latents.shardSize <= " + MAX_SHARD_MOMENT_BYTES / perImage);
+        }
     }
 
     static String describe(Key k) {

@@ -46,6 +46,31 @@ class AutoencoderShapeTest {
     }
 
     @Test
+    void presets256MapToFourBy32By32LatentsAndTheTiny256ModelsRunAt256Pixels() {
+        torch.set_num_threads(2);
+        for (String name : List.of("tiny256", "imagenet256")) {
+            ldm4j.config.Config c = Presets.get(name);
+            assertEquals(256, c.data().resolution(), name);
+            assertEquals(8, c.vae().model().downsampleFactor(), name);
+            assertEquals(4, c.vae().model().latentChannels(), name);
+        }
+        ldm4j.config.Config c = Presets.get("tiny256");
+        Autoencoder vae = new Autoencoder(c.vae().model());
+        PatchDiscriminator disc = new PatchDiscriminator(c.vae().disc());
+        ldm4j.unet.Unet unet = new ldm4j.unet.Unet(c.unet().model(), 4, 32);
+        try (StepScope s = StepScope.open(); NoGradGuard g = new NoGradGuard()) {
+            Tensor x = torch.randn(1, 3, 256, 256);
+            DiagonalGaussian post = vae.encode(x);
+            assertArrayEquals(new long[]{1, 4, 32, 32}, Tensors.shape(post.mean()));
+            assertArrayEquals(new long[]{1, 3, 256, 256}, Tensors.shape(vae.decode(post.mode())));
+            PatchDiscriminator.Output out = disc.forward(x);
+            assertArrayEquals(new long[]{1, 1, 31, 31}, Tensors.shape(out.logits()));
+            Tensor v = unet.forward(post.mode(), torch.rand(1), Tensors.fromLongs(new long[]{3}, 1));
+            assertArrayEquals(new long[]{1, 4, 32, 32}, Tensors.shape(v));
+        }
+    }
+
+    @Test
     void stateDictNamesFollowTheContract() {
         VaeConfig c = Presets.tiny().vae();
         // three levels, two blocks each, widths 16/32/64, patch size 1: every kind of name appears

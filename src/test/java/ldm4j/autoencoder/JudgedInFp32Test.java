@@ -57,7 +57,7 @@ class JudgedInFp32Test {
 
         VaeCheckpoints.LoadedVae vae = VaeCheckpoints.loadVae(run.resolve("vae.safetensors"));
         VaeEvaluator fp32 = new VaeEvaluator(ImageFolder.open(data, "folder:" + data).requireTest(), new Transform(16, "bicubic"),
-                new Device(torch.DeviceType.CPU), 1);
+                new Device(torch.DeviceType.CPU), 1, 250);
         double mse = fp32.evaluate(vae.vae(), 12).mse();
         assertEquals(mse, logged, 1e-6 * mse, "the logged test MSE is the fp32 evaluation of the saved VAE");
     }

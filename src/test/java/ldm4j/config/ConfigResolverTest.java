@@ -20,7 +20,7 @@ class ConfigResolverTest {
         for (String name : Presets.names()) {
             Config c = r.resolve(name, null, List.of());
             assertEquals(name, c.preset());
-            assertEquals(64, c.data().resolution());
+            assertEquals(name.endsWith("256") ? 256 : 64, c.data().resolution(), name);
         }
         assertTrue(Presets.seed().data().workers() > Presets.tiny().data().workers());
     }

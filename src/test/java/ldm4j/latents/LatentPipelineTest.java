@@ -297,4 +297,56 @@ public class LatentPipelineTest {
             assertArrayEquals(new long[]{2, 4, 8, 8}, Tensors.shape(out));
         }
     }
+
+    @Test
+    void bf16CacheHoldsTheF32MomentsRoundedInHalfTheBytesAndTrains(@TempDir Path dir) throws Exception {
+        Path f32 = dir.resolve("f32");
+        Path bf16 = dir.resolve("bf16");
+        build(f32, "f32", new StringWriter());
+        build(bf16, "bf16", new StringWriter());
+        long bytes32 = LatentCache.sizeBytes(f32);
+        long bytes16 = LatentCache.sizeBytes(bf16);
+        assertTrue(bytes16 < 0.55 * bytes32, "bf16 cache " + bytes16 + " bytes vs f32 " + bytes32);
+        try (LatentSet a = LatentSet.open(f32, "test"); LatentSet b = LatentSet.open(bf16, "test"); StepScope s = StepScope.open()) {
+            int[] idx = {0, 7, 23};
+            boolean[] flip = {false, true, false};
+            LatentSet.Moments m32 = a.gather(idx, flip);
+            LatentSet.Moments m16 = b.gather(idx, flip);
+            assertEquals(torch.ScalarType.Float.value, m16.mean().scalar_type().value);  // training sees fp32
+            for (Tensor[] pair : new Tensor[][]{{m32.mean(), m16.mean()}, {m32.logvar(), m16.logvar()}}) {
+                Tensor rounded = pair[0].to(torch.ScalarType.BFloat16).to(torch.ScalarType.Float);
+                assertEquals(0.0, rounded.sub(pair[1]).abs().max().item_double(), "bf16 = the f32 moment rounded");
+                assertTrue(pair[0].sub(pair[1]).abs().max().item_double() > 0, "the bf16 cache is really rounded");
+            }
+            assertArrayEquals(Tensors.toLongs(m32.labels()), Tensors.toLongs(m16.labels()));
+        }
+        UnetTrainer.Outcome o;
+        try (LatentSet train = LatentSet.open(bf16, "train"); LatentSet test = LatentSet.open(bf16, "test")) {
+            o = new UnetTrainer(config, RunDir.create(dir.resolve("run")), Devices.resolve("cpu"),
+                    new PrintWriter(new StringWriter())).train(train, test, vae.normalizer(), vae.sha256(), Budget.unlimited(), false);
+        }
+        assertTrue(o.finished());
+        assertTrue(Double.isFinite(o.heldOutEma().get("mean")) && o.heldOutEma().get("mean") > 0, o.heldOutEma().toString());
+    }
+
+    @Test
+    void aShardThatWouldNotFitTheEncodersBuffersIsRefusedNamingTheBound() {
+        // 256 px, f = 8: 2 flips x 4x32x32 per image = 32 KB in f32, 16 KB in bf16; 1 GiB per moment array
+        List<String> at256 = List.of("data.resolution=256", "vae.model.multipliers=[1,1,2,2]",
+                "unet.model.attentionResolutions=[16]", "latents.shardSize=40000");
+        Config f32 = new ConfigResolver().override(config, concat(at256, "latents.dtype=f32"));
+        LdmException e = assertThrows(LdmException.class, () -> LatentCache.requireShardFits(f32));
+        assertTrue(e.getMessage().contains("latents.shardSize = 40000") && e.getMessage().contains("latents.shardSize <= 32768"),
+                e.getMessage());
+        LatentCache.requireShardFits(new ConfigResolver().override(config, concat(at256, "latents.dtype=bf16")));
+        LatentCache.requireShardFits(new ConfigResolver().override(config, List.of("data.resolution=256",
+                "vae.model.multipliers=[1,1,2,2]", "unet.model.attentionResolutions=[16]", "latents.shardSize=32768",
+                "latents.dtype=f32")));
+    }
+
+    private static List<String> concat(List<String> a, String b) {
+        List<String> all = new java.util.ArrayList<>(a);
+        all.add(b);
+        return all;
+    }
 }
