@@ -37,7 +37,7 @@ import org.w3c.dom.Node;
  * </ul>
  * The declared pixel count is checked before decoding, so a small file declaring a huge image (a
  * decompression bomb) is refused without allocating it. RGB and grey JPEGs are decoded by libjpeg-turbo through
- * OpenCV ({@link TurboJpeg}: PIL's exact pixels, about twice the JDK's speed); CMYK/YCCK JPEGs, PNGs, and any JPEG
+ * OpenCV ({@link TurboJpeg}: PIL's exact pixels, 2-3x the JDK's speed); CMYK/YCCK JPEGs, PNGs, and any JPEG
  * OpenCV declines (or a platform without its natives) go through ImageIO.
  */
 public final class ImageDecoder {
