@@ -43,7 +43,10 @@ class AdmCropTest {
         assertEquals(0, diff[0], name + ": differs from PIL's center_crop_arr in " + diff[1] + " values");
     }
 
-    /** JPEG decode + crop against PIL's decode + crop: the decoders differ by at most 2 levels (PixelFormatTest). */
+    /**
+     * JPEG decode + crop against PIL's decode + crop: exact for RGB and grey (both libjpeg-turbo), within 2 levels
+     * for CMYK (PixelFormatTest).
+     */
     @ParameterizedTest(name = "{0}")
     @MethodSource("jpegs")
     void jpegDecodeThenCropIsCloseToPil(String name, int size) {
@@ -53,7 +56,8 @@ class AdmCropTest {
         int[] diff = diff(got, want);
         System.out.printf("jpeg %-12s decode max |diff| to PIL %d (%d values differ); after the crop max %d (%d differ)%n",
                 name, decode[0], decode[1], diff[0], diff[1]);
-        assertTrue(diff[0] <= PixelFormatTest.JPEG_TOLERANCE, name + ": max |diff| " + diff[0]);
+        int tolerance = name.contains("cmyk") ? PixelFormatTest.JPEG_TOLERANCE : 0;
+        assertTrue(diff[0] <= tolerance, name + ": max |diff| " + diff[0] + " > " + tolerance);
     }
 
     static Stream<Arguments> jpegs() throws IOException {

@@ -14,8 +14,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every pixel format against PIL (fixtures from scripts/fixtures/make_pixel_format_fixtures.py): lossless
- * formats must match exactly; JPEGs within 2 levels, the spread between two IDCT/upsampling implementations
- * (libjpeg-turbo in PIL, libjpeg 6b in the JDK).
+ * formats and RGB/grey JPEGs (libjpeg-turbo through OpenCV, PIL's own decoder) must match exactly; CMYK/YCCK
+ * JPEGs, and every JPEG on the JDK fallback path, within 2 levels, the spread between two IDCT/upsampling
+ * implementations (libjpeg-turbo in PIL, libjpeg 6b in the JDK).
  */
 class PixelFormatTest {
     static final Path DIR = Path.of("src/test/resources/fixtures/data/formats");
@@ -25,17 +26,33 @@ class PixelFormatTest {
         Stream<Arguments> png = Stream.of("rgb8", "rgba8", "gray_alpha8", "palette", "palette_transparency", "gray1",
                 "gray2", "gray4", "gray8", "gray8_flat32", "gray8_flat64", "gray8_flat128", "gray16", "rgb16")
                 .map(n -> Arguments.of(n + ".png", 0));
-        Stream<Arguments> jpeg = Stream.of("rgb_baseline", "rgb_444", "rgb_progressive", "gray_jpeg", "cmyk", "ycck",
-                        "orientation2", "orientation3", "orientation4", "orientation5", "orientation6", "orientation7",
-                        "orientation8")
-                .map(n -> Arguments.of(n + ".jpg", JPEG_TOLERANCE));
+        Stream<Arguments> jpeg = JPEGS.stream().map(n -> Arguments.of(n + ".jpg", n.matches("cmyk|ycck") ? JPEG_TOLERANCE : 0));
         return Stream.concat(png, jpeg);
     }
+
+    static final java.util.List<String> JPEGS = java.util.List.of("rgb_baseline", "rgb_444", "rgb_progressive",
+            "gray_jpeg", "cmyk", "ycck", "orientation2", "orientation3", "orientation4", "orientation5", "orientation6",
+            "orientation7", "orientation8");
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void decodesLikePil(String file, int tolerance) throws IOException {
-        RawImage img = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS).decode(DIR.resolve(file));
+        compare(new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS), file, tolerance);
+    }
+
+    /** The fallback: when the libjpeg-turbo path declines, the JDK's decoder gives PIL's pixels within 2 levels. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("jdkCases")
+    void jdkFallbackDecodesLikePil(String file) throws IOException {
+        compare(new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS, (jpeg, w, h) -> null), file, JPEG_TOLERANCE);
+    }
+
+    static Stream<String> jdkCases() {
+        return JPEGS.stream().map(n -> n + ".jpg");
+    }
+
+    private static void compare(ImageDecoder decoder, String file, int tolerance) throws IOException {
+        RawImage img = decoder.decode(DIR.resolve(file));
         byte[] want = Files.readAllBytes(DIR.resolve(file.substring(0, file.lastIndexOf('.')) + ".rgb")); // (H, W, 3)
         int h = img.height();
         int w = img.width();
