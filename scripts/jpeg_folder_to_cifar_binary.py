@@ -3,7 +3,7 @@ official binary layout cifar-10-batches-bin/{data_batch_1..5,test_batch}.bin pac
 benchmark and test the `cifar10:PATH` reader on real pixels. Training images are interleaved across
 classes like the official batches (image k of class c goes to position k*10+c).
 
-usage: .venv-ref/bin/python scripts/jpeg_folder_to_cifar_binary.py ../shared/data/cifar10-jpeg /tmp/out
+usage: .venv-ref/bin/python scripts/jpeg_folder_to_cifar_binary.py /path/to/cifar10-jpeg /tmp/out
 """
 import io
 import os

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import ldm4j.config.VaeConfig;
-import ldm4j.dist.Collective;
+import ldm4j.distributed.Collective;
 import ldm4j.nn.StateDict;
 import ldm4j.torch.Precision;
 import ldm4j.train.AdamW;

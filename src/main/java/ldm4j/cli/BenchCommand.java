@@ -36,9 +36,9 @@ import ldm4j.torch.Precision;
 import ldm4j.torch.Threads;
 import ldm4j.nn.Backbone;
 import ldm4j.unet.Backbones;
-import ldm4j.dist.Collective;
-import ldm4j.dist.DistEnv;
-import ldm4j.dist.Ranks;
+import ldm4j.distributed.Collective;
+import ldm4j.distributed.DistEnv;
+import ldm4j.distributed.Ranks;
 import ldm4j.unet.UnetStep;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.InferenceMode;
@@ -215,7 +215,7 @@ public final class BenchCommand implements Callable<Integer> {
     /** {@code bench data}: the loader's batches (decode + crop + flip), with only the data settings resolved. */
     private int dataOnly(PrintWriter out) {
         if (data == null) {
-            throw new LdmException("bench data needs --data SPEC (e.g. --data folder:../shared/data/cifar10-jpeg)");
+            throw new LdmException("bench data needs --data SPEC (e.g. --data folder:PATH with PATH/train/<class>/ images)");
         }
         ConfigOptions.DataSettings cfg = config.resolveDataOnly(data);
         int threads = Threads.configure(cfg.threads());
@@ -240,7 +240,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     private BenchResult data(Config cfg) {
         if (data == null) {
-            throw new LdmException("bench data needs --data SPEC (e.g. --data folder:../shared/data/cifar10-jpeg)");
+            throw new LdmException("bench data needs --data SPEC (e.g. --data folder:PATH with PATH/train/<class>/ images)");
         }
         Splits splits = DataSpec.open(cfg.data(), spec.commandLine().getErr()::println);
         int b = batchOr(cfg.vae().train().batchSize());

@@ -6,9 +6,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-import ldm4j.dist.Collective;
-import ldm4j.dist.DistEnv;
-import ldm4j.dist.Ranks;
+import ldm4j.distributed.Collective;
+import ldm4j.distributed.DistEnv;
+import ldm4j.distributed.Ranks;
 import ldm4j.eval.EvalSettings;
 import ldm4j.eval.Evaluator;
 import ldm4j.report.Report;

@@ -22,7 +22,7 @@ import ldm4j.config.Config;
 import ldm4j.data.DataSpec;
 import ldm4j.data.Splits;
 import ldm4j.data.Subset;
-import ldm4j.dist.Collective;
+import ldm4j.distributed.Collective;
 import ldm4j.io.AtomicFiles;
 import ldm4j.sample.LatentSampler;
 import ldm4j.sample.SampleListener;

@@ -13,7 +13,7 @@ import ldm4j.LdmException;
 import ldm4j.autoencoder.VaeCheckpoints;
 import ldm4j.config.Config;
 import ldm4j.config.DataConfig;
-import ldm4j.dist.Collective;
+import ldm4j.distributed.Collective;
 import ldm4j.eval.adm.Activations;
 import ldm4j.eval.adm.FidStatistics;
 import ldm4j.eval.adm.InceptionScore;

@@ -14,7 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import ldm4j.LdmException;
 import ldm4j.autoencoder.Autoencoder;
 import ldm4j.data.ImageDataset;
-import ldm4j.dist.Collective;
+import ldm4j.distributed.Collective;
 import ldm4j.data.Transform;
 import ldm4j.io.AtomicFiles;
 import ldm4j.io.DType;

@@ -17,7 +17,7 @@ import java.util.function.LongConsumer;
 import java.util.zip.CRC32;
 
 import ldm4j.LdmException;
-import ldm4j.dist.Collective;
+import ldm4j.distributed.Collective;
 import ldm4j.io.AtomicFiles;
 import ldm4j.io.DType;
 import ldm4j.io.npz.NpyHeader;

@@ -11,7 +11,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ldm4j.LatentDiffusion;
 import ldm4j.config.SampleConfig;
-import ldm4j.dist.Collective;
+import ldm4j.distributed.Collective;
 import ldm4j.io.AtomicFiles;
 import ldm4j.io.PngText;
 import ldm4j.train.Progress;

@@ -2,7 +2,7 @@ package ldm4j.sample;
 
 import java.util.List;
 
-import ldm4j.dist.Collective;
+import ldm4j.distributed.Collective;
 import ldm4j.torch.Tensors;
 import org.bytedeco.pytorch.Tensor;
 

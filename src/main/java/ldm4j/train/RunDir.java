@@ -35,7 +35,7 @@ public record RunDir(Path root) {
         } catch (IOException e) {
             throw new LdmException("cannot create run folder " + root + " (" + e.getMessage() + "): choose another --run");
         }
-        if (ldm4j.dist.DistEnv.fromEnvironment().rank() != 0) {
+        if (ldm4j.distributed.DistEnv.fromEnvironment().rank() != 0) {
             return new RunDir(root); // a data-parallel job writes through rank 0, which holds the lock for it
         }
         RunLock.acquire(root);

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import ldm4j.LdmException;
-import ldm4j.dist.Collective;
+import ldm4j.distributed.Collective;
 import ldm4j.io.CheckpointStore;
 import ldm4j.io.Checkpoints;
 import ldm4j.io.NonFiniteTensorException;

@@ -7,7 +7,7 @@ import ldm4j.config.UnetStageConfig;
 import ldm4j.diffusion.LossWeighting;
 import ldm4j.diffusion.NoiseSchedule;
 import ldm4j.diffusion.VDenoiser;
-import ldm4j.dist.Collective;
+import ldm4j.distributed.Collective;
 import ldm4j.nn.Backbone;
 import ldm4j.nn.StateDict;
 import ldm4j.torch.Precision;

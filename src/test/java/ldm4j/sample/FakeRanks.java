@@ -2,7 +2,7 @@ package ldm4j.sample;
 
 import java.util.List;
 
-import ldm4j.dist.Collective;
+import ldm4j.distributed.Collective;
 import org.bytedeco.pytorch.Tensor;
 
 /** Rank {@code rank} of {@code world} for code that only asks who it is (no collective is ever run). */

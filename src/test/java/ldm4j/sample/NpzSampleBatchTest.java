@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.zip.ZipFile;
 
 import ldm4j.LdmException;
-import ldm4j.dist.Collective;
+import ldm4j.distributed.Collective;
 import ldm4j.io.npz.NpzReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

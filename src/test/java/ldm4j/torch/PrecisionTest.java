@@ -156,9 +156,9 @@ class PrecisionTest {
             Tensor eps = torch.randn(8, 4, 8, 8);
             Tensor t = torch.rand(8).mul(new Scalar(0.9)).add(new Scalar(0.05));
             Tensor y = torch.randint(10, new long[]{8});
-            UnetStep fp32 = new UnetStep(uc, 4, 8, 10, 5, CPU, Precision.fp32(CPU), ldm4j.dist.Collective.single());
-            UnetStep bf16 = new UnetStep(uc, 4, 8, 10, 5, CPU, BF16, ldm4j.dist.Collective.single());
-            UnetStep fp32Again = new UnetStep(uc, 4, 8, 10, 5, CPU, Precision.fp32(CPU), ldm4j.dist.Collective.single());
+            UnetStep fp32 = new UnetStep(uc, 4, 8, 10, 5, CPU, Precision.fp32(CPU), ldm4j.distributed.Collective.single());
+            UnetStep bf16 = new UnetStep(uc, 4, 8, 10, 5, CPU, BF16, ldm4j.distributed.Collective.single());
+            UnetStep fp32Again = new UnetStep(uc, 4, 8, 10, 5, CPU, Precision.fp32(CPU), ldm4j.distributed.Collective.single());
             for (UnetStep step : List.of(fp32, bf16, fp32Again)) {
                 nonZeroOutput(step.unet()); // a fresh UNet outputs exactly 0 in any precision
             }

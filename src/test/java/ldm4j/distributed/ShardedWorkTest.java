@@ -1,4 +1,4 @@
-package ldm4j.dist;
+package ldm4j.distributed;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

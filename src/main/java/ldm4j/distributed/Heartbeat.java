@@ -1,4 +1,4 @@
-package ldm4j.dist;
+package ldm4j.distributed;
 
 import java.time.Duration;
 import java.util.ArrayList;

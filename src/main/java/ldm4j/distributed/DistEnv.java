@@ -1,4 +1,4 @@
-package ldm4j.dist;
+package ldm4j.distributed;
 
 import java.util.Map;
 
