@@ -177,13 +177,17 @@ public final class BenchCommand implements Callable<Integer> {
             doc.put("allocator", allocator());
             doc.put("matmul", rate.size() > 0 ? rate : null);
             doc.put("results", results);
-            try {
-                AtomicFiles.writeBytes(json, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(doc));
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write " + json + ": " + e.getMessage(), e);
-            }
+            writeJson(doc);
         }
         return 0;
+    }
+
+    private void writeJson(Map<String, Object> doc) {
+        try {
+            AtomicFiles.writeBytes(json, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(doc));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + json + ": " + e.getMessage(), e);
+        }
     }
 
     /** What a target computes in: every network call follows the precision (the data benchmark computes nothing). */
@@ -223,8 +227,8 @@ public final class BenchCommand implements Callable<Integer> {
         Transform t = Transform.of(cfg.data());
         int b = batchOr(32);
         int workers = cfg.data().workers();
-        out.printf("bench: data %s, %s, %d workers, %d libtorch threads, %d cores%n", cfg.data().spec(), t.describe(), workers,
-                threads, Runtime.getRuntime().availableProcessors());
+        out.printf("bench: data %s, %s, %d workers, %d libtorch threads, %d cores, allocator %s%n", cfg.data().spec(), t.describe(),
+                workers, threads, Runtime.getRuntime().availableProcessors(), allocator());
         out.println(BenchResult.header());
         BenchResult r;
         try (DataLoader loader = DataLoader.training(splits.train(), t, b, true, cfg.seed(), workers, cfg.data().prefetch());
@@ -235,6 +239,15 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf("bench: data %.0f images/s with %d workers = %.0f images/s per worker%n", r.imagesPerSecond(), workers,
                 r.imagesPerSecond() / workers);
         out.flush();
+        if (json != null) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("data", cfg.data().spec());
+            doc.put("workers", workers);
+            doc.put("threads", threads);
+            doc.put("allocator", allocator());
+            doc.put("results", List.of(r));
+            writeJson(doc);
+        }
         return 0;
     }
 

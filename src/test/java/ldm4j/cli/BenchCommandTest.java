@@ -26,6 +26,7 @@ class BenchCommandTest {
         Path cfg = Files.writeString(dir.resolve("c.json"), new ConfigResolver().toJson(LatentPipelineTest.smallConfig()));
         Path json = dir.resolve("bench.json");
         for (String target : List.of("vae", "unet", "encode", "sample", "data")) {
+            Files.deleteIfExists(json); // each target writes its own
             String precision = target.equals("unet") || target.equals("sample") ? "bf16" : "fp32";
             CliTest.Result r = CliTest.run("bench", target, "--precision", precision, "--config", cfg.toString(), "--batch", "2", "--steps", "2",
                     "--warmup", "1", "--sample-steps", "2", "--data", "folder:" + dir.resolve("ds"), "--json", json.toString(),
