@@ -20,8 +20,11 @@ public final class Threads {
      * oversubscribe the machine (a run can become 50x slower), so the count is capped at the cores
      * with a warning. Returns the count used.
      *
-     * @throws LdmException if {@code requested} is negative
+     * @throws LdmException if {@code requested} is outside 0..{@value #MAX}, the range every config allows
      */
+    /** The largest --threads any command or config accepts (the configs' own range). */
+    public static final int MAX = 1024;
+
     public static int configure(int requested, Consumer<String> warn) {
         int n = resolve(requested != 0 ? requested : launcherThreads(), Runtime.getRuntime().availableProcessors(), warn);
         torch.set_num_threads(n);
@@ -30,8 +33,9 @@ public final class Threads {
 
     /** The thread count for a request on a machine with {@code cores} cores (pure; see {@link #configure}). */
     public static int resolve(int requested, int cores, Consumer<String> warn) {
-        if (requested < 0) {
-            throw new LdmException("--threads " + requested + " is negative: use 0 (one per core) or 1.." + cores);
+        if (requested < 0 || requested > MAX) {
+            throw new LdmException("--threads " + requested + " is out of range: expected 0 <= --threads <= " + MAX
+                    + " (0 = one per core; counts above the " + cores + " cores are capped at them)");
         }
         if (requested > cores) {
             warn.accept("ldm4j: warning: --threads " + requested + " is more than the " + cores

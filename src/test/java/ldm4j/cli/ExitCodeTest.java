@@ -38,9 +38,9 @@ class ExitCodeTest {
     @Test
     void negativeThreadsAreAnInputError() {
         assertInputError(run("sample", "--run", dir.toString(), "--threads", "-1"), "--threads -1 is out of range");
-        assertInputError(run("eval", "--run", dir.toString(), "--threads", "-1"), "--threads -1 is negative");
+        assertInputError(run("eval", "--run", dir.toString(), "--threads", "-1"), "--threads -1 is out of range");
         assertInputError(run("train-classifier", "--out", dir.resolve("c.safetensors").toString(), "--threads", "-1"),
-                "--threads -1 is negative");
+                "--threads -1 is out of range");
     }
 
     @Test
@@ -70,6 +70,7 @@ class ExitCodeTest {
         assertEquals(1, Threads.resolve(1, 2, warnings::add));
         assertEquals(1, warnings.size());
         assertThrows(LdmException.class, () -> Threads.resolve(-1, 2, warnings::add));
+        assertThrows(LdmException.class, () -> Threads.resolve(100_000, 2, warnings::add), "one rule with sample and the configs");
     }
 
     @Test
