@@ -224,8 +224,8 @@ public final class PipelineCommand implements Callable<Integer> {
                     + "more cores are faster. On an NVIDIA GPU use --device cuda --preset seed for the full recipe.";
         }
         if (cfg.preset().equals("tiny256") && !cuda) {
-            return "expected wall time: at most 90 minutes on a 2-core CPU in fp32 for 10 classes of 1,300 images (counted "
-                    + "arithmetic: VAE 11, encode 3, UNet 33, samples 1 minutes; the rest is decoding 256-px JPEGs; README '256 px'), "
+            return "expected wall time: about 90 minutes at most on a 2-core CPU in fp32 for 10 classes of 1,300 images, "
+                    + "estimated from counted arithmetic, not yet timed (VAE 11, encode 3, UNet 33, samples 1 minutes; the rest is decoding 256-px JPEGs; README '256 px'), "
                     + "plus about 15 minutes of evaluation when a classifier exists.";
         }
         if (cfg.preset().equals("imagenet256")) {
