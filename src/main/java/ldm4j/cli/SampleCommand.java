@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -163,15 +164,49 @@ public final class SampleCommand implements Callable<Integer> {
     }
 
     private int sample(LatentDiffusion ldm, PrintWriter pw) {
-        SampleConfig d = ldm.defaults();
         if (ldm.classes().size() == 1 && (!classNames.isEmpty() || cfg != null && cfg != 1.0)) { // unconditional run
             throw new LdmException(run + " holds an unconditional model (one class): sample it without --class and --cfg");
         }
-        int perClass = interpolate != null ? frames(frames) : n != null ? n : d.perClass();
-        SampleConfig s = new SampleConfig(sampler != null ? sampler : d.sampler(), steps != null ? steps : d.steps(),
-                cfg != null ? cfg : d.cfg(), eta != null ? eta : d.eta(), spacing != null ? spacing : d.spacing(), perClass,
-                batch != null ? batch : d.batchSize(), true); // validates the options with named errors
+        int perClass = interpolate != null ? frames(frames) : n != null ? n : ldm.defaults().perClass();
+        SampleConfig s = settings(ldm.defaults(), perClass);
         double[] interval = guidanceInterval == null ? new double[]{0, 1} : interval(guidanceInterval);
+        List<Integer> wanted = wantedClasses(ldm);
+        long[] seeds = interpolate == null ? null : interpolationSeeds(wanted);
+        List<Integer> labels = labels(seeds != null ? wanted.subList(0, 1) : wanted, perClass);
+        SampleRequest request = request(ldm, s, interval, labels, wanted, seeds);
+        pw.printf("sampling %d images (%d classes x %d) with %s, %d steps, guidance %.2f, seed %d%n", labels.size(),
+                seeds != null ? 1 : wanted.size(), perClass, s.sampler(), s.steps(), s.cfg(), request.seed());
+        Path file = out != null ? out : run.resolve(seeds != null ? "interpolation.png" : "samples.png");
+        checkSpace(file, labels.size(), ldm.model().resolution());
+        int columns = seeds != null ? labels.size() : perClass;
+        List<String> rows = (seeds != null ? List.of(wanted.get(0)) : wanted).stream().map(ldm.classes()::get).toList();
+        Optional<SampleGrid.Written> written = writeGrid(ldm, request, rows, perClass, columns, file);
+        if (written.isEmpty()) {
+            return 0;                                                               // rank 0 writes the files
+        }
+        LatentSampler.Images images = written.get().images();
+        if (seeds != null) {
+            writeGif(images, file, pw);
+        }
+        if (individual != null) {
+            writeIndividual(ldm, request, labels, perClass, images);
+        }
+        double secs = written.get().seconds();
+        pw.printf("wrote %s (%d rows: %s) in %.1f s, %.2f images/s%n", file, rows.size(), String.join(", ", rows), secs,
+                labels.size() / secs);
+        pw.flush();
+        return 0;
+    }
+
+    /** The run's sample settings with the options given on the command line; validates them with named errors. */
+    private SampleConfig settings(SampleConfig d, int perClass) {
+        return new SampleConfig(sampler != null ? sampler : d.sampler(), steps != null ? steps : d.steps(),
+                cfg != null ? cfg : d.cfg(), eta != null ? eta : d.eta(), spacing != null ? spacing : d.spacing(), perClass,
+                batch != null ? batch : d.batchSize(), true);
+    }
+
+    /** The --class indices, in the order given; every class when none is given. */
+    private List<Integer> wantedClasses(LatentDiffusion ldm) {
         List<Integer> wanted = new ArrayList<>();
         if (classNames.isEmpty()) {
             for (int c = 0; c < ldm.classes().size(); c++) {
@@ -182,29 +217,37 @@ public final class SampleCommand implements Callable<Integer> {
                 wanted.add(ldm.classIndex(name));
             }
         }
+        return wanted;
+    }
+
+    /** --interpolate's two seeds, with the one or two --class it needs. */
+    private long[] interpolationSeeds(List<Integer> wanted) {
+        long[] seeds = seedPair(interpolate);
+        if (wanted.size() > 2 || classNames.isEmpty()) {
+            throw new LdmException("--interpolate needs one --class (same class) or two (from the first to the second), got "
+                    + classNames.size());
+        }
+        return seeds;
+    }
+
+    /** Each class repeated perClass times, class by class: the grid's rows. */
+    private static List<Integer> labels(List<Integer> classes, int perClass) {
         List<Integer> labels = new ArrayList<>();
-        long[] seeds = interpolate == null ? null : seedPair(interpolate);
-        if (seeds != null) {
-            if (wanted.size() > 2 || classNames.isEmpty()) {
-                throw new LdmException("--interpolate needs one --class (same class) or two (from the first to the second), got "
-                        + classNames.size());
-            }
+        for (int c : classes) {
             for (int k = 0; k < perClass; k++) {
-                labels.add(wanted.get(0));
-            }
-        } else {
-            for (int c : wanted) {
-                for (int k = 0; k < perClass; k++) {
-                    labels.add(c);
-                }
+                labels.add(c);
             }
         }
+        return labels;
+    }
+
+    /** The request, with interpolation and the --init image, checked as --from-png's requests are. */
+    private SampleRequest request(LatentDiffusion ldm, SampleConfig s, double[] interval, List<Integer> labels,
+                                  List<Integer> wanted, long[] seeds) {
         SampleRequest request = new SampleRequest(labels, s.sampler(), s.steps(), s.cfg(), s.eta(), s.spacing(),
                 seeds != null ? seeds[0] : seed, s.batchSize(), interval[0], interval[1], null, null);
         if (seeds != null) {
             request = request.withInterpolation(new SampleRequest.Interpolation(0, seeds[1], 0, wanted.get(wanted.size() - 1)));
-        }
-        if (seeds != null) {
             RequestCheck.seed("--interpolate's second seed", seeds[1]);
         }
         RequestCheck.check(s.sampler(), s.steps(), s.cfg(), s.eta(), s.spacing(), s.batchSize(), interval[0], interval[1],
@@ -214,43 +257,38 @@ public final class SampleCommand implements Callable<Integer> {
             int res = ldm.model().resolution();
             request = request.withInit(InitImages.read(init, st, res, res, ldm.model().config().data().maxPixels()));
         }
-        pw.printf("sampling %d images (%d classes x %d) with %s, %d steps, guidance %.2f, seed %d%n", labels.size(),
-                seeds != null ? 1 : wanted.size(), perClass, s.sampler(), s.steps(), s.cfg(), request.seed());
-        String model = ldm.model().name();
-        String hash = ldm.model().sha256();
-        Path file = out != null ? out : run.resolve(seeds != null ? "interpolation.png" : "samples.png");
-        checkSpace(file, labels.size(), ldm.model().resolution());
-        int columns = seeds != null ? labels.size() : perClass;
-        List<String> rows = (seeds != null ? List.of(wanted.get(0)) : wanted).stream().map(ldm.classes()::get).toList();
-        SampleGrid.Written written;
-        try (Collective ranks = Ranks.join(DistEnv.fromEnvironment(), ShardedSampling.identity(hash, request))) {
-            written = SampleGrid.write(ldm, request, rows, perClass, columns, file, ranks);
-            if (ranks.rank() != 0) {
-                return 0;                                                           // rank 0 writes the files
-            }
+        return request;
+    }
+
+    /** Samples (split across ranks under launch) and writes the grid; empty on ranks other than 0, which write nothing. */
+    private static Optional<SampleGrid.Written> writeGrid(LatentDiffusion ldm, SampleRequest request, List<String> rows,
+                                                          int perClass, int columns, Path file) {
+        try (Collective ranks = Ranks.join(DistEnv.fromEnvironment(), ShardedSampling.identity(ldm.model().sha256(), request))) {
+            SampleGrid.Written written = SampleGrid.write(ldm, request, rows, perClass, columns, file, ranks);
+            return ranks.rank() == 0 ? Optional.of(written) : Optional.empty();
         }
-        LatentSampler.Images images = written.images();
-        double secs = written.seconds();
-        if (seeds != null) {
-            List<BufferedImage> gif = new ArrayList<>();
-            for (int i = 0; i < images.count(); i++) {
-                gif.add(images.image(i));
-            }
-            Path g = file.resolveSibling(file.getFileName().toString().replaceFirst("\\.png$", "") + ".gif");
-            AnimatedGif.write(gif, 150, g);
-            pw.printf("wrote %s (animated, %d frames)%n", g, images.count());
+    }
+
+    /** The interpolation's frames as an animated GIF beside the PNG strip. */
+    private static void writeGif(LatentSampler.Images images, Path file, PrintWriter pw) {
+        List<BufferedImage> gif = new ArrayList<>();
+        for (int i = 0; i < images.count(); i++) {
+            gif.add(images.image(i));
         }
-        if (individual != null) {
-            for (int i = 0; i < images.count(); i++) {
-                String cls = ldm.classes().get(labels.get(i));
-                PngText.write(images.image(i), ImageSettings.of(request, ldm.classes(), model, hash, i, null, images.width(),
-                        images.height(), ldm.sampler().precision().label()).pngText(), individual.resolve(String.format("%s-%03d.png", cls, i % perClass)));
-            }
+        Path g = file.resolveSibling(file.getFileName().toString().replaceFirst("\\.png$", "") + ".gif");
+        AnimatedGif.write(gif, 150, g);
+        pw.printf("wrote %s (animated, %d frames)%n", g, images.count());
+    }
+
+    /** Every image as --individual/<class>-<k>.png, each with its own settings. */
+    private void writeIndividual(LatentDiffusion ldm, SampleRequest request, List<Integer> labels, int perClass,
+                                 LatentSampler.Images images) {
+        for (int i = 0; i < images.count(); i++) {
+            String cls = ldm.classes().get(labels.get(i));
+            Map<String, String> text = ImageSettings.of(request, ldm.classes(), ldm.model().name(), ldm.model().sha256(), i, null,
+                    images.width(), images.height(), ldm.sampler().precision().label()).pngText();
+            PngText.write(images.image(i), text, individual.resolve(String.format("%s-%03d.png", cls, i % perClass)));
         }
-        pw.printf("wrote %s (%d rows: %s) in %.1f s, %.2f images/s%n", file, rows.size(), String.join(", ", rows), secs,
-                labels.size() / secs);
-        pw.flush();
-        return 0;
     }
 
     private int regenerate(LatentDiffusion ldm, PrintWriter pw) {
