@@ -65,7 +65,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", defaultValue = "all", paramLabel = "TARGET", description = "data, vae, unet, encode, sample, all, matmul (only the fp32 and bf16 matmul rates), or agree (export one VAE-GAN and one UNet batch for bench/python/agree.py).")
     String target;
 
-    @Option(names = "--batch", paramLabel = "N", description = "Batch size (default: the preset's).")
+    @Option(names = "--batch", paramLabel = "N", description = "Batch size. Default: the preset's for the target "
+            + "(vae.train.batchSize, unet.train.batchSize, latents.batchSize, sample.batchSize; 32 for data).")
     Integer batch;
 
     @Option(names = "--steps", paramLabel = "N", defaultValue = "10", description = "Timed steps. Default: ${DEFAULT-VALUE}.")

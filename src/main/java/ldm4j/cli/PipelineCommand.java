@@ -48,17 +48,18 @@ import picocli.CommandLine.Model.CommandSpec;
                         + "last checkpoint. The tiny preset (default) finishes on a 2-core CPU; use --preset seed on a GPU."})
 public final class PipelineCommand implements Callable<Integer> {
 
-    @Option(names = "--data", paramLabel = "SPEC", description = "Dataset: cifar10 (default, downloaded), cifar10:PATH or folder:PATH.")
+    @Option(names = "--data", paramLabel = "SPEC", description = "Dataset (overrides data.spec): cifar10 (downloaded), cifar10:PATH or folder:PATH. "
+            + "Default: the preset's data.spec.")
     String data;
 
     @Option(names = "--run", paramLabel = "DIR", defaultValue = "runs/pipeline", description = "Run folder. Default: ${DEFAULT-VALUE}.")
     Path run;
 
     @Option(names = "--classifier", paramLabel = "FILE",
-            description = "Evaluation classifier; when it exists the pipeline ends with eval. Default: runs/classifier/classifier.safetensors.")
+            description = "Evaluation classifier; when it exists the pipeline ends with eval. Default: " + TrainClassifierCommand.DEFAULT_PATH + ".")
     Path classifier = TrainClassifierCommand.DEFAULT_FILE;
 
-    @Option(names = "--eval-per-class", paramLabel = "N", defaultValue = "100",
+    @Option(names = "--eval-per-class", paramLabel = "N", defaultValue = "" + EvalSettings.PER_CLASS,
             description = "Samples per class for the final eval. Default: ${DEFAULT-VALUE}.")
     int evalPerClass;
 

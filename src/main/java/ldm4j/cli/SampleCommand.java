@@ -3,6 +3,7 @@ package ldm4j.cli;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -45,6 +46,10 @@ import picocli.CommandLine.Model.CommandSpec;
                 "Every PNG carries its settings (an Automatic1111 'parameters' chunk and a JSON chunk); --from-png makes it again.",
                 "The sampling settings are also written beside the PNG as JSON."})
 public final class SampleCommand implements Callable<Integer> {
+    /** --strength without a value: how far SDEdit noises the --init image. */
+    static final double DEFAULT_STRENGTH = 0.6;
+    /** --frames without a value: the interpolation's frames. */
+    static final int DEFAULT_FRAMES = 8;
 
     @Option(names = "--run", paramLabel = "DIR", required = true, description = "Run folder with vae.safetensors and unet.safetensors.")
     Path run;
@@ -88,14 +93,16 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--init", paramLabel = "IMAGE", description = "SDEdit: start from this image (resized to the model's size), noised to t = --strength.")
     Path init;
 
-    @Option(names = "--strength", paramLabel = "S", description = "With --init: 0 = the image's reconstruction, 1 = ignore it. Default: 0.6.")
+    @Option(names = "--strength", paramLabel = "S", description = "With --init: 0 = the image's reconstruction, 1 = ignore it. Default: "
+            + DEFAULT_STRENGTH + ".")
     Double strength;
 
     @Option(names = "--interpolate", paramLabel = "SEED_A,SEED_B",
             description = "Spherical interpolation of the initial noise from seed A to seed B (image 0 of each); with two --class, from the first class to the second.")
     String interpolate;
 
-    @Option(names = "--frames", paramLabel = "N", description = "With --interpolate: frames, written as a PNG strip and an animated GIF. Default: 8.")
+    @Option(names = "--frames", paramLabel = "N", description = "With --interpolate: frames, written as a PNG strip and an animated GIF. "
+            + "Default: " + DEFAULT_FRAMES + ".")
     Integer frames;
 
     @Option(names = "--from-png", paramLabel = "FILE", description = "Regenerate a PNG that ldm4j wrote, from the settings inside it.")
@@ -122,16 +129,37 @@ public final class SampleCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter pw = spec.commandLine().getOut();
+        checkInputs();
+        Boolean ema = weights == null ? null : switch (weights) {
+            case "ema" -> Boolean.TRUE;
+            case "raw" -> Boolean.FALSE;
+            default -> throw new LdmException("--weights '" + weights + "' is not one of ema, raw");
+        };
+        Threads.configure(compute.threads(), spec.commandLine().getErr()::println);
+        PrintWriter err = spec.commandLine().getErr();
+        try (SignalNotice notice = new SignalNotice(err, "sample stopped by a signal before it finished: the files"
+                + " already written are whole, the others were not written; run it again");
+             LatentDiffusion ldm = LatentDiffusion.load(run, compute.device, precision(), ema)) {
+            err.println("sample: " + ldm.sampler().precision().describe());
+            if (fromPng != null && DistEnv.fromEnvironment().distributed()) {
+                throw new LdmException("--from-png regenerates one image: start it without launch");
+            }
+            return fromPng != null ? regenerate(ldm, pw) : npz != null ? NpzSampling.run(ldm, this, pw) : sample(ldm, pw);
+        }
+    }
+
+    /** Every option, input file and output path checked before the run is loaded. */
+    private void checkInputs() {
         checkCombinations();
         RequestCheck.seed("--seed", seed);
-        if (init != null && !java.nio.file.Files.isRegularFile(init)) {
+        if (init != null && !Files.isRegularFile(init)) {
             throw new LdmException("--init " + init + " does not exist: give a PNG or JPEG image");
         }
         if (fromPng != null) {
             FromPng.settings(fromPng);                                  // a missing or damaged file, before any loading
         }
         RunDir.requireRunPath(run);
-        if (!java.nio.file.Files.isDirectory(run)) {
+        if (!Files.isDirectory(run)) {
             throw new LdmException(run + " is not a run folder: pass the --run of a pipeline or train-unet run");
         }
         if (npz != null) {
@@ -139,28 +167,15 @@ public final class SampleCommand implements Callable<Integer> {
         } else if (out != null || fromPng == null) {
             checkOutputs(out != null ? out : run.resolve(interpolate != null ? "interpolation.png" : "samples.png"));
         }
-        Boolean ema = weights == null ? null : switch (weights) {
-            case "ema" -> Boolean.TRUE;
-            case "raw" -> Boolean.FALSE;
-            default -> throw new LdmException("--weights '" + weights + "' is not one of ema, raw");
-        };
-        Threads.configure(compute.threads(), spec.commandLine().getErr()::println);
-        String precision = compute.precision;
-        if (fromPng != null && precision == null) {                 // the same pixels need the same arithmetic
-            String recorded = FromPng.settings(fromPng).precision();
-            precision = recorded != null ? recorded : Precision.AUTO;
+    }
+
+    /** --precision; with --from-png and none given, the one the PNG was made with (the same pixels need the same arithmetic). */
+    private String precision() {
+        if (compute.precision != null || fromPng == null) {
+            return compute.precision == null ? Precision.AUTO : compute.precision;
         }
-        PrintWriter err = spec.commandLine().getErr();
-        try (SignalNotice notice = new SignalNotice(err, "sample stopped by a signal before it finished: the files"
-                + " already written are whole, the others were not written; run it again");
-             LatentDiffusion ldm = LatentDiffusion.load(run, compute.device, precision == null ? Precision.AUTO : precision,
-                ema)) {
-            err.println("sample: " + ldm.sampler().precision().describe());
-            if (fromPng != null && DistEnv.fromEnvironment().distributed()) {
-                throw new LdmException("--from-png regenerates one image: start it without launch");
-            }
-            return fromPng != null ? regenerate(ldm, pw) : npz != null ? NpzSampling.run(ldm, this, pw) : sample(ldm, pw);
-        }
+        String recorded = FromPng.settings(fromPng).precision();
+        return recorded != null ? recorded : Precision.AUTO;
     }
 
     private int sample(LatentDiffusion ldm, PrintWriter pw) {
@@ -253,7 +268,7 @@ public final class SampleCommand implements Callable<Integer> {
         RequestCheck.check(s.sampler(), s.steps(), s.cfg(), s.eta(), s.spacing(), s.batchSize(), interval[0], interval[1],
                 request.seed(), labels.size(), seeds != null, ldm.classes().size());   // the same checks as --from-png
         if (init != null) {
-            double st = RequestCheck.strength("--strength", strength != null ? strength : 0.6);
+            double st = RequestCheck.strength("--strength", strength != null ? strength : DEFAULT_STRENGTH);
             int res = ldm.model().resolution();
             request = request.withInit(InitImages.read(init, st, res, res, ldm.model().config().data().maxPixels()));
         }
@@ -330,7 +345,7 @@ public final class SampleCommand implements Callable<Integer> {
     }
 
     static int frames(Integer f) {
-        int v = f == null ? 8 : f;
+        int v = f == null ? DEFAULT_FRAMES : f;
         if (v < 2 || v > 1000) {
             throw new LdmException("--frames " + v + " is out of range: expected 2 <= --frames <= 1000");
         }
