@@ -293,7 +293,7 @@ public final class BenchCommand implements Callable<Integer> {
         int b = global / ranks.worldSize();
         UnetStep step = new UnetStep(cfg.unet(), c, s, warmup + steps + 1L, cfg.seed(), device, precision, ranks);
         int classes = cfg.unet().model().numClasses();
-        String net = cfg.unet().model().backbone() == ldm4j.config.BackboneType.UNET ? "unet" : Backbones.describe(cfg.unet().model());
+        String net = Backbones.benchName(cfg.unet().model());
         return Bench.time(net + " train step " + s + "x" + s + rankNote(), global, warmup, steps, i -> {
             Tensor z = torch.randn(b, c, s, s);
             Tensor eps = torch.randn(b, c, s, s);
