@@ -120,6 +120,16 @@ class Sampling256Test {
         assertEquals(256 + 2 * 2, result.getWidth(), "a grid of one 256-px image, 2-px border");
         assertEquals(256 + 2 * 2, result.getHeight());
 
+        // a picture declaring more pixels than data.maxPixels: one line, before decoding, nothing written
+        Path bomb = Files.write(dir.resolve("bomb.png"), PngBomb.of(10_000));
+        Path notWritten = dir.resolve("sdedit/bomb-out.png");
+        String[] b = TinyRun.cli("sample", "--run", run.toString(), "--init", bomb.toString(), "--class", "robin", "--n", "1",
+                "--steps", "2", "--out", notWritten.toString());
+        assertEquals("2", b[0], b[1] + b[2]);
+        assertTrue(b[2].contains("ldm4j: error: --init " + bomb + " declares 10000x10000 = 100,000,000 pixels, above"
+                + " data.maxPixels"), b[2]);
+        assertFalse(Files.exists(notWritten));
+
         // strength 1 ignores the picture: plain sampling with that seed, at 256 px as at 16
         float[] plain = ldm.sampler().generate(plain(List.of(0), 4), k -> { }).chw();
         float[] ignored = ldm.sampler().generate(plain(List.of(0), 4).withInit(InitImages.of(image, 1.0, 256, 256)), k -> { }).chw();
