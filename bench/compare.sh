@@ -11,10 +11,13 @@
 #        [--precisions fp32,bf16] [--channels-last]  (PyTorch also in channels-last; the faster layout counts)
 #        [--compile]  (PyTorch's bf16 training steps also under torch.compile: a second ratio)
 #        [--python-jemalloc]  (PyTorch also with jemalloc preloaded, in each layout: `+jemalloc` in the table)
+#        [--set KEY=VALUE]...  (config overrides on both sides, e.g. --set unet.model.type=dit for the DiT step)
+#        [--batch N]  (one batch size for every target on both sides instead of the preset's)
 # needs: .venv-ref with torch (python3 -m venv .venv-ref && .venv-ref/bin/pip install torch numpy safetensors)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PRESET=tiny; STEPS=10; THREADS=2; ROUNDS=1; TARGETS=(); PRECISIONS="fp32,bf16"; LAYOUTS="contiguous"; COMPILE=0; PY_JEMALLOC=0
+SETS=(); BATCH=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --preset) PRESET="$2"; shift 2;;
@@ -25,6 +28,8 @@ while [[ $# -gt 0 ]]; do
     --channels-last) LAYOUTS="contiguous channels-last"; shift;;
     --compile) COMPILE=1; shift;;
     --python-jemalloc) PY_JEMALLOC=1; shift;;
+    --set) SETS+=(--set "$2"); shift 2;;
+    --batch) BATCH=(--batch "$2"); shift 2;;
     *) TARGETS+=("$1"); shift;;
   esac
 done
@@ -35,7 +40,7 @@ if [[ "$PY_JEMALLOC" == 1 ]]; then
 fi
 export OPENBLAS_NUM_THREADS=1
 OUT="$(mktemp -d)"
-bin/ldm4j data --preset "$PRESET" --dry-run > "$OUT/config.json"
+bin/ldm4j data --preset "$PRESET" ${SETS[@]+"${SETS[@]}"} --dry-run > "$OUT/config.json"
 bin/ldm4j bench --help > /dev/null # builds the jar first if needed, outside the timings
 echo "java: native allocator $(source bin/lib/allocator.sh && ldm4j_allocator && echo "$LDM4J_ALLOCATOR") (bin/lib/allocator.sh); python: glibc defaults$([[ "$PY_JEMALLOC" == 1 ]] && echo ", and jemalloc (+jemalloc)")"
 # the matmul rates once per side (a 4096x4096 product in fp32 and bf16), then every step without re-measuring them
@@ -48,13 +53,13 @@ for t in "${TARGETS[@]}"; do
   [[ "$t" == sample ]] && JAVA_STEPS=(--steps "$(( STEPS < 3 ? STEPS : 3 ))" --warmup 1 --set sample.sampler=ddim)
   for p in ${PRECISIONS//,/ }; do
     for r in $(seq 1 "$ROUNDS"); do
-      bin/ldm4j bench "$t" --preset "$PRESET" "${JAVA_STEPS[@]}" --threads "$THREADS" --precision "$p" --matmul-size 0 \
-        --json "$OUT/java-$t-$p-$r.json" | tail -1
+      bin/ldm4j bench "$t" --preset "$PRESET" ${SETS[@]+"${SETS[@]}"} ${BATCH[@]+"${BATCH[@]}"} "${JAVA_STEPS[@]}" \
+        --threads "$THREADS" --precision "$p" --matmul-size 0 --json "$OUT/java-$t-$p-$r.json" | tail -1
       for l in $LAYOUTS; do
         CL=(); [[ "$l" == channels-last* ]] && CL=(--channels-last)
         PRELOAD=(); [[ "$l" == *+jemalloc ]] && PRELOAD=(env LD_PRELOAD="$JEMALLOC" MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1)
-        "${PRELOAD[@]}" .venv-ref/bin/python bench/python/bench.py "$OUT/config.json" "$t" --steps "$STEPS" --threads "$THREADS" \
-          --precision "$p" --matmul-size 0 "${CL[@]}" --json "$OUT/python-$t-$p-$l-$r.json"
+        ${PRELOAD[@]+"${PRELOAD[@]}"} .venv-ref/bin/python bench/python/bench.py "$OUT/config.json" "$t" --steps "$STEPS" \
+          --threads "$THREADS" ${BATCH[@]+"${BATCH[@]}"} --precision "$p" --matmul-size 0 ${CL[@]+"${CL[@]}"} --json "$OUT/python-$t-$p-$l-$r.json"
       done
     done
   done
@@ -63,10 +68,10 @@ if [[ "$COMPILE" == 1 ]]; then # PyTorch's bf16 training steps under torch.compi
   for t in "${TARGETS[@]}"; do
     [[ "$t" == vae || "$t" == unet ]] || continue
     .venv-ref/bin/python bench/python/bench.py "$OUT/config.json" "$t" --steps "$STEPS" --warmup 3 --threads "$THREADS" \
-      --precision bf16 --compile --matmul-size 0 --json "$OUT/python-$t-bf16-compile.json"
+      ${BATCH[@]+"${BATCH[@]}"} --precision bf16 --compile --matmul-size 0 --json "$OUT/python-$t-bf16-compile.json"
   done
 fi
 .venv-ref/bin/python bench/compare_table.py "$OUT" "$ROUNDS" "$PRECISIONS" "$LAYOUTS" "${TARGETS[@]}"
-bin/ldm4j bench agree --preset "$PRESET" --threads "$THREADS" --agree-dir "$OUT/agree" > /dev/null
+bin/ldm4j bench agree --preset "$PRESET" ${SETS[@]+"${SETS[@]}"} ${BATCH[@]+"${BATCH[@]}"} --threads "$THREADS" --agree-dir "$OUT/agree" > /dev/null
 echo
 .venv-ref/bin/python bench/python/agree.py "$OUT/agree" --threads "$THREADS"

@@ -38,6 +38,40 @@ class PresetsTest {
         }
     }
 
+    /** The 256-px presets, written as full files first, resolve as deltas to exactly what those files said. */
+    @Test
+    void thePresetsAt256PxResolveToTheirFullFiles() throws IOException {
+        for (String name : List.of("tiny256", "imagenet256")) {
+            JsonNode before;
+            try (InputStream in = PresetsTest.class.getResourceAsStream("/ldm4j/presets-resolved/" + name + ".json")) {
+                before = ConfigResolver.mapper().readTree(in);
+            }
+            assertEquals(before.toString(), r.toTree(Presets.get(name)).toString(), name + ": the resolved preset changed");
+        }
+    }
+
+    @Test
+    void thePresetsAt256PxExtendTheirSmallerTwins() throws IOException {
+        assertEquals("tiny", parentOf("tiny256"));
+        assertEquals("seed", parentOf("imagenet256"));
+        Config tiny256 = Presets.get("tiny256");
+        assertEquals(256, tiny256.data().resolution());
+        assertEquals(4, tiny256.vae().model().patchSize());
+        assertEquals(List.of(1, 2, 2, 2), tiny256.unet().model().multipliers());
+        assertEquals("dpmpp2m", tiny256.sample().sampler());
+        Config imagenet = Presets.get("imagenet256");
+        assertEquals(List.of(1, 2, 4, 4), imagenet.vae().model().multipliers());
+        assertEquals(128, imagenet.vae().model().channels());
+        assertEquals(1000, imagenet.unet().model().numClasses());
+        assertEquals(0.9999, imagenet.unet().train().emaDecay());
+    }
+
+    private static String parentOf(String name) throws IOException {
+        try (InputStream in = PresetsTest.class.getResourceAsStream("/ldm4j/presets/" + name + ".json")) {
+            return ConfigResolver.mapper().readTree(in).path("extends").asText("base");
+        }
+    }
+
     @Test
     void aPresetExtendsAnother() {
         ObjectNode tiny = r.toTree(Presets.get("tiny"));
