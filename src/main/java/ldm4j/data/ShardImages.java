@@ -99,7 +99,17 @@ public final class ShardImages implements ImageDataset {
                 groupSamples(shard, tar, entries, fileSize, classes, b);
             }
         } catch (IOException | IllegalArgumentException e) {
+            streamingDiagnosis(shard, classes);
             throw new DataException("shard " + shard + " is damaged (" + e.getMessage() + "): re-create or remove the shard", e);
+        }
+    }
+
+    /** A shard whose headers do not parse, read once by the streaming reader: its error names the member. */
+    private static void streamingDiagnosis(Path shard, int classes) {
+        try (TarSamples t = new TarSamples(shard, classes)) {
+            while (t.next() != null) {
+                // to the first damage
+            }
         }
     }
 
