@@ -50,16 +50,63 @@ public final class ShardImages implements ImageDataset {
         if (shards.isEmpty() || classes.isEmpty() || classes.size() > Short.MAX_VALUE) {
             throw new IllegalArgumentException("need shards and 1.." + Short.MAX_VALUE + " classes");
         }
+        List<Builder> parts = indexAll(shards, classes.size());
         Builder b = new Builder();
         int[] start = new int[shards.size() + 1];
         for (int s = 0; s < shards.size(); s++) {
             start[s] = b.n;
-            indexShard(shards.get(s), classes.size(), b);
+            Builder p = parts.get(s);
+            for (int k = 0; k < p.n; k++) {
+                b.add(p.offsets[k], p.lengths[k], p.labels[k]);
+            }
         }
         start[shards.size()] = b.n;
         return new ShardImages(source, classes, shards, start, Arrays.copyOf(b.offsets, b.n), Arrays.copyOf(b.lengths, b.n),
                 Arrays.copyOf(b.labels, b.n), decoder);
     }
+
+    /**
+     * Each shard's samples, the shards indexed by up to {@value #INDEX_THREADS} threads (the work is header reads);
+     * the first damaged shard in pattern order is the error.
+     */
+    private static List<Builder> indexAll(List<Path> shards, int classes) {
+        int threads = Math.max(1, Math.min(INDEX_THREADS, Math.min(Runtime.getRuntime().availableProcessors(), shards.size())));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "ldm4j-shard-index");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<java.util.concurrent.Future<Builder>> futures = new java.util.ArrayList<>();
+            for (Path shard : shards) {
+                futures.add(pool.submit(() -> {
+                    Builder b = new Builder();
+                    indexShard(shard, classes, b);
+                    return b;
+                }));
+            }
+            List<Builder> out = new java.util.ArrayList<>();
+            for (java.util.concurrent.Future<Builder> f : futures) {
+                try {
+                    out.add(f.get());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException r) {
+                        throw r;
+                    }
+                    throw new DataException("indexing the shards failed: " + e.getCause(), e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new DataException("interrupted while indexing the shards", e);
+                }
+            }
+            return out;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Most threads reading shard headers at once. */
+    static final int INDEX_THREADS = 8;
 
     /** Growing arrays of the index. */
     private static final class Builder {
@@ -67,6 +114,9 @@ public final class ShardImages implements ImageDataset {
         long[] offsets = new long[1024];
         int[] lengths = new int[1024];
         short[] labels = new short[1024];
+
+        Builder() {
+        }
 
         void add(long offset, int length, int label) {
             if (n == Integer.MAX_VALUE - 8) {
