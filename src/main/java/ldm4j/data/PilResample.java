@@ -148,7 +148,10 @@ final class PilResample {
         int w = img.width();
         int plane = img.height() * w;
         byte[] src = img.planes();                             // (3, H, W)
-        int ww = th.first().length;
+        int[] first = th.first();
+        int[] count = th.count();
+        int[] k = th.k();
+        int ww = first.length;
         int ks = th.ksize();
         byte[] mid = new byte[rows * 3 * ww];                  // (rows, 3, ww)
         int half = 1 << (PRECISION_BITS - 1);
@@ -156,14 +159,14 @@ final class PilResample {
             int in = (rowFrom + y) * w;
             int out = y * 3 * ww;
             for (int xx = 0; xx < ww; xx++) {
-                int f = th.first()[xx] + in;
-                int n = th.count()[xx];
+                int f = first[xx] + in;
+                int n = count[xx];
                 int kb = xx * ks;
                 int s0 = half;
                 int s1 = half;
                 int s2 = half;
                 for (int j = 0; j < n; j++) {
-                    int kj = th.k()[kb + j];
+                    int kj = k[kb + j];
                     int p = f + j;
                     s0 += (src[p] & 255) * kj;
                     s1 += (src[p + plane] & 255) * kj;
@@ -192,18 +195,21 @@ final class PilResample {
 
     /** Pass 2: (rows, 3, ww) resampled along y to the window's wh rows, as planar (3, wh, ww). */
     private static byte[] vertical(byte[] mid, int ww, Taps tv, int rowFrom) {
-        int wh = tv.first().length;
+        int[] first = tv.first();
+        int[] count = tv.count();
+        int[] k = tv.k();
+        int wh = first.length;
         int ks = tv.ksize();
         int row = 3 * ww;
         byte[] dst = new byte[3 * wh * ww];                    // (3, wh, ww)
         int[] acc = new int[row];
         int half = 1 << (PRECISION_BITS - 1);
         for (int yy = 0; yy < wh; yy++) {
-            int f = tv.first()[yy] - rowFrom;
-            int n = tv.count()[yy];
+            int f = first[yy] - rowFrom;
+            int n = count[yy];
             java.util.Arrays.fill(acc, half);
             for (int j = 0; j < n; j++) {
-                int kj = tv.k()[yy * ks + j];
+                int kj = k[yy * ks + j];
                 int m = (f + j) * row;
                 for (int x = 0; x < row; x++) {
                     acc[x] += (mid[m + x] & 255) * kj;
