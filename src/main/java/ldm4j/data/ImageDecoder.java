@@ -90,6 +90,23 @@ public final class ImageDecoder {
 
     /** Decodes an image file's bytes (e.g. a tar member); {@code file} names it in errors. */
     public RawImage decode(byte[] bytes, String file) {
+        JpegFrame frame = isJpeg(bytes) ? JpegFrame.of(bytes) : null;
+        if (frame != null && frame.turboDecodable()) {          // the header from the bytes: no ImageIO reader
+            String big = oversize(file, frame.width(), frame.height(), maxPixels);
+            if (big != null) {
+                throw new DataException(big + ": shrink the image, remove it, or raise --set data.maxPixels="
+                        + (long) frame.width() * frame.height());
+            }
+            try {
+                RawImage fast = turbo.decode(bytes, frame.width(), frame.height());
+                if (fast != null) {
+                    return Orientation.apply(fast, Orientation.ofJpeg(bytes));
+                }
+            } catch (OutOfMemoryError e) {
+                throw new DataException(file + " does not fit in the Java heap when decoded: lower data.maxPixels, "
+                        + "shrink the image, or raise -Xmx", e);
+            }
+        }
         BufferedImage img;
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             ImageReader reader = reader(file, in, bytes.length);
@@ -103,7 +120,7 @@ public final class ImageDecoder {
                 if (isCmyk(reader)) {
                     return Orientation.apply(readCmyk(reader), Orientation.ofJpeg(bytes));
                 }
-                if (isJpeg(bytes)) {
+                if (frame == null && isJpeg(bytes)) { // segments JpegFrame gave up on: libjpeg-turbo may still read them
                     RawImage fast = turbo.decode(bytes, (int) w, (int) h);
                     if (fast != null) {
                         return Orientation.apply(fast, Orientation.ofJpeg(bytes));

@@ -67,6 +67,28 @@ class TransformTest {
     }
 
     @Test
+    void admBatchIsTheCropMirroredWhereAskedAndScaledToUnitRange() {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(5);
+        List<RawImage> imgs = new ArrayList<>();
+        for (int[] hw : new int[][]{{37, 29}, {20, 45}}) {
+            byte[] px = new byte[3 * hw[0] * hw[1]];
+            for (int i = 0; i < px.length; i++) {
+                px[i] = (byte) rng.nextInt(256);
+            }
+            imgs.add(new RawImage(px, hw[0], hw[1]));
+        }
+        boolean[] flips = {true, false};
+        float[] got = new Transform(12, "bicubic", "adm").apply(imgs, flips);
+        for (int k = 0; k < 2; k++) {
+            RawImage sq = AdmCrop.apply(imgs.get(k), 12);
+            byte[] want = flips[k] ? Transform.flipPlanes(sq) : sq.planes();
+            for (int j = 0; j < want.length; j++) {
+                assertEquals((want[j] & 255) / 127.5f - 1f, got[k * want.length + j], 0f, "image " + k + " value " + j);
+            }
+        }
+    }
+
+    @Test
     void sameSizeIsOnlyRescaledAndMixedSizesWork() {
         byte[] a = new byte[3 * 4 * 4];
         Arrays.fill(a, (byte) 255);

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# One core's decode + ADM center crop (issue: ImageNet-256 preprocessing) in ldm4j and in PIL, on the same JPEGs,
+# back to back: `bin/ldm4j data --measure` (the loader, one worker) and scripts/bench_decode_pil.py, R rounds
+# alternating, each pinned to the same core. Prints each run's rate and the ratio ldm4j / PIL of the medians.
+# usage: bench/decode.sh FOLDER [--rounds R] [--core C] [--size S]
+#   FOLDER: class subfolders of JPEGs (e.g. the mosaics/train tree scripts/make_imagenet_like.py writes), >= 300 files
+# env: PYTHON (default .venv-ref/bin/python: Pillow and numpy). Run on a quiet machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[[ $# -ge 1 ]] || { echo "usage: bench/decode.sh FOLDER [--rounds R] [--core C] [--size S]" >&2; exit 2; }
+DIR="$1"; shift
+ROUNDS=3; CORE=0; SIZE=256; PY="${PYTHON:-.venv-ref/bin/python}"
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --rounds) ROUNDS="$2"; shift 2;;
+    --core) CORE="$2"; shift 2;;
+    --size) SIZE="$2"; shift 2;;
+    *) echo "bench/decode.sh: unknown option $1" >&2; exit 2;;
+  esac
+done
+[[ -d "$DIR" ]] || { echo "bench/decode.sh: error: $DIR is not a folder: give the folder of class subfolders" >&2; exit 2; }
+bin/ldm4j --help > /dev/null # builds the jar first if needed, outside the timings
+JAVA=(); PIL=()
+for r in $(seq 1 "$ROUNDS"); do
+  j="$(taskset -c "$CORE" bin/ldm4j data --data "folder:$DIR" --set data.resolution="$SIZE" --set data.crop=adm \
+        --set data.workers=1 --measure 8 --batch 32 | grep '^loader:')"
+  echo "round $r ldm4j: $j"
+  JAVA+=("$(sed -E 's/.* = ([0-9,.]+) images\/s.*/\1/; s/,//g' <<< "$j")")
+  p="$(taskset -c "$CORE" "$PY" scripts/bench_decode_pil.py "$DIR" --size "$SIZE" --repeat 2)"
+  echo "round $r PIL:   $p"
+  PIL+=("$(sed -E 's/.*ADM crop to [0-9]+: ([0-9.]+) images\/s.*/\1/' <<< "$p")")
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+jm="$(median "${JAVA[@]}")"; pm="$(median "${PIL[@]}")"
+awk -v j="$jm" -v p="$pm" -v s="$SIZE" 'BEGIN {printf "decode + ADM crop to %d px, one core, median of the rounds: ldm4j %.0f images/s, PIL %.0f images/s: %.2fx PIL\n", s, j, p, j / p}'
