@@ -232,9 +232,19 @@ public final class BenchCommand implements Callable<Integer> {
                 workers, threads, Runtime.getRuntime().availableProcessors(), allocator());
         out.println(BenchResult.header());
         BenchResult r;
-        try (DataLoader loader = DataLoader.training(splits.train(), t, b, true, cfg.seed(), workers, cfg.data().prefetch());
-             DataLoader.Epoch epoch = loader.epoch(0)) {
-            r = Bench.time("data " + cfg.data().resolution() + "px " + t.crop(), b, warmup, steps, i -> epoch.next().size());
+        if (splits.train() instanceof ldm4j.data.ShardImages shards) { // tar shards: the stream train-vae reads
+            try (ldm4j.data.WdsStepBatches batches = ldm4j.data.WdsStepBatches.of(shards, t,
+                    new ldm4j.data.ImageDecoder(cfg.data().maxPixels()), b, true, cfg.seed(), 0, 1, workers,
+                    cfg.data().prefetch())) {
+                long[] step = {0};
+                r = Bench.time("data " + cfg.data().resolution() + "px " + t.crop() + " wds", b, warmup, steps,
+                        i -> batches.at(step[0]++).size());
+            }
+        } else {
+            try (DataLoader loader = DataLoader.training(splits.train(), t, b, true, cfg.seed(), workers, cfg.data().prefetch());
+                 DataLoader.Epoch epoch = loader.epoch(0)) {
+                r = Bench.time("data " + cfg.data().resolution() + "px " + t.crop(), b, warmup, steps, i -> epoch.next().size());
+            }
         }
         out.println(r.row());
         out.printf("bench: data %.0f images/s with %d workers = %.0f images/s per worker%n", r.imagesPerSecond(), workers,

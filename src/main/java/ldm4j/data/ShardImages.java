@@ -146,11 +146,28 @@ public final class ShardImages implements ImageDataset {
             }
             try (TarFile tar = new TarFile(shard)) {
                 entries = tar.getEntries();
+                requireEndOfArchive(shard, entries, fileSize);
                 groupSamples(shard, tar, entries, fileSize, classes, b);
             }
         } catch (IOException | IllegalArgumentException e) {
             streamingDiagnosis(shard, classes);
             throw new DataException("shard " + shard + " is damaged (" + e.getMessage() + "): re-create or remove the shard", e);
+        }
+    }
+
+    /**
+     * Every tar writer ends the archive with zero blocks after the last member; a shard cut at a block boundary right
+     * after a member has none (its last sample would otherwise look like a sample without its label).
+     */
+    private static void requireEndOfArchive(Path shard, List<TarArchiveEntry> entries, long fileSize) {
+        if (entries.isEmpty()) {
+            return;
+        }
+        TarArchiveEntry last = entries.get(entries.size() - 1);
+        long end = last.getDataOffset() + (last.isFile() ? (last.getSize() + 511) / 512 * 512 : 0);
+        if (fileSize - end < 512) {
+            throw new DataException("shard " + shard + " is truncated after member " + last.getName() + " (no "
+                    + "end-of-archive blocks): re-create or remove the shard");
         }
     }
 

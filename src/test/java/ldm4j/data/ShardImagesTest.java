@@ -89,6 +89,8 @@ class ShardImagesTest {
         byte[] whole = Files.readAllBytes(d.resolve("train-000001.tar"));
         Path cut = Files.write(dir.resolve("cut.tar"), Arrays.copyOf(whole, 1024 + 512)); // 1.5 samples, whole blocks
         assertDamaged(cut, "shard " + cut + " member 000000003.cls is cut short");
+        Path atMember = Files.write(dir.resolve("member.tar"), Arrays.copyOf(whole, 3 * 1024)); // 1.5 samples: no end
+        assertDamaged(atMember, "shard " + atMember + " is truncated after member 000000004.png (no end-of-archive");
         Path odd = Files.write(dir.resolve("odd.tar"), Arrays.copyOf(whole, 1000));
         assertDamaged(odd, "shard " + odd + " is truncated (1000 bytes");
         Path noLabel = tar("nolabel.tar", "k1.jpg", new byte[]{1}, "k2.jpg", new byte[]{1}, "k2.cls", "0".getBytes());
