@@ -15,11 +15,10 @@ import os
 import sys
 
 import torch
-from safetensors import safe_open
-from safetensors.torch import load_file
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "reference"))
 import ldm_reference as L  # noqa: E402
+import safetensors_min  # noqa: E402  (the reference venv has no safetensors package)
 import unet_reference as U  # noqa: E402
 import dit_reference as D  # noqa: E402
 
@@ -34,9 +33,8 @@ def strip(d, prefix):
 
 
 def vae(path):
-    t = load_file(path)
-    with safe_open(path, "pt") as f:
-        cfg = json.loads(f.metadata()["config"])
+    t, meta = safetensors_min.load_file(path)
+    cfg = json.loads(meta["config"])
     v = cfg["vae"]
     ae, disc = L.Autoencoder(v["model"]), L.PatchDiscriminator(v["disc"])
     ae.load_state_dict(strip(t, "vae."))
@@ -64,9 +62,8 @@ def vae(path):
 
 
 def unet(path):
-    t = load_file(path)
-    with safe_open(path, "pt") as f:
-        cfg = json.loads(f.metadata()["config"])
+    t, meta = safetensors_min.load_file(path)
+    cfg = json.loads(meta["config"])
     m, vm = cfg["unet"]["model"], cfg["vae"]["model"]
     c = vm["latentChannels"]
     s = cfg["data"]["resolution"] // (vm["patchSize"] * 2 ** (len(vm["multipliers"]) - 1))
@@ -86,8 +83,9 @@ def unet(path):
     loss.backward()
     gn = math.sqrt(sum(p.grad.double().pow(2).sum().item() for p in net.parameters() if p.grad is not None))
     rows = [("v prediction", t["out.v"], v), ("loss v-MSE", t["loss.v_mse"], loss),
-            ("grad norm unet", t["grad_norm.unet"], torch.tensor([gn]))]
-    return f"UNet batch {z.shape[0]} at {s}x{s}", rows
+            ("grad norm backbone", t["grad_norm.unet"], torch.tensor([gn]))]
+    name = m["dit"]["size"] if m.get("type", "unet") == "dit" else "UNet"
+    return f"{name} batch {z.shape[0]} at {s}x{s}", rows
 
 
 def main():

@@ -14,6 +14,7 @@ import ldm4j.sample.LatentSampler;
 import ldm4j.sample.SampleRequest;
 import ldm4j.torch.Devices;
 import ldm4j.unet.UnetCheckpoints;
+import ldm4j.io.Sha256;
 import ldm4j.nn.StateDict;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Module;
@@ -102,7 +103,7 @@ public final class LatentDiffusion implements AutoCloseable {
         }
         vae.vae().to(dev, false);
         unet.unet().module().to(dev, false);
-        Model model = new Model(runDir, VaeCheckpoints.sha256(unetFile), vae.config().data().resolution(),
+        Model model = new Model(runDir, Sha256.of(unetFile), vae.config().data().resolution(),
                 java.util.Map.copyOf(unet.metadata()), unet.config());
         return new LatentDiffusion(new LatentSampler(unet.unet(), vae.vae(), vae.normalizer(), dev, p,
                 ldm4j.diffusion.NoiseSchedule.of(unet.config().unet().diffusion())), unet.unet().module(), vae.vae(),

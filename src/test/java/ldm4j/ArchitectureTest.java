@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's architecture table as a test: the packages are layers, and a class may use only classes of
@@ -32,7 +33,7 @@ class ArchitectureTest {
         List<String> upward = new ArrayList<>();
         int files = 0;
         try (Stream<Path> walk = Files.walk(SOURCES)) {
-            for (Path file : (Iterable<Path>) walk.filter(p -> p.toString().endsWith(".java"))::iterator) {
+            for (Path file : (Iterable<Path>) walk.filter(ArchitectureTest::isClassFile)::iterator) {
                 files++;
                 String from = className(file);
                 int fromLayer = Layers.of(from);
@@ -67,8 +68,72 @@ class ArchitectureTest {
     @Test
     void everyPackageHasALayer() throws IOException {
         try (Stream<Path> walk = Files.walk(SOURCES)) {
-            walk.filter(p -> p.toString().endsWith(".java")).map(ArchitectureTest::className).forEach(Layers::of);
+            walk.filter(ArchitectureTest::isClassFile).map(ArchitectureTest::className).forEach(Layers::of);
         }
+    }
+
+    @Test
+    void everyPackageHasAPackageInfoNamingItsLayer() throws IOException {
+        List<String> problems = new ArrayList<>();
+        try (Stream<Path> walk = Files.walk(SOURCES)) {
+            for (Path dir : (Iterable<Path>) walk.filter(Files::isDirectory)::iterator) {
+                problems.addAll(packageInfoProblems(dir));
+            }
+        }
+        assertEquals(List.of(), problems, "each package's package-info.java says what it is and, as 'Layer: NAME', its "
+                + "layer in the README's architecture table");
+    }
+
+    @Test
+    void theCheckSeesAMissingOrWrongPackageInfo(@TempDir Path dir) throws IOException {
+        Path pkg = Files.createDirectories(dir.resolve("ldm4j/unet"));
+        Files.writeString(pkg.resolve("Unet.java"), "package ldm4j.unet;\nclass Unet {}\n");
+        assertEquals(List.of(pkg + ": no package-info.java"), packageInfoProblems(pkg));
+        Files.writeString(pkg.resolve("package-info.java"), "/**\n * The UNet. Layer:\n * blocks.\n */\npackage ldm4j.unet;\n");
+        assertEquals(List.of(pkg.resolve("package-info.java") + " does not say 'Layer: networks and their stages'"),
+                packageInfoProblems(pkg));
+        Files.writeString(pkg.resolve("package-info.java"), "/**\n * The UNet. Layer: networks\n * and their stages.\n */\n"
+                + "package ldm4j.unet;\n");
+        assertEquals(List.of(), packageInfoProblems(pkg));
+    }
+
+    /** What is wrong with a source folder's package-info.java: missing, or not naming the layer of each class in it. */
+    private static List<String> packageInfoProblems(Path dir) throws IOException {
+        List<String> classes;
+        try (Stream<Path> files = Files.list(dir)) {
+            classes = files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".java") && !n.equals("package-info.java"))
+                    .map(n -> n.substring(0, n.length() - ".java".length())).sorted().toList();
+        }
+        if (classes.isEmpty()) {
+            return List.of();
+        }
+        Path info = dir.resolve("package-info.java");
+        if (!Files.isRegularFile(info)) {
+            return List.of(dir + ": no package-info.java");
+        }
+        String text = Files.readString(info).replaceAll("\\s*\\n\\s*\\*?\\s*", " ");  // Javadoc lines joined
+        String pkg = packageOf(dir);
+        List<String> problems = new ArrayList<>();
+        for (String layer : new TreeSet<>(classes.stream().map(c -> Layers.name(Layers.of(pkg + c))).toList())) {
+            if (!text.contains("Layer: " + layer)) {
+                problems.add(info + " does not say 'Layer: " + layer + "'");
+            }
+        }
+        return problems;
+    }
+
+    /** The package prefix of a folder's classes as Layers reads them: "" for ldm4j itself, "eval.adm." below it. */
+    private static String packageOf(Path dir) {
+        String path = dir.toString().replace('\\', '/');
+        int at = path.lastIndexOf("ldm4j");
+        String rest = path.substring(at + "ldm4j".length());
+        return rest.isEmpty() ? "" : rest.substring(1).replace('/', '.') + ".";
+    }
+
+    /** A class's source; a package-info.java describes a package and is checked by everyPackageHasAPackageInfoNamingItsLayer. */
+    private static boolean isClassFile(Path p) {
+        return p.toString().endsWith(".java") && !p.getFileName().toString().equals("package-info.java");
     }
 
     private static String className(Path file) {

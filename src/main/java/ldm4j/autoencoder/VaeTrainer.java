@@ -16,7 +16,11 @@ import ldm4j.distributed.Collective;
 import ldm4j.distributed.DistEnv;
 import ldm4j.data.DataLoader;
 import ldm4j.data.Splits;
+import ldm4j.data.ImageDecoder;
+import ldm4j.data.ShardImages;
 import ldm4j.data.StepBatches;
+import ldm4j.data.TrainBatches;
+import ldm4j.data.WdsStepBatches;
 import ldm4j.data.Transform;
 import ldm4j.io.HostTensor;
 import ldm4j.nn.StateDict;
@@ -82,11 +86,9 @@ public final class VaeTrainer {
         int batch = vc.train().batchSize();
         DistEnv.Slice slice = env.slice(batch);
         boolean main = collective.rank() == 0;
-        try (DataLoader loader = DataLoader.training(data.train(), transform, batch, config.data().flip(), config.seed(),
-                config.data().workers(), config.data().prefetch(), slice.from(), slice.size());
-             StepBatches batches = new StepBatches(loader);
+        try (TrainBatches batches = trainBatches(transform, batch, slice);
              TrainLog log = main ? new TrainLog(run, "vae") : TrainLog.discarding()) {
-            long perEpoch = loader.batchesPerEpoch();
+            long perEpoch = batches.batchesPerEpoch();
             long total = vc.train().steps() > 0 ? vc.train().steps() : perEpoch * vc.train().epochs();
             Training t = new Training(batches, total, log);
             TrainingLoop loop = new TrainingLoop(new TrainingLoop.Plan("train-vae", total, batch, vc.train().logEvery(),
@@ -129,6 +131,20 @@ public final class VaeTrainer {
         }
     }
 
+    /**
+     * The training batches: streamed from the tar shards for {@code wds:} data (each rank reads its own shards,
+     * {@code batch / W} samples per step), else this rank's rows of every batch of the indexed dataset.
+     */
+    private TrainBatches trainBatches(Transform transform, int batch, DistEnv.Slice slice) {
+        if (data.train() instanceof ShardImages shards) {
+            return WdsStepBatches.of(shards, transform, new ImageDecoder(config.data().maxPixels()), slice.size(),
+                    config.data().flip(), config.seed(), collective.rank(), collective.worldSize(), config.data().workers(),
+                    config.data().prefetch());
+        }
+        return new StepBatches(DataLoader.training(data.train(), transform, batch, config.data().flip(), config.seed(),
+                config.data().workers(), config.data().prefetch(), slice.from(), slice.size()), true);
+    }
+
     /** The VAE-GAN as the training loop sees it: models, optimisers, schedules, the step and its state. */
     private final class Training implements Trainable {
         final Autoencoder vae;
@@ -138,13 +154,13 @@ public final class VaeTrainer {
         final LrSchedule lrVae;
         final LrSchedule lrDisc;
         final VaeGanStep vaeGanStep;
-        final StepBatches batches;
+        final TrainBatches batches;
         final long total;
         final TrainLog log;
         VaeEvaluator evaluator;
         ReconstructionMetrics test; // the final evaluation, once made
 
-        Training(StepBatches batches, long total, TrainLog log) {
+        Training(TrainBatches batches, long total, TrainLog log) {
             this.batches = batches;
             this.total = total;
             this.log = log;

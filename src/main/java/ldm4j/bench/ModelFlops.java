@@ -1,13 +1,12 @@
 package ldm4j.bench;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 
 import ldm4j.config.AutoencoderConfig;
 import ldm4j.config.DiscriminatorConfig;
 import ldm4j.config.DitSizes;
 import ldm4j.config.UnetConfig;
+import ldm4j.config.UnetLayout;
 
 /**
  * One pass through each network of ldm4j, layer by layer as its forward runs (ldm4j.autoencoder,
@@ -109,47 +108,37 @@ public final class ModelFlops {
         f.linear(tokens, d, (long) a.patch() * a.patch() * channels, true);  // final_layer.linear
     }
 
-    /** {@link ldm4j.unet.Unet} on (batch, channels, size, size) latents, times and classes. */
+    /** {@link ldm4j.unet.Unet} on (batch, channels, size, size) latents, times and classes: its {@link UnetLayout}. */
     public static void unet(FlopCounter f, UnetConfig c, int channels, int latentSize, long batch) {
-        int levels = c.multipliers().size();
-        long emb = 4L * c.channels();
+        UnetLayout layout = UnetLayout.of(c, latentSize);
+        long emb = layout.embedDim();
         f.linear(batch, c.channels(), emb, false);                           // time_embed.0 on sinusoidal features
         f.linear(batch, emb, emb, true);                                     // time_embed.2; class_embed: a lookup
-        long[] widths = c.multipliers().stream().mapToLong(m -> (long) m * c.channels()).toArray();
-        int s = latentSize;
-        f.conv(batch, channels, widths[0], 3, 1, 1, s, false);               // conv_in on the noisy latents
-        Deque<Long> skips = new ArrayDeque<>(List.of(widths[0]));
-        long ch = widths[0];
-        for (int i = 0; i < levels; i++) {
-            for (int j = 0; j < c.resBlocks(); j++) {
-                resBlock(f, batch, ch, widths[i], s, emb);
-                ch = widths[i];
-                unetAttention(f, c, batch, ch, s);
-                skips.push(ch);
-            }
-            if (i < levels - 1) {
-                s = f.conv(batch, ch, ch, 3, 2, 1, s, true);                  // downsample
-                skips.push(ch);
+        f.conv(batch, channels, layout.firstWidth(), 3, 1, 1, latentSize, false); // conv_in on the noisy latents
+        for (UnetLayout.Level level : layout.down()) {
+            unetBlocks(f, level, batch, emb);
+            if (level.resamples()) {
+                f.conv(batch, level.width(), level.width(), 3, 2, 1, level.size(), true); // downsample
             }
         }
-        mid(f, batch, ch, s, ch / c.headChannels(), emb);
-        for (int i = levels - 1; i >= 0; i--) {
-            for (int j = 0; j <= c.resBlocks(); j++) {
-                resBlock(f, batch, ch + skips.pop(), widths[i], s, emb);     // on cat([h, skip])
-                ch = widths[i];
-                unetAttention(f, c, batch, ch, s);
-            }
-            if (i > 0) {
-                s *= 2;
-                f.conv(batch, ch, ch, 3, 1, 1, s, true);                     // upsample
+        UnetLayout.Block m = layout.mid();
+        mid(f, batch, m.out(), m.size(), m.heads(), emb);
+        for (UnetLayout.Level level : layout.up()) {
+            unetBlocks(f, level, batch, emb);
+            if (level.resamples()) {
+                f.conv(batch, level.width(), level.width(), 3, 1, 1, 2 * level.size(), true); // upsample: nearest 2x, conv
             }
         }
-        f.conv(batch, widths[0], channels, 3, 1, 1, s, true);                // conv_out
+        f.conv(batch, layout.firstWidth(), channels, 3, 1, 1, latentSize, true); // conv_out
     }
 
-    private static void unetAttention(FlopCounter f, UnetConfig c, long batch, long ch, int s) {
-        if (c.attentionResolutions().contains(s)) {
-            attention(f, batch, ch, s, ch / c.headChannels());
+    /** A UNet level's residual blocks (on cat([h, skip]) on the way up) and their attention. */
+    private static void unetBlocks(FlopCounter f, UnetLayout.Level level, long batch, long emb) {
+        for (UnetLayout.Block b : level.blocks()) {
+            resBlock(f, batch, b.resIn(), b.out(), b.size(), emb);
+            if (b.attends()) {
+                attention(f, batch, b.out(), b.size(), b.heads());
+            }
         }
     }
 

@@ -11,8 +11,8 @@ import java.util.Map;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ldm4j.LdmException;
-import ldm4j.autoencoder.VaeCheckpoints;
 import ldm4j.config.ClassifierConfig;
+import ldm4j.io.Checkpoints;
 import ldm4j.io.FormatException;
 import ldm4j.io.HostTensor;
 import ldm4j.io.Safetensors;
@@ -60,7 +60,7 @@ public final class ClassifierCheckpoint {
         }
         try (SafetensorsFile f = Safetensors.read(file)) {
             Map<String, String> meta = f.metadata();
-            VaeCheckpoints.requireKind(file, meta, KIND);
+            Checkpoints.requireKind(file, meta, KIND);
             ClassifierConfig config = JSON.readValue(meta.get("config"), ClassifierConfig.class);
             List<String> classes = List.of(JSON.readValue(meta.get("classes"), String[].class));
             ResNet9 model = new ResNet9(config);

@@ -65,7 +65,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", defaultValue = "all", paramLabel = "TARGET", description = "data, vae, unet, encode, sample, all, matmul (only the fp32 and bf16 matmul rates), or agree (export one VAE-GAN and one UNet batch for bench/python/agree.py).")
     String target;
 
-    @Option(names = "--batch", paramLabel = "N", description = "Batch size (default: the preset's).")
+    @Option(names = "--batch", paramLabel = "N", description = "Batch size. Default: the preset's for the target "
+            + "(vae.train.batchSize, unet.train.batchSize, latents.batchSize, sample.batchSize; 32 for data).")
     Integer batch;
 
     @Option(names = "--steps", paramLabel = "N", defaultValue = "10", description = "Timed steps. Default: ${DEFAULT-VALUE}.")
@@ -292,7 +293,7 @@ public final class BenchCommand implements Callable<Integer> {
         int b = global / ranks.worldSize();
         UnetStep step = new UnetStep(cfg.unet(), c, s, warmup + steps + 1L, cfg.seed(), device, precision, ranks);
         int classes = cfg.unet().model().numClasses();
-        String net = cfg.unet().model().backbone() == ldm4j.config.BackboneType.UNET ? "unet" : Backbones.describe(cfg.unet().model());
+        String net = Backbones.benchName(cfg.unet().model());
         return Bench.time(net + " train step " + s + "x" + s + rankNote(), global, warmup, steps, i -> {
             Tensor z = torch.randn(b, c, s, s);
             Tensor eps = torch.randn(b, c, s, s);

@@ -42,7 +42,7 @@ import picocli.CommandLine.Model.CommandSpec;
                         + "ILSVRC/Data/CLS-LOC/), wds:PATTERN (tar shards such as train-{000000..000099}.tar)."})
 public final class DataCommand implements Callable<Integer> {
 
-    @Option(names = "--data", paramLabel = "SPEC", description = "Dataset (overrides data.spec). Default: the preset's (cifar10).")
+    @Option(names = "--data", paramLabel = "SPEC", description = "Dataset (overrides data.spec). Default: the preset's data.spec.")
     String data;
 
     @Option(names = "--out", paramLabel = "FILE.png", description = "Write the example grid here.")

@@ -31,26 +31,26 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--run", paramLabel = "DIR", required = true, description = "Run folder with vae.safetensors and unet.safetensors.")
     Path run;
 
-    @Option(names = "--classifier", paramLabel = "FILE", description = "Classifier from train-classifier. Default: runs/classifier/classifier.safetensors.")
+    @Option(names = "--classifier", paramLabel = "FILE", description = "Classifier from train-classifier. Default: " + TrainClassifierCommand.DEFAULT_PATH + ".")
     Path classifier = TrainClassifierCommand.DEFAULT_FILE;
 
-    @Option(names = "--per-class", paramLabel = "N", defaultValue = "100", description = "Samples per class. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--per-class", paramLabel = "N", defaultValue = "" + EvalSettings.PER_CLASS, description = "Samples per class. Default: ${DEFAULT-VALUE}.")
     int perClass;
 
-    @Option(names = "--sampler", paramLabel = "NAME", defaultValue = "ddim", completionCandidates = ldm4j.config.SamplerKind.Names.class,
+    @Option(names = "--sampler", paramLabel = "NAME", defaultValue = EvalSettings.SAMPLER, completionCandidates = ldm4j.config.SamplerKind.Names.class,
             description = "${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
     String sampler;
 
-    @Option(names = "--steps", paramLabel = "K", defaultValue = "50", description = "Sampling steps. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--steps", paramLabel = "K", defaultValue = "" + EvalSettings.STEPS, description = "Sampling steps. Default: ${DEFAULT-VALUE}.")
     int steps;
 
-    @Option(names = "--cfg", paramLabel = "S", defaultValue = "5.0", description = "Guidance scale. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--cfg", paramLabel = "S", defaultValue = "" + EvalSettings.CFG, description = "Guidance scale. Default: ${DEFAULT-VALUE}.")
     double cfg;
 
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Sampling seed. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "" + EvalSettings.SEED, description = "Sampling seed. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--batch", paramLabel = "N", defaultValue = "100", description = "Sampling batch size. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "" + EvalSettings.BATCH_SIZE, description = "Sampling batch size. Default: ${DEFAULT-VALUE}.")
     int batch;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "libtorch threads; 0 = one per core.")

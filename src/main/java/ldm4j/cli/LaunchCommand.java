@@ -65,111 +65,141 @@ public final class LaunchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Where the ranks meet: node 0's address and port. */
+    private record Rendezvous(String host, int port) {
+    }
+
+    /** One started rank: its global number, its process, the thread copying its output, and its last error line. */
+    private record Rank(int rank, Process process, Thread pump, AtomicReference<String> lastError) {
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         validate();
-        String host;
-        int port;
+        Rendezvous rendezvous = rendezvous();
+        warnIfOversubscribed(err);
+        int threads = threadsPerRank > 0 ? threadsPerRank : Math.max(1, Runtime.getRuntime().availableProcessors() / nproc);
+        out.printf("launch: %d rank(s) here (ranks %d..%d of %d), %d libtorch thread(s) each, rendezvous %s:%d, timeout %d s: %s%n",
+                nproc, nodeRank * nproc, nodeRank * nproc + nproc - 1, nproc * nnodes, threads, rendezvous.host(),
+                rendezvous.port(), timeout, String.join(" ", command));
+        out.flush();
+        List<Rank> ranks = startRanks(rendezvous, threads, out, err);
+        forwardSignals(ranks);
+        Rank failed = firstFailure(ranks);
+        int status = failed == null ? 0 : failed.process().exitValue();
+        if (failed != null && !isSignalStatus(status)) {
+            stopAfterFailure(ranks, failed, status, err);
+        }
+        for (Rank r : ranks) {
+            r.process().waitFor();
+        }
+        for (Rank r : ranks) {
+            r.pump().join();
+        }
+        out.flush();
+        return failed == null ? 0 : isSignalStatus(status) || status == 2 ? status : 1; // 2: a rank's bad input
+    }
+
+    /** --master's HOST:PORT; on one machine without it, the loopback address and a free port. */
+    private Rendezvous rendezvous() throws IOException {
         if (master != null) {
             int colon = master.lastIndexOf(':');
             if (colon <= 0) {
                 throw new LdmException("--master '" + master + "': expected HOST:PORT");
             }
-            host = master.substring(0, colon);
-            port = parsePort(master.substring(colon + 1));
-        } else if (nnodes > 1) {
-            throw new LdmException("--nnodes " + nnodes + " needs --master HOST:PORT (node 0's address and a free port)");
-        } else {
-            host = "127.0.0.1";
-            port = freePort();
+            return new Rendezvous(master.substring(0, colon), parsePort(master.substring(colon + 1)));
         }
+        if (nnodes > 1) {
+            throw new LdmException("--nnodes " + nnodes + " needs --master HOST:PORT (node 0's address and a free port)");
+        }
+        return new Rendezvous("127.0.0.1", freePort());
+    }
+
+    private void warnIfOversubscribed(PrintWriter err) {
         int cores = Runtime.getRuntime().availableProcessors();
         if (nproc > cores) {
             err.printf("ldm4j launch: warning: --nproc %d ranks on %d cores: the ranks compete for the cores and every"
                     + " step waits for the slowest; use --nproc %d or fewer%n", nproc, cores, cores);
             err.flush();
         }
-        int world = nproc * nnodes;
-        int threads = threadsPerRank > 0 ? threadsPerRank
-                : Math.max(1, Runtime.getRuntime().availableProcessors() / nproc);
-        out.printf("launch: %d rank(s) here (ranks %d..%d of %d), %d libtorch thread(s) each, rendezvous %s:%d, timeout %d s: %s%n",
-                nproc, nodeRank * nproc, nodeRank * nproc + nproc - 1, world, threads, host, port, timeout,
-                String.join(" ", command));
-        out.flush();
+    }
 
-        List<Process> ranks = new ArrayList<>();
-        List<Thread> pumps = new ArrayList<>();
-        List<AtomicReference<String>> lastError = new ArrayList<>();
+    /** Starts this machine's ranks with torchrun's environment; rank 0's output goes to out, the others' (prefixed) to err. */
+    private List<Rank> startRanks(Rendezvous rendezvous, int threads, PrintWriter out, PrintWriter err) throws IOException {
+        List<Rank> ranks = new ArrayList<>();
         for (int local = 0; local < nproc; local++) {
             int rank = nodeRank * nproc + local;
             ProcessBuilder pb = new ProcessBuilder(javaCommand()).redirectErrorStream(true);
             Map<String, String> env = pb.environment();
             env.put("RANK", Integer.toString(rank));
-            env.put("WORLD_SIZE", Integer.toString(world));
+            env.put("WORLD_SIZE", Integer.toString(nproc * nnodes));
             env.put("LOCAL_RANK", Integer.toString(local));
             env.put("LOCAL_WORLD_SIZE", Integer.toString(nproc));
-            env.put("MASTER_ADDR", host);
-            env.put("MASTER_PORT", Integer.toString(port));
+            env.put("MASTER_ADDR", rendezvous.host());
+            env.put("MASTER_PORT", Integer.toString(rendezvous.port()));
             env.put("LDM4J_DIST_TIMEOUT", Integer.toString(timeout));
             env.put("LDM4J_THREADS", Integer.toString(threads));
             Process p = pb.start();
-            ranks.add(p);
             AtomicReference<String> last = new AtomicReference<>();
-            lastError.add(last);
             String prefix = rank == 0 ? "" : "[rank " + rank + "] ";
             Thread pump = new Thread(() -> pump(p, prefix, rank == 0 ? out : err, last), "rank-" + rank + "-output");
             pump.start();
-            pumps.add(pump);
+            ranks.add(new Rank(rank, p, pump, last));
         }
+        return ranks;
+    }
+
+    /** The ranks get the terminal's Ctrl-C themselves; a signal sent to the launcher alone is passed on. */
+    private static void forwardSignals(List<Rank> ranks) {
+        List<Process> processes = ranks.stream().map(Rank::process).toList();
         for (String name : List.of("INT", "TERM")) {
-            try { // the ranks get the terminal's Ctrl-C themselves; a signal sent to the launcher alone is passed on
-                Signal.handle(new Signal(name), sig -> forward(ranks, sig.getName()));
+            try {
+                Signal.handle(new Signal(name), sig -> forward(processes, sig.getName()));
             } catch (IllegalArgumentException unsupported) {
                 // keep the default
             }
         }
-        int failed = -1;
-        int status = 0;
+    }
+
+    /** Waits until every rank has ended or one has failed; returns the first failed rank (in rank order), or null. */
+    private static Rank firstFailure(List<Rank> ranks) throws InterruptedException {
         while (true) {
             boolean running = false;
-            for (int i = 0; i < ranks.size(); i++) {
-                Process p = ranks.get(i);
-                if (p.isAlive()) {
+            for (Rank r : ranks) {
+                if (r.process().isAlive()) {
                     running = true;
-                } else if (p.exitValue() != 0 && failed < 0) {
-                    failed = i;
-                    status = p.exitValue();
+                } else if (r.process().exitValue() != 0) {
+                    return r;
                 }
             }
-            if (failed >= 0 || !running) {
-                break;
+            if (!running) {
+                return null;
             }
             Thread.sleep(100);
         }
-        if (failed >= 0 && status != 130 && status != 143) {
-            int rank = nodeRank * nproc + failed;
-            err.printf("ldm4j launch: rank %d exited with status %d%s; stopping the other ranks%n", rank, status,
-                    lastError.get(failed).get() == null ? "" : ": " + lastError.get(failed).get());
-            err.flush();
-            for (Process p : ranks) {
-                p.destroy(); // SIGTERM: a rank stops at its next step boundary, or fails in its next collective
+    }
+
+    /** Says which rank failed and why, then stops the others: SIGTERM, and SIGKILL for a rank still alive after the timeout. */
+    private void stopAfterFailure(List<Rank> ranks, Rank failed, int status, PrintWriter err) throws InterruptedException {
+        String why = failed.lastError().get();
+        err.printf("ldm4j launch: rank %d exited with status %d%s; stopping the other ranks%n", failed.rank(), status,
+                why == null ? "" : ": " + why);
+        err.flush();
+        for (Rank r : ranks) {
+            r.process().destroy(); // SIGTERM: a rank stops at its next step boundary, or fails in its next collective
+        }
+        for (Rank r : ranks) {
+            if (!r.process().waitFor(timeout + 30L, TimeUnit.SECONDS)) {
+                r.process().destroyForcibly();
             }
-            for (Process p : ranks) {
-                if (!p.waitFor(timeout + 30L, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            }
         }
-        for (Process p : ranks) {
-            p.waitFor();
-        }
-        for (Thread t : pumps) {
-            t.join();
-        }
-        out.flush();
-        return failed >= 0 ? (status == 130 || status == 143 || status == 2 ? status : 1) : 0;  // 2: a rank's bad input
+    }
+
+    /** 130 and 143: the rank was stopped by SIGINT or SIGTERM (a user's stop, not a failure). */
+    private static boolean isSignalStatus(int status) {
+        return status == 130 || status == 143;
     }
 
     private void validate() {

@@ -48,17 +48,18 @@ import picocli.CommandLine.Model.CommandSpec;
                         + "last checkpoint. The tiny preset (default) finishes on a 2-core CPU; use --preset seed on a GPU."})
 public final class PipelineCommand implements Callable<Integer> {
 
-    @Option(names = "--data", paramLabel = "SPEC", description = "Dataset: cifar10 (default, downloaded), cifar10:PATH or folder:PATH.")
+    @Option(names = "--data", paramLabel = "SPEC", description = "Dataset (overrides data.spec): cifar10 (downloaded), cifar10:PATH or folder:PATH. "
+            + "Default: the preset's data.spec.")
     String data;
 
     @Option(names = "--run", paramLabel = "DIR", defaultValue = "runs/pipeline", description = "Run folder. Default: ${DEFAULT-VALUE}.")
     Path run;
 
     @Option(names = "--classifier", paramLabel = "FILE",
-            description = "Evaluation classifier; when it exists the pipeline ends with eval. Default: runs/classifier/classifier.safetensors.")
+            description = "Evaluation classifier; when it exists the pipeline ends with eval. Default: " + TrainClassifierCommand.DEFAULT_PATH + ".")
     Path classifier = TrainClassifierCommand.DEFAULT_FILE;
 
-    @Option(names = "--eval-per-class", paramLabel = "N", defaultValue = "100",
+    @Option(names = "--eval-per-class", paramLabel = "N", defaultValue = "" + EvalSettings.PER_CLASS,
             description = "Samples per class for the final eval. Default: ${DEFAULT-VALUE}.")
     int evalPerClass;
 
@@ -68,94 +69,142 @@ public final class PipelineCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** What every stage reads: the config bound to the data's classes, where it runs, and how it stops. */
+    private record Job(Config cfg, Device device, RunDir runDir, Splits splits, StopSignal stop, Budget budget,
+                       PrintWriter out) {
+    }
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        Config cfg = resolveConfig(out);
+        if (config.dryRun) {
+            out.println(new ConfigResolver().toJson(cfg));
+            return 0;
+        }
+        Device device = announce(cfg, out);
+        long t0 = System.nanoTime();
+        Job job = open(cfg, device, out);
+        Map<String, Double> minutes = new LinkedHashMap<>();
+        long t = System.nanoTime();
+        if (!trainVae(job)) {
+            return interrupted(out, job.stop());
+        }
+        t = lap(minutes, "train-vae", t);
+        VaeCheckpoints.LoadedVae vae = encode(job);
+        t = lap(minutes, "encode", t);
+        if (!trainUnet(job, vae)) {
+            return interrupted(out, job.stop());
+        }
+        t = lap(minutes, "train-unet", t);
+        writeSamples(job);
+        t = lap(minutes, "sample", t);
+        boolean evaluated = Files.isRegularFile(classifier);
+        if (evaluated) {
+            evaluate(job);
+            lap(minutes, "eval", t);
+        }
+        minutes.put("total", (System.nanoTime() - t0) / 60e9);
+        finish(job, minutes, evaluated);
+        return 0;
+    }
+
+    /** The command's config, or the run folder's own config.json when it has one and no --config is given. */
+    private Config resolveConfig(PrintWriter out) {
         Path saved = run.resolve("config.json");
         if (config.configFile == null && Files.isRegularFile(saved)) {
             config.configFile = saved;
             out.println("continuing " + run + " with its config.json (pass --config to use another)");
         }
-        Config cfg = config.resolveWithData(data);
-        if (config.dryRun) {
-            out.println(new ConfigResolver().toJson(cfg));
-            return 0;
-        }
+        return config.resolveWithData(data);
+    }
+
+    /** Sets the threads, resolves the device and prints what runs where, with the expected wall time. */
+    private Device announce(Config cfg, PrintWriter out) {
         int threads = Threads.configure(cfg.threads());
         Device device = Devices.resolve(cfg.device());
         out.printf("pipeline: preset %s on %s, data %s, run folder %s%n", cfg.preset(), Devices.describe(device),
                 cfg.data().spec(), run);
         out.println(estimate(cfg, device, threads));
-        long t0 = System.nanoTime();
-        Map<String, Double> minutes = new LinkedHashMap<>();
+        return device;
+    }
+
+    /** Creates the run folder, opens the data (whose classes the config takes) and installs Ctrl-C's stop. */
+    private Job open(Config cfg, Device device, PrintWriter out) {
         RunDir runDir = RunDir.create(run);
         Splits splits = DataSpec.open(cfg.data(), spec.commandLine().getErr()::println);
-        cfg = config.bindClasses(cfg, splits.classes(), spec.commandLine().getErr()::println); // classes from the data
+        Config bound = config.bindClasses(cfg, splits.classes(), spec.commandLine().getErr()::println);
         StopSignal stop = StopSignal.install(System.err); // Ctrl-C: the training stage in progress stops with a checkpoint
-        Budget budget = Budget.unlimited().stoppedBy(stop);
+        return new Job(bound, device, runDir, splits, stop, Budget.unlimited().stoppedBy(stop), out);
+    }
 
-        // 1. VAE-GAN
-        long t = System.nanoTime();
+    /** Stage 1, the VAE-GAN: skipped when vae.safetensors matches the config; false when stopped by a signal. */
+    private boolean trainVae(Job job) {
         Path vaeFile = run.resolve("vae.safetensors");
         if (Files.isRegularFile(vaeFile)) {
             Config vaeCfg = VaeCheckpoints.loadVae(vaeFile).config();
-            List<String> changed = ArtifactSettings.changed(vaeCfg, cfg, ArtifactSettings.Stage.VAE); // only what makes the VAE
+            List<String> changed = ArtifactSettings.changed(vaeCfg, job.cfg(), ArtifactSettings.Stage.VAE); // only what makes the VAE
             if (!changed.isEmpty()) {
                 throw new LdmException(vaeFile + " was trained with other settings (" + String.join(", ", changed)
                         + "): use a new --run folder, or delete it to retrain");
             }
-            out.println("[1/4] train-vae: " + vaeFile + " exists and matches the config; skipped");
-        } else {
-            boolean resume = hasCheckpoint(runDir.checkpointsDir("vae"));
-            out.println("[1/4] train-vae" + (resume ? " (resuming)" : ""));
-            if (!new VaeTrainer(cfg, runDir, splits, device, out).train(budget, resume).finished()) {
-                return interrupted(out, stop);
-            }
+            job.out().println("[1/4] train-vae: " + vaeFile + " exists and matches the config; skipped");
+            return true;
         }
-        minutes.put("train-vae", (System.nanoTime() - t) / 60e9);
+        boolean resume = hasCheckpoint(job.runDir().checkpointsDir("vae"));
+        job.out().println("[1/4] train-vae" + (resume ? " (resuming)" : ""));
+        return new VaeTrainer(job.cfg(), job.runDir(), job.splits(), job.device(), job.out()).train(job.budget(), resume)
+                .finished();
+    }
 
-        // 2. latent cache
-        t = System.nanoTime();
-        VaeCheckpoints.LoadedVae vae = VaeCheckpoints.loadVae(vaeFile);
-        vae.vae().to(device, false);
-        out.println("[2/4] encode");
-        LatentCache.buildForRun(run.resolve("latents"), vae, cfg, splits, device, out);
-        minutes.put("encode", (System.nanoTime() - t) / 60e9);
+    /** Stage 2, the latent cache: encodes what the cache lacks; returns the VAE on the device. */
+    private VaeCheckpoints.LoadedVae encode(Job job) {
+        VaeCheckpoints.LoadedVae vae = VaeCheckpoints.loadVae(run.resolve("vae.safetensors"));
+        vae.vae().to(job.device(), false);
+        job.out().println("[2/4] encode");
+        LatentCache.buildForRun(run.resolve("latents"), vae, job.cfg(), job.splits(), job.device(), job.out());
+        return vae;
+    }
 
-        // 3. UNet
-        t = System.nanoTime();
+    /** Stage 3, the UNet: skipped when unet.safetensors matches the config and VAE; false when stopped by a signal. */
+    private boolean trainUnet(Job job, VaeCheckpoints.LoadedVae vae) {
+        if (unetMatches(job, vae)) {
+            return true;
+        }
+        boolean resume = hasCheckpoint(job.runDir().checkpointsDir("unet"));
+        job.out().println("[3/4] train-unet" + (resume ? " (resuming)" : ""));
+        try (LatentSet train = LatentSet.open(run.resolve("latents"), "train");
+             LatentSet test = LatentSet.open(run.resolve("latents"), "test")) {
+            return new UnetTrainer(job.cfg(), job.runDir(), job.device(), job.out())
+                    .train(train, test, vae.normalizer(), vae.sha256(), job.budget(), resume).finished();
+        }
+    }
+
+    /** True when unet.safetensors exists and matches; refuses one trained with other settings, classes or VAE. */
+    private boolean unetMatches(Job job, VaeCheckpoints.LoadedVae vae) {
         Path unetFile = run.resolve("unet.safetensors");
+        if (!Files.isRegularFile(unetFile)) {
+            return false;
+        }
+        Config cfg = job.cfg();
         int latentSize = cfg.data().resolution() / cfg.vae().model().downsampleFactor();
-        boolean unetDone = false;
-        if (Files.isRegularFile(unetFile)) {
-            UnetCheckpoints.LoadedUnet u = UnetCheckpoints.load(unetFile, true, cfg.vae().model().latentChannels(), latentSize);
-            ClassBinding.requireSame(unetFile.toString(), ClassBinding.trainedClasses(u.metadata(), unetFile), // data's classes
-                    cfg.data().spec(), splits.classes());
-            if (ArtifactSettings.changed(u.config(), cfg, ArtifactSettings.Stage.UNET).isEmpty() && vae.sha256().equals(u.vaeSha256())) {
-                out.println("[3/4] train-unet: " + unetFile + " exists and matches the config and VAE; skipped");
-                unetDone = true;
-            } else {
-                throw new LdmException(unetFile + " was trained with a different unet config or VAE: use a new --run "
-                        + "folder, or delete it to retrain");
-            }
+        UnetCheckpoints.LoadedUnet u = UnetCheckpoints.load(unetFile, true, cfg.vae().model().latentChannels(), latentSize);
+        ClassBinding.requireSame(unetFile.toString(), ClassBinding.trainedClasses(u.metadata(), unetFile), // data's classes
+                cfg.data().spec(), job.splits().classes());
+        if (!ArtifactSettings.changed(u.config(), cfg, ArtifactSettings.Stage.UNET).isEmpty()
+                || !vae.sha256().equals(u.vaeSha256())) {
+            throw new LdmException(unetFile + " was trained with a different unet config or VAE: use a new --run "
+                    + "folder, or delete it to retrain");
         }
-        if (!unetDone) {
-            boolean resume = hasCheckpoint(runDir.checkpointsDir("unet"));
-            out.println("[3/4] train-unet" + (resume ? " (resuming)" : ""));
-            try (LatentSet train = LatentSet.open(run.resolve("latents"), "train");
-                 LatentSet test = LatentSet.open(run.resolve("latents"), "test")) {
-                if (!new UnetTrainer(cfg, runDir, device, out).train(train, test, vae.normalizer(), vae.sha256(),
-                        budget, resume).finished()) {
-                    return interrupted(out, stop);
-                }
-            }
-        }
-        minutes.put("train-unet", (System.nanoTime() - t) / 60e9);
+        job.out().println("[3/4] train-unet: " + unetFile + " exists and matches the config and VAE; skipped");
+        return true;
+    }
 
-        // 4. samples
-        t = System.nanoTime();
+    /** Stage 4: samples.png, one row per class, with the run's sample settings and seed 0. */
+    private void writeSamples(Job job) {
+        PrintWriter out = job.out();
         out.println("[4/4] sample");
-        try (LatentDiffusion ldm = LatentDiffusion.load(run, cfg.device(), cfg.precision(), null)) {
+        try (LatentDiffusion ldm = LatentDiffusion.load(run, job.cfg().device(), job.cfg().precision(), null)) {
             SampleRequest request = SampleGrid.everyClass(ldm, 0);
             Path grid = run.resolve("samples.png");
             int perClass = ldm.defaults().perClass();
@@ -164,37 +213,43 @@ public final class PipelineCommand implements Callable<Integer> {
             SampleGrid.Written w = SampleGrid.write(ldm, request, ldm.classes(), perClass, perClass, grid);
             out.printf("wrote %s in %.1f s%n", grid, w.seconds());
         }
-        minutes.put("sample", (System.nanoTime() - t) / 60e9);
+    }
 
-        // 5. evaluation, when a classifier exists
-        boolean evaluate = Files.isRegularFile(classifier);
-        if (evaluate) {
-            t = System.nanoTime();
-            out.println("[5/5] eval with " + classifier);
-            EvalSettings seed = EvalSettings.defaults(evalPerClass);
-            SampleConfig preview = cfg.sample();
-            if (!preview.sampler().equals(seed.sampler()) || preview.steps() != seed.steps()) {
-                // the preset's faster sampler first, beside the seed's settings (eval.json ends with the seed's)
-                EvalSettings fast = new EvalSettings(evalPerClass, preview.sampler(), preview.steps(), seed.cfg(), seed.seed(),
-                        seed.batchSize());
-                out.println(EvalCommand.summary(new Evaluator(out).evaluate(run, classifier, fast)));
-            }
-            Map<String, Object> r = new Evaluator(out).evaluate(run, classifier, seed);
-            out.println(EvalCommand.summary(r));
-            minutes.put("eval", (System.nanoTime() - t) / 60e9);
+    /** Stage 5, when a classifier exists: eval with the seed's settings, after the preset's faster sampler if it differs. */
+    private void evaluate(Job job) {
+        PrintWriter out = job.out();
+        out.println("[5/5] eval with " + classifier);
+        EvalSettings seed = EvalSettings.defaults(evalPerClass);
+        SampleConfig preview = job.cfg().sample();
+        if (!preview.sampler().equals(seed.sampler()) || preview.steps() != seed.steps()) {
+            // the preset's faster sampler first, beside the seed's settings (eval.json ends with the seed's)
+            EvalSettings fast = new EvalSettings(evalPerClass, preview.sampler(), preview.steps(), seed.cfg(), seed.seed(),
+                    seed.batchSize());
+            out.println(EvalCommand.summary(new Evaluator(out).evaluate(run, classifier, fast)));
         }
-        minutes.put("total", (System.nanoTime() - t0) / 60e9);
+        out.println(EvalCommand.summary(new Evaluator(out).evaluate(run, classifier, seed)));
+    }
+
+    /** Writes the report and prints the wall times, where the samples are, and how to evaluate without a classifier. */
+    private void finish(Job job, Map<String, Double> minutes, boolean evaluated) {
+        PrintWriter out = job.out();
         Path report = Report.write(run);
         StringBuilder sb = new StringBuilder("pipeline finished; wall time (minutes):");
         minutes.forEach((k, v) -> sb.append(String.format(" %s %.1f", k, v)));
         out.println(sb);
-        out.println("report: " + report + (evaluate ? "" : "; samples in " + run.resolve("samples.png") + " (one row per class)"));
-        if (!evaluate) {
+        out.println("report: " + report + (evaluated ? "" : "; samples in " + run.resolve("samples.png") + " (one row per class)"));
+        if (!evaluated) {
             out.println("evaluation: no classifier at " + classifier + "; train one (bin/ldm4j train-classifier --data "
-                    + cfg.data().spec() + ", about 40 min on 2 cores), then bin/ldm4j eval --run " + run);
+                    + job.cfg().data().spec() + ", about 40 min on 2 cores), then bin/ldm4j eval --run " + run);
         }
         out.flush();
-        return 0;
+    }
+
+    /** Records a stage's minutes since {@code start}; returns now, the next stage's start. */
+    private static long lap(Map<String, Double> minutes, String stage, long start) {
+        long now = System.nanoTime();
+        minutes.put(stage, (now - start) / 60e9);
+        return now;
     }
 
     private int interrupted(PrintWriter out, StopSignal stop) {

@@ -3,11 +3,13 @@ package ldm4j.cli;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -44,6 +46,10 @@ import picocli.CommandLine.Model.CommandSpec;
                 "Every PNG carries its settings (an Automatic1111 'parameters' chunk and a JSON chunk); --from-png makes it again.",
                 "The sampling settings are also written beside the PNG as JSON."})
 public final class SampleCommand implements Callable<Integer> {
+    /** --strength without a value: how far SDEdit noises the --init image. */
+    static final double DEFAULT_STRENGTH = 0.6;
+    /** --frames without a value: the interpolation's frames. */
+    static final int DEFAULT_FRAMES = 8;
 
     @Option(names = "--run", paramLabel = "DIR", required = true, description = "Run folder with vae.safetensors and unet.safetensors.")
     Path run;
@@ -87,14 +93,16 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--init", paramLabel = "IMAGE", description = "SDEdit: start from this image (resized to the model's size), noised to t = --strength.")
     Path init;
 
-    @Option(names = "--strength", paramLabel = "S", description = "With --init: 0 = the image's reconstruction, 1 = ignore it. Default: 0.6.")
+    @Option(names = "--strength", paramLabel = "S", description = "With --init: 0 = the image's reconstruction, 1 = ignore it. Default: "
+            + DEFAULT_STRENGTH + ".")
     Double strength;
 
     @Option(names = "--interpolate", paramLabel = "SEED_A,SEED_B",
             description = "Spherical interpolation of the initial noise from seed A to seed B (image 0 of each); with two --class, from the first class to the second.")
     String interpolate;
 
-    @Option(names = "--frames", paramLabel = "N", description = "With --interpolate: frames, written as a PNG strip and an animated GIF. Default: 8.")
+    @Option(names = "--frames", paramLabel = "N", description = "With --interpolate: frames, written as a PNG strip and an animated GIF. "
+            + "Default: " + DEFAULT_FRAMES + ".")
     Integer frames;
 
     @Option(names = "--from-png", paramLabel = "FILE", description = "Regenerate a PNG that ldm4j wrote, from the settings inside it.")
@@ -121,39 +129,17 @@ public final class SampleCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter pw = spec.commandLine().getOut();
-        checkCombinations();
-        RequestCheck.seed("--seed", seed);
-        if (init != null && !java.nio.file.Files.isRegularFile(init)) {
-            throw new LdmException("--init " + init + " does not exist: give a PNG or JPEG image");
-        }
-        if (fromPng != null) {
-            FromPng.settings(fromPng);                                  // a missing or damaged file, before any loading
-        }
-        RunDir.requireRunPath(run);
-        if (!java.nio.file.Files.isDirectory(run)) {
-            throw new LdmException(run + " is not a run folder: pass the --run of a pipeline or train-unet run");
-        }
-        if (npz != null) {
-            NpzSampling.check(this);
-        } else if (out != null || fromPng == null) {
-            checkOutputs(out != null ? out : run.resolve(interpolate != null ? "interpolation.png" : "samples.png"));
-        }
+        checkInputs();
         Boolean ema = weights == null ? null : switch (weights) {
             case "ema" -> Boolean.TRUE;
             case "raw" -> Boolean.FALSE;
             default -> throw new LdmException("--weights '" + weights + "' is not one of ema, raw");
         };
         Threads.configure(compute.threads(), spec.commandLine().getErr()::println);
-        String precision = compute.precision;
-        if (fromPng != null && precision == null) {                 // the same pixels need the same arithmetic
-            String recorded = FromPng.settings(fromPng).precision();
-            precision = recorded != null ? recorded : Precision.AUTO;
-        }
         PrintWriter err = spec.commandLine().getErr();
         try (SignalNotice notice = new SignalNotice(err, "sample stopped by a signal before it finished: the files"
                 + " already written are whole, the others were not written; run it again");
-             LatentDiffusion ldm = LatentDiffusion.load(run, compute.device, precision == null ? Precision.AUTO : precision,
-                ema)) {
+             LatentDiffusion ldm = LatentDiffusion.load(run, compute.device, precision(), ema)) {
             err.println("sample: " + ldm.sampler().precision().describe());
             if (fromPng != null && DistEnv.fromEnvironment().distributed()) {
                 throw new LdmException("--from-png regenerates one image: start it without launch");
@@ -162,16 +148,80 @@ public final class SampleCommand implements Callable<Integer> {
         }
     }
 
+    /** Every option, input file and output path checked before the run is loaded. */
+    private void checkInputs() {
+        checkCombinations();
+        RequestCheck.seed("--seed", seed);
+        if (init != null && !Files.isRegularFile(init)) {
+            throw new LdmException("--init " + init + " does not exist: give a PNG or JPEG image");
+        }
+        if (fromPng != null) {
+            FromPng.settings(fromPng);                                  // a missing or damaged file, before any loading
+        }
+        RunDir.requireRunPath(run);
+        if (!Files.isDirectory(run)) {
+            throw new LdmException(run + " is not a run folder: pass the --run of a pipeline or train-unet run");
+        }
+        if (npz != null) {
+            NpzSampling.check(this);
+        } else if (out != null || fromPng == null) {
+            checkOutputs(out != null ? out : run.resolve(interpolate != null ? "interpolation.png" : "samples.png"));
+        }
+    }
+
+    /** --precision; with --from-png and none given, the one the PNG was made with (the same pixels need the same arithmetic). */
+    private String precision() {
+        if (compute.precision != null || fromPng == null) {
+            return compute.precision == null ? Precision.AUTO : compute.precision;
+        }
+        String recorded = FromPng.settings(fromPng).precision();
+        return recorded != null ? recorded : Precision.AUTO;
+    }
+
     private int sample(LatentDiffusion ldm, PrintWriter pw) {
-        SampleConfig d = ldm.defaults();
         if (ldm.classes().size() == 1 && (!classNames.isEmpty() || cfg != null && cfg != 1.0)) { // unconditional run
             throw new LdmException(run + " holds an unconditional model (one class): sample it without --class and --cfg");
         }
-        int perClass = interpolate != null ? frames(frames) : n != null ? n : d.perClass();
-        SampleConfig s = new SampleConfig(sampler != null ? sampler : d.sampler(), steps != null ? steps : d.steps(),
-                cfg != null ? cfg : d.cfg(), eta != null ? eta : d.eta(), spacing != null ? spacing : d.spacing(), perClass,
-                batch != null ? batch : d.batchSize(), true); // validates the options with named errors
+        int perClass = interpolate != null ? frames(frames) : n != null ? n : ldm.defaults().perClass();
+        SampleConfig s = settings(ldm.defaults(), perClass);
         double[] interval = guidanceInterval == null ? new double[]{0, 1} : interval(guidanceInterval);
+        List<Integer> wanted = wantedClasses(ldm);
+        long[] seeds = interpolate == null ? null : interpolationSeeds(wanted);
+        List<Integer> labels = labels(seeds != null ? wanted.subList(0, 1) : wanted, perClass);
+        SampleRequest request = request(ldm, s, interval, labels, wanted, seeds);
+        pw.printf("sampling %d images (%d classes x %d) with %s, %d steps, guidance %.2f, seed %d%n", labels.size(),
+                seeds != null ? 1 : wanted.size(), perClass, s.sampler(), s.steps(), s.cfg(), request.seed());
+        Path file = out != null ? out : run.resolve(seeds != null ? "interpolation.png" : "samples.png");
+        checkSpace(file, labels.size(), ldm.model().resolution());
+        int columns = seeds != null ? labels.size() : perClass;
+        List<String> rows = (seeds != null ? List.of(wanted.get(0)) : wanted).stream().map(ldm.classes()::get).toList();
+        Optional<SampleGrid.Written> written = writeGrid(ldm, request, rows, perClass, columns, file);
+        if (written.isEmpty()) {
+            return 0;                                                               // rank 0 writes the files
+        }
+        LatentSampler.Images images = written.get().images();
+        if (seeds != null) {
+            writeGif(images, file, pw);
+        }
+        if (individual != null) {
+            writeIndividual(ldm, request, labels, perClass, images);
+        }
+        double secs = written.get().seconds();
+        pw.printf("wrote %s (%d rows: %s) in %.1f s, %.2f images/s%n", file, rows.size(), String.join(", ", rows), secs,
+                labels.size() / secs);
+        pw.flush();
+        return 0;
+    }
+
+    /** The run's sample settings with the options given on the command line; validates them with named errors. */
+    private SampleConfig settings(SampleConfig d, int perClass) {
+        return new SampleConfig(sampler != null ? sampler : d.sampler(), steps != null ? steps : d.steps(),
+                cfg != null ? cfg : d.cfg(), eta != null ? eta : d.eta(), spacing != null ? spacing : d.spacing(), perClass,
+                batch != null ? batch : d.batchSize(), true);
+    }
+
+    /** The --class indices, in the order given; every class when none is given. */
+    private List<Integer> wantedClasses(LatentDiffusion ldm) {
         List<Integer> wanted = new ArrayList<>();
         if (classNames.isEmpty()) {
             for (int c = 0; c < ldm.classes().size(); c++) {
@@ -182,75 +232,78 @@ public final class SampleCommand implements Callable<Integer> {
                 wanted.add(ldm.classIndex(name));
             }
         }
+        return wanted;
+    }
+
+    /** --interpolate's two seeds, with the one or two --class it needs. */
+    private long[] interpolationSeeds(List<Integer> wanted) {
+        long[] seeds = seedPair(interpolate);
+        if (wanted.size() > 2 || classNames.isEmpty()) {
+            throw new LdmException("--interpolate needs one --class (same class) or two (from the first to the second), got "
+                    + classNames.size());
+        }
+        return seeds;
+    }
+
+    /** Each class repeated perClass times, class by class: the grid's rows. */
+    private static List<Integer> labels(List<Integer> classes, int perClass) {
         List<Integer> labels = new ArrayList<>();
-        long[] seeds = interpolate == null ? null : seedPair(interpolate);
-        if (seeds != null) {
-            if (wanted.size() > 2 || classNames.isEmpty()) {
-                throw new LdmException("--interpolate needs one --class (same class) or two (from the first to the second), got "
-                        + classNames.size());
-            }
+        for (int c : classes) {
             for (int k = 0; k < perClass; k++) {
-                labels.add(wanted.get(0));
-            }
-        } else {
-            for (int c : wanted) {
-                for (int k = 0; k < perClass; k++) {
-                    labels.add(c);
-                }
+                labels.add(c);
             }
         }
+        return labels;
+    }
+
+    /** The request, with interpolation and the --init image, checked as --from-png's requests are. */
+    private SampleRequest request(LatentDiffusion ldm, SampleConfig s, double[] interval, List<Integer> labels,
+                                  List<Integer> wanted, long[] seeds) {
         SampleRequest request = new SampleRequest(labels, s.sampler(), s.steps(), s.cfg(), s.eta(), s.spacing(),
                 seeds != null ? seeds[0] : seed, s.batchSize(), interval[0], interval[1], null, null);
         if (seeds != null) {
             request = request.withInterpolation(new SampleRequest.Interpolation(0, seeds[1], 0, wanted.get(wanted.size() - 1)));
-        }
-        if (seeds != null) {
             RequestCheck.seed("--interpolate's second seed", seeds[1]);
         }
         RequestCheck.check(s.sampler(), s.steps(), s.cfg(), s.eta(), s.spacing(), s.batchSize(), interval[0], interval[1],
                 request.seed(), labels.size(), seeds != null, ldm.classes().size());   // the same checks as --from-png
         if (init != null) {
-            double st = RequestCheck.strength("--strength", strength != null ? strength : 0.6);
+            double st = RequestCheck.strength("--strength", strength != null ? strength : DEFAULT_STRENGTH);
             int res = ldm.model().resolution();
             request = request.withInit(InitImages.read(init, st, res, res, ldm.model().config().data().maxPixels()));
         }
-        pw.printf("sampling %d images (%d classes x %d) with %s, %d steps, guidance %.2f, seed %d%n", labels.size(),
-                seeds != null ? 1 : wanted.size(), perClass, s.sampler(), s.steps(), s.cfg(), request.seed());
-        String model = ldm.model().name();
-        String hash = ldm.model().sha256();
-        Path file = out != null ? out : run.resolve(seeds != null ? "interpolation.png" : "samples.png");
-        checkSpace(file, labels.size(), ldm.model().resolution());
-        int columns = seeds != null ? labels.size() : perClass;
-        List<String> rows = (seeds != null ? List.of(wanted.get(0)) : wanted).stream().map(ldm.classes()::get).toList();
-        SampleGrid.Written written;
-        try (Collective ranks = Ranks.join(DistEnv.fromEnvironment(), ShardedSampling.identity(hash, request))) {
-            written = SampleGrid.write(ldm, request, rows, perClass, columns, file, ranks);
-            if (ranks.rank() != 0) {
-                return 0;                                                           // rank 0 writes the files
-            }
+        return request;
+    }
+
+    /** Samples (split across ranks under launch) and writes the grid; empty on ranks other than 0, which write nothing. */
+    private static Optional<SampleGrid.Written> writeGrid(LatentDiffusion ldm, SampleRequest request, List<String> rows,
+                                                          int perClass, int columns, Path file) {
+        try (Collective ranks = Ranks.join(DistEnv.fromEnvironment(), ShardedSampling.identity(ldm.model().sha256(), request))) {
+            SampleGrid.Written written = SampleGrid.write(ldm, request, rows, perClass, columns, file, ranks);
+            return ranks.rank() == 0 ? Optional.of(written) : Optional.empty();
         }
-        LatentSampler.Images images = written.images();
-        double secs = written.seconds();
-        if (seeds != null) {
-            List<BufferedImage> gif = new ArrayList<>();
-            for (int i = 0; i < images.count(); i++) {
-                gif.add(images.image(i));
-            }
-            Path g = file.resolveSibling(file.getFileName().toString().replaceFirst("\\.png$", "") + ".gif");
-            AnimatedGif.write(gif, 150, g);
-            pw.printf("wrote %s (animated, %d frames)%n", g, images.count());
+    }
+
+    /** The interpolation's frames as an animated GIF beside the PNG strip. */
+    private static void writeGif(LatentSampler.Images images, Path file, PrintWriter pw) {
+        List<BufferedImage> gif = new ArrayList<>();
+        for (int i = 0; i < images.count(); i++) {
+            gif.add(images.image(i));
         }
-        if (individual != null) {
-            for (int i = 0; i < images.count(); i++) {
-                String cls = ldm.classes().get(labels.get(i));
-                PngText.write(images.image(i), ImageSettings.of(request, ldm.classes(), model, hash, i, null, images.width(),
-                        images.height(), ldm.sampler().precision().label()).pngText(), individual.resolve(String.format("%s-%03d.png", cls, i % perClass)));
-            }
+        Path g = file.resolveSibling(file.getFileName().toString().replaceFirst("\\.png$", "") + ".gif");
+        AnimatedGif.write(gif, 150, g);
+        pw.printf("wrote %s (animated, %d frames)%n", g, images.count());
+    }
+
+    /** Every image as --individual/<class>-<k>.png, each with its own settings. */
+    private void writeIndividual(LatentDiffusion ldm, SampleRequest request, List<Integer> labels, int perClass,
+                                 LatentSampler.Images images) {
+        for (int i = 0; i < images.count(); i++) {
+            String cls = ldm.classes().get(labels.get(i));
+            Map<String, String> text = ImageSettings.of(request, ldm.classes(), ldm.model().name(), ldm.model().sha256(), i, null,
+                    images.width(), images.height(), ldm.sampler().precision().label()).pngText();
+            PngText.write(images.image(i), text, individual.resolve(String.format("%s-%03d.png", cls, i % perClass)));
         }
-        pw.printf("wrote %s (%d rows: %s) in %.1f s, %.2f images/s%n", file, rows.size(), String.join(", ", rows), secs,
-                labels.size() / secs);
-        pw.flush();
-        return 0;
     }
 
     private int regenerate(LatentDiffusion ldm, PrintWriter pw) {
@@ -292,7 +345,7 @@ public final class SampleCommand implements Callable<Integer> {
     }
 
     static int frames(Integer f) {
-        int v = f == null ? 8 : f;
+        int v = f == null ? DEFAULT_FRAMES : f;
         if (v < 2 || v > 1000) {
             throw new LdmException("--frames " + v + " is out of range: expected 2 <= --frames <= 1000");
         }

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 import ldm4j.classifier.ClassifierTrainer;
 import ldm4j.classifier.ImageTensors;
@@ -20,38 +21,62 @@ import ldm4j.distributed.DistEnv;
 import ldm4j.distributed.Ranks;
 import ldm4j.train.StopSignal;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IDefaultValueProvider;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code ldm4j train-classifier}: the judge of {@code eval}, a ResNet-9 trained by ldm4j on 32x32 images. */
-@Command(name = "train-classifier", mixinStandardHelpOptions = true,
+@Command(name = "train-classifier", mixinStandardHelpOptions = true, defaultValueProvider = TrainClassifierCommand.Defaults.class,
         description = {"Train the evaluation classifier (ResNet-9 on 32x32 CIFAR-10 with crop and flip augmentation).",
                 "Writes FILE (safetensors, test accuracy in its metadata) and FILE's metrics beside it "
                         + "(<name>.metrics.jsonl, one row per epoch); checkpoints every epoch under checkpoints/<name>/ "
                         + "beside FILE, continued with --resume."})
 public final class TrainClassifierCommand implements Callable<Integer> {
     /** Where pipeline and eval look for a classifier when none is given. */
-    public static final Path DEFAULT_FILE = Path.of("runs", "classifier", "classifier.safetensors");
+    public static final String DEFAULT_PATH = "runs/classifier/classifier.safetensors";
+    public static final Path DEFAULT_FILE = Path.of(DEFAULT_PATH);
+
+    /** The defaults of --epochs, --batch, --lr and --widths: the CPU classifier config's, one source for --help and training. */
+    static final class Defaults implements IDefaultValueProvider {
+        @Override
+        public String defaultValue(ArgSpec arg) {
+            if (!(arg instanceof OptionSpec option)) {
+                return null;
+            }
+            ClassifierConfig d = ClassifierConfig.cpuDefault();
+            return switch (option.longestName()) {
+                case "--epochs" -> Integer.toString(d.epochs());
+                case "--batch" -> Integer.toString(d.batchSize());
+                case "--lr" -> Double.toString(d.lr());
+                case "--widths" -> d.widths().stream().map(String::valueOf).collect(Collectors.joining(","));
+                default -> null;                                        // the option's own defaultValue
+            };
+        }
+    }
 
     @Option(names = "--data", paramLabel = "SPEC", defaultValue = "cifar10",
             description = "Dataset: cifar10, cifar10:PATH or folder:PATH (needs a test split). Default: ${DEFAULT-VALUE}.")
     String data;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Classifier file. Default: runs/classifier/classifier.safetensors.")
+    @Option(names = "--out", paramLabel = "FILE", description = "Classifier file. Default: " + DEFAULT_PATH + ".")
     Path out = DEFAULT_FILE;
 
-    @Option(names = "--epochs", paramLabel = "N", description = "Epochs (default 24: about 40 minutes on 2 CPU cores).")
+    @Option(names = "--epochs", paramLabel = "N", description = "Epochs. Default: ${DEFAULT-VALUE} (about 40 minutes on 2 CPU cores).")
     Integer epochs;
 
-    @Option(names = "--batch", paramLabel = "N", description = "Batch size (default 128).")
+    @Option(names = "--batch", paramLabel = "N", description = "Batch size. Default: ${DEFAULT-VALUE}.")
     Integer batch;
 
-    @Option(names = "--lr", paramLabel = "X", description = "Peak learning rate (default 0.1, for batch 128; scale it with the batch).")
+    @Option(names = "--lr", paramLabel = "X", description = "Peak learning rate, for the default batch size; scale it with the batch. "
+            + "Default: ${DEFAULT-VALUE}.")
     Double lr;
 
-    @Option(names = "--widths", paramLabel = "W", split = ",", description = "Four widths: prep,stage1,stage2,stage3 (default 24,48,96,192).")
+    @Option(names = "--widths", paramLabel = "W", split = ",", description = "Four widths: prep,stage1,stage2,stage3. "
+            + "Default: ${DEFAULT-VALUE}.")
     List<Integer> widths;
 
     @Option(names = "--train-limit", paramLabel = "N", description = "Use only N evenly spaced training images (smoke tests).")

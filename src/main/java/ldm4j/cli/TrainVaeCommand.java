@@ -29,7 +29,7 @@ import picocli.CommandLine.Model.CommandSpec;
                         + "metrics.jsonl, TensorBoard logs (<run>/tb/vae) and reconstruction grids (<run>/images/)."})
 public final class TrainVaeCommand implements Callable<Integer> {
 
-    @Option(names = "--data", paramLabel = "SPEC", description = "Dataset (overrides data.spec): cifar10, cifar10:PATH or folder:PATH.")
+    @Option(names = "--data", paramLabel = "SPEC", description = "Dataset (overrides data.spec): cifar10, cifar10:PATH, folder:PATH, imagenet:ROOT or wds:PATTERN[,test=PATTERN].")
     String data;
 
     @Mixin

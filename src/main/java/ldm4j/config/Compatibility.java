@@ -1,6 +1,5 @@
 package ldm4j.config;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -56,32 +55,19 @@ final class Compatibility {
 
     private static void checkUnet(UnetConfig u, int latent, int res, int f) {
         int levels = u.multipliers().size();
-        int unetFactor = 1 << (levels - 1);
+        int unetFactor = UnetLayout.downsampleFactor(u);
         if (latent % unetFactor != 0) {
             throw new ConfigException("unet.model.multipliers " + u.multipliers() + " has " + levels + " levels, which halve "
                     + "the latent " + (levels - 1) + " times, but the latent is " + latent + "x" + latent
                     + " (data.resolution " + res + " / " + f + "): use at most " + (Integer.numberOfTrailingZeros(latent) + 1)
                     + " unet.model.multipliers, or a data.resolution that is a multiple of " + f * unetFactor);
         }
-        List<Integer> sizes = new ArrayList<>();
-        for (int i = 0; i < levels; i++) {
-            sizes.add(latent >> i);
-        }
+        List<Integer> sizes = UnetLayout.of(u, latent).sizes(); // also: headChannels divides every width with attention
         for (int a : u.attentionResolutions()) {
             if (!sizes.contains(a)) {
                 throw new ConfigException("unet.model.attentionResolutions contains " + a + " but the UNet's feature maps are "
                         + sizes + " (latent " + latent + " = data.resolution " + res + " / " + f + "): use sizes from "
                         + sizes + " in unet.model.attentionResolutions");
-            }
-        }
-        for (int i = 0; i < levels; i++) {
-            int width = u.channels() * u.multipliers().get(i);
-            boolean attends = u.attentionResolutions().contains(latent >> i) || i == levels - 1; // the middle attends
-            if (attends && width % u.headChannels() != 0) {
-                throw new ConfigException("unet.model.headChannels = " + u.headChannels() + " does not divide the width "
-                        + width + " (unet.model.channels " + u.channels() + " x " + u.multipliers().get(i)
-                        + ") of a level with attention" + (i == levels - 1 ? " (the middle block)" : "")
-                        + ": choose unet.model.headChannels dividing " + width);
             }
         }
     }

@@ -12,18 +12,20 @@ import java.util.Optional;
  */
 public enum SamplerKind {
     /** DDIM (Song et al. 2021) with stochasticity eta; one call per step. */
-    DDIM("ddim", 1, "uniform-t"),
+    DDIM("ddim", "DDIM", 1, "uniform-t"),
     /** DPM-Solver++(2M) (Lu et al. 2022), multistep: one call per step. */
-    DPMPP2M("dpmpp2m", 1, "uniform-logsnr"),
+    DPMPP2M("dpmpp2m", "DPM-Solver++(2M)", 1, "uniform-logsnr"),
     /** Heun's second-order method (Karras et al. 2022): two calls per step, one on the last. */
-    HEUN("heun", 2, "uniform-t");
+    HEUN("heun", "Heun", 2, "uniform-t");
 
     private final String key;
+    private final String label;
     private final int callsPerStep;
     private final String autoSpacing;
 
-    SamplerKind(String key, int callsPerStep, String autoSpacing) {
+    SamplerKind(String key, String label, int callsPerStep, String autoSpacing) {
         this.key = key;
+        this.label = label;
         this.callsPerStep = callsPerStep;
         this.autoSpacing = autoSpacing;
     }
@@ -31,6 +33,11 @@ public enum SamplerKind {
     /** The name in configs, options and the API. */
     public String key() {
         return key;
+    }
+
+    /** The name people know it by, for the web page's sampler list. */
+    public String label() {
+        return label;
     }
 
     /** Network calls (guided: each a conditional and a null-class pass) per sampler step. */

@@ -36,7 +36,7 @@ public record DataSpec(Kind kind, Path path) {
         }
         throw new DataException("--data '" + spec + "' is not a dataset: use cifar10, cifar10:PATH (tarball or "
                 + "cifar-10-batches-bin folder), folder:PATH (PATH/train/<class>/*.png|jpg), imagenet:ROOT "
-                + "(ROOT/train/<wnid>/, Kaggle's ROOT/ILSVRC/Data/CLS-LOC/) or wds:PATTERN (train-{000000..000099}.tar)");
+                + "(ROOT/train/<wnid>/, Kaggle's ROOT/ILSVRC/Data/CLS-LOC/) or wds:PATTERN[,test=PATTERN] (train-{000000..000099}.tar)");
     }
 
     /** The cache folder: {@code $LDM4J_CACHE}, or {@code ~/.cache/ldm4j}. */
@@ -75,9 +75,14 @@ public record DataSpec(Kind kind, Path path) {
             }
             case FOLDER -> ImageFolder.open(path, spec, decoder);
             case IMAGENET -> ImagenetData.open(path, spec, decoder, notes);
-            case WDS -> throw new DataException(spec + " is streamed tar shards, which 'bin/ldm4j data', 'bench data' and "
-                    + "'shards' read; the training commands read indexed data: use the folder:, imagenet: or cifar10 data "
-                    + "the shards were written from");
+            case WDS -> {
+                long t0 = System.nanoTime();
+                Splits splits = WdsData.open(path.toString()).splits(spec, decoder);
+                notes.accept(String.format("note: indexed the tar headers of %s in %.1f s: %,d training samples%s", spec,
+                        (System.nanoTime() - t0) / 1e9, splits.train().size(), splits.test().map(t -> String.format(
+                                ", %,d test samples", t.size())).orElse(", no test shards")));
+                yield splits;
+            }
         };
     }
 

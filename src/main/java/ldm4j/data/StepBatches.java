@@ -5,16 +5,23 @@ package ldm4j.data;
  * {@code k mod perEpoch} of epoch {@code k / perEpoch}. Reading steps in order streams through the
  * loader's prefetching epochs; any other step (a resume) starts the epoch iterator there.
  */
-public final class StepBatches implements AutoCloseable {
+public final class StepBatches implements TrainBatches {
     private final DataLoader loader;
     private DataLoader.Epoch current;
     private long next = -1;
+    private final boolean ownsLoader;
 
     public StepBatches(DataLoader loader) {
-        this.loader = loader;
+        this(loader, false);
     }
 
-    /** The batch of step {@code step}. */
+    /** With {@code ownsLoader}, closing these batches closes the loader too. */
+    public StepBatches(DataLoader loader, boolean ownsLoader) {
+        this.loader = loader;
+        this.ownsLoader = ownsLoader;
+    }
+
+    @Override
     public Batch at(long step) {
         long perEpoch = loader.batchesPerEpoch();
         if (current == null || step != next || !current.hasNext()) {
@@ -25,9 +32,9 @@ public final class StepBatches implements AutoCloseable {
         return current.next();
     }
 
-    /** The epoch step {@code step} belongs to. */
-    public long epochOf(long step) {
-        return step / loader.batchesPerEpoch();
+    @Override
+    public long batchesPerEpoch() {
+        return loader.batchesPerEpoch();
     }
 
     private void closeEpoch() {
@@ -40,5 +47,8 @@ public final class StepBatches implements AutoCloseable {
     @Override
     public void close() {
         closeEpoch();
+        if (ownsLoader) {
+            loader.close();
+        }
     }
 }

@@ -20,6 +20,7 @@ import ldm4j.eval.adm.InceptionScore;
 import ldm4j.eval.adm.ManifoldEstimator;
 import ldm4j.eval.adm.Pixels;
 import ldm4j.eval.inception.InceptionWeights;
+import ldm4j.io.Sha256;
 import ldm4j.io.npz.NpzReader;
 import ldm4j.sample.LatentSampler;
 import ldm4j.sample.SampleListener;
@@ -67,7 +68,7 @@ public final class InceptionEvaluator {
                 }
             }
             sampleInfo.put("file", samplesNpz.toString());
-            sampleInfo.put("sha256", InceptionWeights.sha256(samplesNpz));
+            sampleInfo.put("sha256", Sha256.of(samplesNpz));
             sampleInfo.put("settings", "see " + samplesNpz.getFileName() + ".json");
         } else {
             LatentDiffusion ldm = LatentDiffusion.load(runDir, cfg.device(), cfg.precision(), null);

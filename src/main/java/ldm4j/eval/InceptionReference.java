@@ -18,6 +18,7 @@ import ldm4j.eval.adm.Float64;
 import ldm4j.eval.adm.Pixels;
 import ldm4j.eval.inception.InceptionWeights;
 import ldm4j.io.HostTensor;
+import ldm4j.io.Sha256;
 import ldm4j.io.npz.NpzReader;
 import ldm4j.io.npz.NpzWriter;
 import ldm4j.torch.Tensors;
@@ -46,7 +47,7 @@ public record InceptionReference(FidStatistics pool, FidStatistics spatial, Tens
             Map<String, Object> d = new LinkedHashMap<>();
             d.put("kind", "ADM reference batch");
             d.put("file", file.toString());
-            d.put("sha256", InceptionWeights.sha256(file));
+            d.put("sha256", Sha256.of(file));
             d.put("images", n);
             d.put("statistics", stored ? "mu, sigma, mu_s, sigma_s from the file" : "computed from arr_0");
             return new InceptionReference(pool, spatial, a.pool(), d);
@@ -61,7 +62,7 @@ public record InceptionReference(FidStatistics pool, FidStatistics spatial, Tens
     /** The training split of {@code data} at its resolution, as uint8; cached under {@code cacheDir}. */
     public static InceptionReference fromData(DataConfig data, InceptionWeights.Loaded inception, Path cacheDir,
                                               java.util.function.Consumer<String> notes) {
-        String key = InceptionWeights.sha256Of((data.spec() + "|" + data.resolution() + "|" + data.interpolation() + "|"
+        String key = Sha256.of((data.spec() + "|" + data.resolution() + "|" + data.interpolation() + "|"
                 + inception.sha256()).getBytes(StandardCharsets.UTF_8)).substring(0, 16);
         Path cache = cacheDir.resolve("inception-ref-" + key + ".npz");
         Map<String, Object> d = new LinkedHashMap<>();

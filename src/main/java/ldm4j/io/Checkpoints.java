@@ -16,6 +16,22 @@ public final class Checkpoints {
     }
 
     /**
+     * Checks that a file's metadata says it is an ldm4j file of the given {@code kind} (for example
+     * {@code "vae"}, {@code "unet"}, {@code "classifier"}), with an error naming what the file is instead.
+     *
+     * @throws FormatException if it has no ldm4j metadata or is another kind of file
+     */
+    public static void requireKind(Path file, Map<String, String> meta, String kind) {
+        String actual = meta.get("kind");
+        if (!"ldm4j".equals(meta.get("format")) || actual == null) {
+            throw new FormatException(file, "is not an ldm4j checkpoint (no ldm4j metadata); expected a '" + kind + "' file");
+        }
+        if (!actual.equals(kind)) {
+            throw new FormatException(file, "is a '" + actual + "' checkpoint, but a '" + kind + "' checkpoint is needed here");
+        }
+    }
+
+    /**
      * The step number in a checkpoint's metadata.
      *
      * @throws FormatException if it is missing, not a number or negative (a damaged or foreign file)

@@ -7,11 +7,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
-import ldm4j.autoencoder.VaeCheckpoints;
 import ldm4j.io.DType;
 import ldm4j.io.HostTensor;
 import ldm4j.io.Safetensors;
 import ldm4j.io.SafetensorsFile;
+import ldm4j.io.Sha256;
 import ldm4j.io.TensorChecks;
 
 /**
@@ -76,7 +76,7 @@ public final class CacheCheck {
             if (size != info.bytes()) {
                 return damage(f, "is " + size + " bytes but the manifest says " + info.bytes() + " (truncated or replaced)");
             }
-            if (full && !VaeCheckpoints.sha256(f).equals(info.sha256())) {
+            if (full && !Sha256.of(f).equals(info.sha256())) {
                 return damage(f, "has changed since it was written (SHA-256 differs from the manifest's)");
             }
             try (SafetensorsFile sf = Safetensors.read(f)) {

@@ -196,7 +196,7 @@ public final class LatentCache {
         try {
             for (ShardPlan.Shard shard : plan.shards()) {
                 Path f = dir.resolve(shard.name());
-                files.put(shard.name(), new ShardInfo(Files.size(f), ldm4j.autoencoder.VaeCheckpoints.sha256(f), shard.count()));
+                files.put(shard.name(), new ShardInfo(Files.size(f), ldm4j.io.Sha256.of(f), shard.count()));
                 if (shape == null) {
                     try (ldm4j.io.SafetensorsFile sf = Safetensors.read(f)) {
                         shape = sf.get("mean").shape();                                  // (n, 2, C, h, w)

@@ -11,12 +11,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import ldm4j.LatentDiffusion;
 import ldm4j.config.Config;
 import ldm4j.config.SampleConfig;
+import ldm4j.config.SamplerKind;
 import ldm4j.io.Safetensors;
 import ldm4j.io.SafetensorsFile;
 
 /**
  * What the page shows about the model: run, data, classes, preset, training steps, the figures of
- * {@code eval.json} (when the run was evaluated) and whether {@code report.html} exists. Read once
+ * {@code eval.json} (when the run was evaluated), whether {@code report.html} exists, the default settings,
+ * the samplers to choose from ({@link SamplerKind}: name, label, network calls per step) and the limits. Read once
  * at start from the run folder.
  */
 public final class ModelCard {
@@ -51,6 +53,10 @@ public final class ModelCard {
         defaults.put("cfg", d.cfg());
         defaults.put("eta", d.eta());
         defaults.put("spacing", d.spacing());
+        ArrayNode samplers = card.putArray("samplers"); // the page's sampler list, from the registry
+        for (SamplerKind k : SamplerKind.values()) {
+            samplers.addObject().put("name", k.key()).put("label", k.label()).put("calls_per_step", k.callsPerStep());
+        }
         ObjectNode limits = card.putObject("limits");
         limits.put("max_images", o.maxImages());
         limits.put("max_steps", o.maxSteps());

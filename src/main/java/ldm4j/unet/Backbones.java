@@ -27,4 +27,12 @@ public final class Backbones {
             case DIT -> c.dit().size() + (c.dit().qkNorm() ? " (QK-norm)" : "");
         };
     }
+
+    /** The backbone's name in a {@code bench} row: {@code unet} (as before there were two) or the DiT's {@link #describe}. */
+    public static String benchName(UnetConfig c) {
+        return switch (c.backbone()) {
+            case UNET -> "unet";
+            case DIT -> describe(c);
+        };
+    }
 }

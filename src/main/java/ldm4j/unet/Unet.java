@@ -6,6 +6,7 @@ import java.util.Deque;
 import java.util.List;
 
 import ldm4j.config.UnetConfig;
+import ldm4j.config.UnetLayout;
 import ldm4j.nn.Layers;
 import ldm4j.nn.Level;
 import ldm4j.nn.MidBlock;
@@ -38,6 +39,7 @@ import org.bytedeco.pytorch.Tensor;
  *             then for i &gt; 0 upsample (nearest 2x + conv)
  *   norm_out, SiLU, conv_out 3x3 (w_0 -> C), zero-initialised
  * </pre>
+ * The topology (levels, widths, skips, where attention sits) is the config's {@link UnetLayout}.
  * Parameter names are those of scripts/reference/unet_reference.py, which computes the same function.
  * A freshly constructed UNet outputs exactly zero. Call {@code train(false)} for inference (disables
  * dropout).
@@ -65,61 +67,39 @@ public final class Unet extends Module implements ldm4j.nn.Backbone {
      * @param latentSize latent side S; must be divisible by 2^(levels - 1)
      */
     public Unet(UnetConfig c, int inChannels, int latentSize) {
-        int levels = c.multipliers().size();
         if (inChannels < 1) {
             throw new IllegalArgumentException("UNet input channels must be >= 1, got " + inChannels);
         }
-        if (latentSize < 1 || latentSize % (1 << (levels - 1)) != 0) {
-            throw new ldm4j.LdmException("latent size " + latentSize + " is not divisible by 2^" + (levels - 1)
-                    + " (unet.model.multipliers has " + levels + " levels, each but the last halves the size); "
-                    + "use fewer multipliers or a latent size that is a multiple of " + (1 << (levels - 1)));
-        }
+        UnetLayout layout = UnetLayout.of(c, latentSize);
         this.config = c;
         this.inChannels = inChannels;
         this.latentSize = latentSize;
-        this.embedDim = 4 * c.channels();
-        int[] widths = c.multipliers().stream().mapToInt(m -> m * c.channels()).toArray();
+        this.embedDim = layout.embedDim();
+        int w0 = layout.firstWidth();
 
         timeEmbed = register_module("time_embed", new TimestepEmbedding(c.channels(), embedDim));
         classEmbed = register_module("class_embed", new EmbeddingImpl(new EmbeddingOptions(c.numClasses() + 1, embedDim)));
-        convIn = register_module("conv_in", Layers.conv3x3(inChannels, widths[0]));
+        convIn = register_module("conv_in", Layers.conv3x3(inChannels, w0));
 
-        Deque<Integer> skips = new ArrayDeque<>();
-        skips.push(widths[0]);
-        int ch = widths[0];
-        int size = latentSize;
         down = register_module("down", new ModuleList<>());
-        for (int i = 0; i < levels; i++) {
-            Level level = new Level();
-            for (int j = 0; j < c.resBlocks(); j++) {
-                ResBlock res = resBlock(c, ch, widths[i]);
-                ch = widths[i];
-                level.add(res, c.attentionResolutions().contains(size) ? attention(c, ch) : null);
-                skips.push(ch);
-            }
-            if (i < levels - 1) {
-                level.downsample(ch);
-                size /= 2;
-                skips.push(ch);
+        for (UnetLayout.Level l : layout.down()) {
+            Level level = level(c, l);
+            if (l.resamples()) {
+                level.downsample(l.width());
             }
             down.add(level);
         }
 
-        mid = register_module("mid", new MidBlock(resBlock(c, ch, ch), attention(c, ch), resBlock(c, ch, ch)));
+        UnetLayout.Block m = layout.mid();
+        mid = register_module("mid", new MidBlock(resBlock(c, m), attention(c, m), resBlock(c, m)));
 
-        Level[] ups = new Level[levels];
-        for (int i = levels - 1; i >= 0; i--) {
-            Level level = new Level();
-            for (int j = 0; j <= c.resBlocks(); j++) {
-                ResBlock res = resBlock(c, ch + skips.pop(), widths[i]);
-                ch = widths[i];
-                level.add(res, c.attentionResolutions().contains(size) ? attention(c, ch) : null);
+        Level[] ups = new Level[layout.up().size()]; // built in run order, registered as up.{i} by index
+        for (UnetLayout.Level l : layout.up()) {
+            Level level = level(c, l);
+            if (l.resamples()) {
+                level.upsample(l.width());
             }
-            if (i > 0) {
-                level.upsample(ch);
-                size *= 2;
-            }
-            ups[i] = level;
+            ups[l.index()] = level;
         }
         up = register_module("up", new ModuleList<>());
         List<Level> upward = new ArrayList<>();
@@ -128,23 +108,27 @@ public final class Unet extends Module implements ldm4j.nn.Backbone {
         }
         this.upward = List.copyOf(upward);
 
-        normOut = register_module("norm_out", Layers.groupNorm(c.groups(), widths[0]));
-        convOut = register_module("conv_out", Layers.zeroInit(Layers.conv3x3(widths[0], inChannels)));
+        normOut = register_module("norm_out", Layers.groupNorm(c.groups(), w0));
+        convOut = register_module("conv_out", Layers.zeroInit(Layers.conv3x3(w0, inChannels)));
     }
 
-    private ResBlock resBlock(UnetConfig c, int in, int out) {
-        ResBlock block = ResBlock.timeConditioned(in, out, embedDim, c.groups(), c.dropout());
+    private Level level(UnetConfig c, UnetLayout.Level l) {
+        Level level = new Level();
+        for (UnetLayout.Block b : l.blocks()) {
+            level.add(resBlock(c, b), attention(c, b));
+        }
+        return level;
+    }
+
+    private ResBlock resBlock(UnetConfig c, UnetLayout.Block b) {
+        ResBlock block = ResBlock.timeConditioned(b.resIn(), b.out(), embedDim, c.groups(), c.dropout());
         resBlocks.add(block);
         return block;
     }
 
-    private static SelfAttention2d attention(UnetConfig c, int ch) {
-        if (ch % c.headChannels() != 0) {
-            throw new ldm4j.LdmException("unet.model.headChannels = " + c.headChannels()
-                    + " does not divide the attention width " + ch + "; choose a divisor of every level width that "
-                    + "gets attention (including the middle block)");
-        }
-        return SelfAttention2d.zeroProjected(ch, c.groups(), ch / c.headChannels());
+    /** The block's attention, or null where it has none. */
+    private static SelfAttention2d attention(UnetConfig c, UnetLayout.Block b) {
+        return b.attends() ? SelfAttention2d.zeroProjected(b.out(), c.groups(), b.heads()) : null;
     }
 
     /**

@@ -58,6 +58,12 @@ async function loadCard() {
   cls.innerHTML = "";
   card.classes.forEach((c) => cls.add(new Option(c, c)));
   cls.add(new Option("one of each", "all"));
+  const sampler = $("sampler");
+  sampler.innerHTML = "";
+  for (const k of card.samplers) {
+    const calls = k.calls_per_step === 1 ? "1 network call per step" : k.calls_per_step + " network calls per step";
+    sampler.add(new Option(k.label + " \u00b7 " + calls, k.name));
+  }
   const d = card.defaults;
   $("sampler").value = d.sampler; $("steps").value = d.steps; $("cfg").value = d.cfg;
   $("eta").value = d.eta; $("spacing").value = d.spacing;

@@ -63,6 +63,21 @@ class BenchCommandTest {
             assertTrue(f.getAll().containsKey("out.v") && f.getAll().containsKey("loss.v_mse"), "UNet outputs exported");
             assertTrue(maxAbs(f.get("out.v").toFloats()) > 0, "perturbed weights give a non-zero v");
         }
+        CliTest.Result dit = CliTest.run("bench", "agree", "--config", cfg.toString(), "--batch", "2", "--agree-dir",
+                dir.resolve("agree-dit").toString(), "--set", "unet.model.type=dit", "--set", "unet.model.dit.size=DiT-T/2");
+        assertEquals(0, dit.code(), dit.err());
+        try (var f = ldm4j.io.Safetensors.read(dir.resolve("agree-dit/agree-unet.safetensors"))) {
+            // what bench/python/agree.py needs to rebuild the DiT twin: its type and size, DiT's state-dict names
+            JsonNode model = new ObjectMapper().readTree(f.metadata().get("config")).path("unet").path("model");
+            assertEquals("dit", model.path("type").asText());
+            assertEquals("DiT-T/2", model.path("dit").path("size").asText());
+            for (String k : List.of("unet.x_embedder.proj.weight", "unet.pos_embed", "unet.blocks.5.adaLN_modulation.1.weight",
+                    "unet.final_layer.linear.weight", "z", "eps", "t", "y", "out.v", "loss.v_mse", "grad_norm.unet")) {
+                assertTrue(f.getAll().containsKey(k), k);
+            }
+            assertTrue(maxAbs(f.get("out.v").toFloats()) > 0, "perturbed weights give a non-zero v");
+            assertTrue(f.get("grad_norm.unet").toFloats()[0] > 0, "a real backward pass");
+        }
         CliTest.Result bad = CliTest.run("bench", "gpu");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("unknown bench target 'gpu'"), bad.err());

@@ -124,6 +124,9 @@ class ServeApiTest {
             assertEquals(16, card.path("resolution").asInt());
             assertEquals(ldm.model().sha256().substring(0, 10), card.path("model_hash").asText());
             assertEquals(6, card.path("training").path("unet_steps").asInt());
+            assertEquals(ldm4j.config.SamplerKind.keys(), card.path("samplers").findValuesAsText("name"));
+            assertEquals(List.of(1, 1, 2), card.path("samplers").findValues("calls_per_step").stream().map(JsonNode::asInt).toList());
+            assertEquals("DPM-Solver++(2M)", card.path("samplers").path(1).path("label").asText());
 
             Reply r = post(s, "{\"class\": \"red\", \"n\": 2, \"sampler\": \"ddim\", \"steps\": 3, \"seed\": 5, \"spacing\": \"karras\"}");
             assertEquals(202, r.status(), r.body().toString());

@@ -95,6 +95,11 @@ class ServeBrowserTest {
                 d.get("http://127.0.0.1:" + server.port() + "/");
                 wait.until(x -> x.findElements(By.cssSelector("#class option")).size() == 4);   // 3 classes + "one of each"
                 assertTrue(d.findElement(By.id("card-list")).getText().contains("blue, green, red"));
+                Select sampler = new Select(d.findElement(By.id("sampler")));                // from the model card
+                assertEquals(ldm4j.config.SamplerKind.keys(),
+                        sampler.getOptions().stream().map(o -> o.getAttribute("value")).toList());
+                assertEquals("Heun \u00b7 2 network calls per step", sampler.getOptions().get(2).getText());
+                assertEquals("dpmpp2m", sampler.getFirstSelectedOption().getAttribute("value"), "the run's default");
                 new Select(d.findElement(By.id("class"))).selectByVisibleText("green");
                 set(d, "n", "2");
                 set(d, "steps", "3");

@@ -1,14 +1,10 @@
 package ldm4j.eval.inception;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -18,6 +14,7 @@ import ldm4j.io.DType;
 import ldm4j.io.HostTensor;
 import ldm4j.io.Safetensors;
 import ldm4j.io.SafetensorsFile;
+import ldm4j.io.Sha256;
 import ldm4j.io.npz.NpzReader;
 import ldm4j.nn.StateDict;
 
@@ -78,31 +75,6 @@ public final class InceptionWeights {
         }
         StateDict.load(model, tensors, "", file);
         model.train(false);
-        return new Loaded(model, sha256(file), file);
-    }
-
-    /** Hex SHA-256 of bytes. */
-    public static String sha256Of(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Hex SHA-256 of a file's bytes. */
-    public static String sha256(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 20];
-            for (int r; (r = in.read(buf)) > 0; ) {
-                md.update(buf, 0, r);
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (IOException e) {
-            throw new LdmException("cannot read " + file + ": " + e.getMessage(), e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return new Loaded(model, Sha256.of(file), file);
     }
 }
