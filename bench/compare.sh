@@ -13,11 +13,12 @@
 #        [--python-jemalloc]  (PyTorch also with jemalloc preloaded, in each layout: `+jemalloc` in the table)
 #        [--set KEY=VALUE]...  (config overrides on both sides, e.g. --set unet.model.type=dit for the DiT step)
 #        [--batch N]  (one batch size for every target on both sides instead of the preset's)
+#        [--matmul-size N]  (side of the matmuls measuring each side's rate; default 4096, smaller for smoke runs)
 # needs: .venv-ref with torch (python3 -m venv .venv-ref && .venv-ref/bin/pip install torch numpy safetensors)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PRESET=tiny; STEPS=10; THREADS=2; ROUNDS=1; TARGETS=(); PRECISIONS="fp32,bf16"; LAYOUTS="contiguous"; COMPILE=0; PY_JEMALLOC=0
-SETS=(); BATCH=()
+SETS=(); BATCH=(); MATMUL=4096
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --preset) PRESET="$2"; shift 2;;
@@ -30,6 +31,7 @@ while [[ $# -gt 0 ]]; do
     --python-jemalloc) PY_JEMALLOC=1; shift;;
     --set) SETS+=(--set "$2"); shift 2;;
     --batch) BATCH=(--batch "$2"); shift 2;;
+    --matmul-size) MATMUL="$2"; shift 2;;
     *) TARGETS+=("$1"); shift;;
   esac
 done
@@ -44,8 +46,8 @@ bin/ldm4j data --preset "$PRESET" ${SETS[@]+"${SETS[@]}"} --dry-run > "$OUT/conf
 bin/ldm4j bench --help > /dev/null # builds the jar first if needed, outside the timings
 echo "java: native allocator $(source bin/lib/allocator.sh && ldm4j_allocator && echo "$LDM4J_ALLOCATOR") (bin/lib/allocator.sh); python: glibc defaults$([[ "$PY_JEMALLOC" == 1 ]] && echo ", and jemalloc (+jemalloc)")"
 # the matmul rates once per side (a 4096x4096 product in fp32 and bf16), then every step without re-measuring them
-bin/ldm4j bench matmul --preset "$PRESET" --threads "$THREADS" --json "$OUT/java-rate.json" | grep matmul
-.venv-ref/bin/python bench/python/bench.py "$OUT/config.json" matmul --threads "$THREADS" --json "$OUT/python-rate.json" | sed 's/^/python: /'
+bin/ldm4j bench matmul --preset "$PRESET" --threads "$THREADS" --matmul-size "$MATMUL" --json "$OUT/java-rate.json" | grep matmul
+.venv-ref/bin/python bench/python/bench.py "$OUT/config.json" matmul --threads "$THREADS" --matmul-size "$MATMUL" --json "$OUT/python-rate.json" | sed 's/^/python: /'
 for t in "${TARGETS[@]}"; do
   JAVA_STEPS=(--steps "$STEPS")
   # bench.py times at most 3 sampling runs after 1 warm-up (each is 50 guided network calls): same here
