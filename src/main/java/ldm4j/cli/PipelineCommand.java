@@ -97,6 +97,7 @@ public final class PipelineCommand implements Callable<Integer> {
             return interrupted(out, job.stop());
         }
         t = lap(minutes, "train-unet", t);
+        job.stop().restore(); // sampling and eval have no checkpoint to stop at: Ctrl-C and SIGTERM end them at once
         writeSamples(job);
         t = lap(minutes, "sample", t);
         boolean evaluated = Files.isRegularFile(classifier);

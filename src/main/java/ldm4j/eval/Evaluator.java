@@ -80,6 +80,11 @@ public final class Evaluator {
         Splits splits = DataSpec.open(cfg.data(), out::println);
         int r = cfg.data().resolution();
         int n = s.perClass() * classes.size();
+        int testSize = splits.requireTest().size(); // checked before sampling: nothing is generated in vain
+        if (testSize < n) {
+            throw new LdmException("the test split has " + testSize + " images, fewer than the " + n
+                    + " samples: lower --per-class to at most " + testSize / classes.size());
+        }
         Judge judge = new Judge(clf.model());
         out.printf("eval: %d samples per class (%,d), %s %d steps, CFG %.1f, seed %d, EMA weights; classifier %s "
                         + "(test accuracy %.2f%%)%n", s.perClass(), n, s.sampler(), s.steps(), s.cfg(), s.seed(),
@@ -113,10 +118,6 @@ public final class Evaluator {
         Judged real = judge.judge(test.images());
         long[] testLabels = test.labelArray();
         FeatureStatistics realStats = FeatureStatistics.of(real.features());
-        if (test.size() < n) {
-            throw new LdmException("the test split has " + test.size() + " images, fewer than the " + n
-                    + " samples: lower --per-class to at most " + test.size() / classes.size());
-        }
         Tensor realSubset = real.features().index_select(0, spacedIndex(test.size(), n)); // (n, D) for precision/recall
         ImageTensors train = ImageTensors.load(Subset.spaced(splits.train(), n), r, cfg.data().workers(), "eval: decode train");
         Judged trainJ = judge.judge(train.images());

@@ -2,7 +2,9 @@ package ldm4j.train;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
@@ -22,6 +24,7 @@ public final class StopSignal implements BooleanSupplier {
     /** A repeat within this time is the same stop delivered twice (the terminal and a launcher both pass it on). */
     private static final long REPEAT_NANOS = 2_000_000_000L;
     private final AtomicReference<Signal> received = new AtomicReference<>();
+    private final Map<String, SignalHandler> previous = new LinkedHashMap<>();
     private volatile long receivedAt;
 
     private StopSignal() {
@@ -37,12 +40,21 @@ public final class StopSignal implements BooleanSupplier {
         StopSignal stop = new StopSignal();
         for (String name : List.of("INT", "TERM")) {
             try {
-                Signal.handle(new Signal(name), sig -> stop.onSignal(sig, err));
+                stop.previous.put(name, Signal.handle(new Signal(name), sig -> stop.onSignal(sig, err)));
             } catch (IllegalArgumentException unsupported) {
                 // this platform has no such signal, or the JVM reserves it (-Xrs): keep the default
             }
         }
         return stop;
+    }
+
+    /**
+     * Gives SIGINT and SIGTERM back to the handlers they had before {@link #install} (the JVM's: exit with
+     * 130 or 143): for the stages after training, which have no step boundary to stop at.
+     */
+    public void restore() {
+        previous.forEach((name, handler) -> Signal.handle(new Signal(name), handler));
+        previous.clear();
     }
 
     void onSignal(Signal sig, PrintStream err) {

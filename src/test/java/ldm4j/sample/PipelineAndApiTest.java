@@ -1,6 +1,7 @@
 package ldm4j.sample;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -260,6 +261,12 @@ class PipelineAndApiTest {
         String[] tooFew = run("eval", "--run", run.toString(), "--classifier", clf.toString(), "--per-class", "2");
         assertEquals("2", tooFew[0]);
         assertTrue(tooFew[2].contains("--per-class 2 is out of range"), tooFew[2]);
+        String[] beyondTest = run("eval", "--run", run.toString(), "--classifier", clf.toString(), "--per-class", "9",
+                "--steps", "2");
+        assertEquals("2", beyondTest[0]);
+        assertTrue(beyondTest[2].contains("the test split has 24 images, fewer than the 27 samples: lower --per-class to at most 8"),
+                beyondTest[2]);
+        assertFalse(beyondTest[1].contains("samples per class"), "refused before any sampling: " + beyondTest[1]);
 
         String[] p = run("pipeline", "--run", run.toString(), "--classifier", clf.toString(), "--eval-per-class", "4");
         assertEquals("0", p[0], p[1] + p[2]);
