@@ -1,25 +1,20 @@
 package ldm4j.autoencoder;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import ldm4j.LdmException;
 import ldm4j.config.Config;
 import ldm4j.config.ConfigResolver;
-import ldm4j.io.FormatException;
+import ldm4j.io.Checkpoints;
 import ldm4j.io.HostTensor;
 import ldm4j.io.Safetensors;
 import ldm4j.io.SafetensorsFile;
+import ldm4j.io.Sha256;
 import ldm4j.nn.StateDict;
 import ldm4j.train.RunDir;
 
@@ -66,40 +61,15 @@ public final class VaeCheckpoints {
         }
         try (SafetensorsFile f = Safetensors.read(file)) {
             Map<String, String> meta = f.metadata();
-            requireKind(file, meta, KIND_VAE);
+            Checkpoints.requireKind(file, meta, KIND_VAE);
             Config config = new ConfigResolver().parse(meta.get("config"), file + " (metadata 'config')");
             Autoencoder vae = new Autoencoder(config.vae().model());
             Map<String, HostTensor> all = f.getAll();
             StateDict.load(vae, all, "vae.", file);
             LatentNormalizer norm = LatentNormalizer.fromHost(all, file);
-            return new LoadedVae(vae, norm, config, sha256(file), meta);
+            return new LoadedVae(vae, norm, config, Sha256.of(file), meta);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Checks the metadata's "kind", with an error naming what the file is instead. */
-    public static void requireKind(Path file, Map<String, String> meta, String kind) {
-        String actual = meta.get("kind");
-        if (!"ldm4j".equals(meta.get("format")) || actual == null) {
-            throw new FormatException(file, "is not an ldm4j checkpoint (no ldm4j metadata); expected a '" + kind + "' file");
-        }
-        if (!actual.equals(kind)) {
-            throw new FormatException(file, "is a '" + actual + "' checkpoint, but a '" + kind + "' checkpoint is needed here");
-        }
-    }
-
-    public static String sha256(Path file) {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-            DigestInputStream d = (DigestInputStream) in;
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(d.getMessageDigest().digest());
-        } catch (NoSuchFileException e) {
-            throw new LdmException(file + " does not exist");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -222,7 +222,7 @@ public final class VaeTrainer {
         /** Loads a training checkpoint; the architecture must match the config's. */
         @Override
         public void restore(Map<String, HostTensor> all, Map<String, String> meta, Path file) {
-            VaeCheckpoints.requireKind(file, meta, VaeCheckpoints.KIND_TRAIN);
+            ldm4j.io.Checkpoints.requireKind(file, meta, VaeCheckpoints.KIND_TRAIN);
             Config saved = new ConfigResolver().parse(meta.get("config"), file + " (metadata 'config')");
             if (!saved.vae().model().equals(vc.model()) || !saved.vae().disc().equals(vc.disc())) {
                 throw new LdmException(file + " was trained with a different architecture (checkpoint: vae.model="

@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import ldm4j.LdmException;
-import ldm4j.autoencoder.VaeCheckpoints;
 import ldm4j.config.Config;
 import ldm4j.config.ConfigResolver;
 import ldm4j.io.HostTensor;
@@ -53,7 +52,7 @@ public final class UnetCheckpoints {
                     + ": train the UNet first (bin/ldm4j train-unet --run " + (file.getParent() == null ? "DIR" : file.getParent()) + ")");
         }
         try (SafetensorsFile f = Safetensors.read(file)) {
-            VaeCheckpoints.requireKind(file, f.metadata(), KIND_UNET);
+            ldm4j.io.Checkpoints.requireKind(file, f.metadata(), KIND_UNET);
             return new ConfigResolver().parse(f.metadata().get("config"), file + " (metadata 'config')").sample();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
@@ -69,7 +68,7 @@ public final class UnetCheckpoints {
         }
         try (SafetensorsFile f = Safetensors.read(file)) {
             Map<String, String> meta = f.metadata();
-            VaeCheckpoints.requireKind(file, meta, KIND_UNET);
+            ldm4j.io.Checkpoints.requireKind(file, meta, KIND_UNET);
             Config config = new ConfigResolver().parse(meta.get("config"), file + " (metadata 'config')");
             Backbone unet = Backbones.create(config.unet().model(), inChannels, latentSize);
             StateDict.load(unet.module(), f.getAll(), ema ? "ema." : "unet.", file);

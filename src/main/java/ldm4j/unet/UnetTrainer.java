@@ -12,7 +12,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ldm4j.LdmException;
 import ldm4j.autoencoder.LatentNormalizer;
-import ldm4j.autoencoder.VaeCheckpoints;
 import ldm4j.config.Config;
 import ldm4j.config.ConfigResolver;
 import ldm4j.config.UnetStageConfig;
@@ -240,7 +239,7 @@ public final class UnetTrainer {
 
         @Override
         public void restore(Map<String, HostTensor> all, Map<String, String> meta, Path file) {
-            VaeCheckpoints.requireKind(file, meta, UnetCheckpoints.KIND_TRAIN);
+            ldm4j.io.Checkpoints.requireKind(file, meta, UnetCheckpoints.KIND_TRAIN);
             Config saved = new ConfigResolver().parse(meta.get("config"), file + " (metadata 'config')");
             if (!saved.unet().model().equals(uc.model())) {
                 throw new LdmException(file + " was trained with a different UNet (checkpoint: unet.model=" + saved.unet().model()
