@@ -67,10 +67,14 @@ def read_safetensors(path):
     return out, meta
 
 
-def load_classifier(path):
+def load_classifier(path, data_root):
+    """A classifier file, or a training checkpoint of one (kind classifier-train: no class names, which
+    are then the sorted folder names of the training split, as ldm4j's ImageFolder orders them)."""
     tensors, meta = read_safetensors(path)
-    if meta.get("kind") != "classifier":
-        raise SystemExit(f"error: {path} is not an ldm4j classifier file (kind={meta.get('kind')})")
+    if meta.get("kind") not in ("classifier", "classifier-train"):
+        raise SystemExit(f"error: {path} is not an ldm4j classifier file or checkpoint (kind={meta.get('kind')})")
+    if "classes" not in meta:
+        meta["classes"] = json.dumps(sorted(d.name for d in (data_root / "train").iterdir() if d.is_dir()))
     config = json.loads(meta["config"])
     model = ref.ResNet9(config)
     state = {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}
@@ -203,7 +207,7 @@ def main():
         raise SystemExit("error: --n must be 20..10000, --distinct 1..1000 and --ref-limit 100..1000000")
     torch.set_num_threads(args.threads)
     rng = np.random.default_rng(args.seed)
-    model, classes, acc, meta = load_classifier(args.classifier)
+    model, classes, acc, meta = load_classifier(args.classifier, args.data)
     nc = len(classes)
     t0 = time.time()
     train_u8, train_y = load_split(args.data / "train", classes, args.ref_limit)
@@ -235,7 +239,7 @@ def main():
     ref_stats = {s: stats(tr[s]) for s in SPACES}
     real_sub = rng.permutation(len(train_y))[:args.n]                               # k-NN reference, same size
     result = {"classifier": {"file": str(args.classifier), "test_accuracy_tta": acc,
-                             "test_accuracy_single_view": test_acc, "epochs": meta.get("epochs"),
+                             "test_accuracy_single_view": test_acc, "epochs": json.loads(meta["config"]).get("epochs"),
                              "widths": json.loads(meta["config"])["widths"]},
               "reference": f"all {len(train_y)} training images", "n": args.n, "distinct": args.distinct,
               "seed": args.seed, "spaces": {}}
