@@ -185,9 +185,9 @@ public final class Evaluator {
     static Map<String, Object> featureSpaces(ldm4j.classifier.ResNet9 model) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("frechet_distance", "penultimate features: global max-pool of layer3 (" + model.featureDim()
-                + " values), trained to separate the classes; rewards class fidelity, hardly sees lost diversity");
+                + " values), trained to separate the classes linearly");
         m.put("frechet_distance_early", (Judge.STAGE == 0 ? "prep" : "layer" + Judge.STAGE) + " output averaged over space ("
-                + model.stageDim(Judge.STAGE) + " values), less class-specific; also sees lost diversity");
+                + model.stageDim(Judge.STAGE) + " values), less class-specific");
         m.put("precision_recall", "in the penultimate features");
         return m;
     }
