@@ -69,3 +69,13 @@ class ResNet9(nn.Module):
 
 def loss(logits, labels, smoothing):
     return F.cross_entropy(logits, labels, label_smoothing=smoothing)
+
+
+def stage_means(model, x):
+    """The spatial means of the prep, layer1, layer2 and layer3 outputs: (B, widths[k]) for k = 0..3."""
+    h = model.prep(x)
+    out = [h.mean((2, 3))]
+    for stage in (model.layer1, model.layer2, model.layer3):
+        h = stage(h)
+        out.append(h.mean((2, 3)))
+    return out

@@ -27,6 +27,7 @@ public final class ResNet9 extends Module implements FeatureExtractor {
     private final Stage layer2;
     private final Stage layer3;
     private final LinearImpl fc;
+    private final Stage[] chain; // layer1, layer2, layer3
 
     public ResNet9(ClassifierConfig c) {
         config = c;
@@ -38,6 +39,7 @@ public final class ResNet9 extends Module implements FeatureExtractor {
         LinearOptions o = new LinearOptions(w[3], c.classes());
         o.bias().put(false);
         fc = register_module("fc", new LinearImpl(o));
+        chain = new Stage[]{layer1, layer2, layer3};
     }
 
     public ClassifierConfig config() {
@@ -52,9 +54,49 @@ public final class ResNet9 extends Module implements FeatureExtractor {
      */
     @Override
     public Tensor features(Tensor x) {
-        Tensor nhwc = x.contiguous(torch.MemoryFormat.ChannelsLast);                    // (B, 3, 32, 32), NHWC strides
-        Tensor h = layer3.forward(layer2.forward(layer1.forward(prep.forward(nhwc)))); // (B, w3, 4, 4)
-        return torch.amax(h, new long[]{2, 3}, false);                               // (B, w3)
+        return penultimate(stages(x, 3));
+    }
+
+    /** Stage 3's output (B, w3, 4, 4) -> the penultimate features (B, w3): global max-pool. */
+    private static Tensor penultimate(Tensor stage3) {
+        return torch.amax(stage3, new long[]{2, 3}, false);                          // (B, w3)
+    }
+
+    /**
+     * The output of stage {@code upTo} (0 = prep (B, w0, 32, 32), 1 = (B, w1, 16, 16), 2 = (B, w2, 8, 8),
+     * 3 = (B, w3, 4, 4)), running the network only that far.
+     */
+    private Tensor stages(Tensor x, int upTo) {
+        Tensor h = prep.forward(x.contiguous(torch.MemoryFormat.ChannelsLast));       // (B, w0, 32, 32), NHWC strides
+        for (int i = 0; i < upTo; i++) {
+            h = chain[i].forward(h);
+        }
+        return h;
+    }
+
+    /** Penultimate features (B, w3) and one stage's output averaged over space (B, w_stage). */
+    public record Layered(Tensor penultimate, Tensor stageMean) {
+    }
+
+    /**
+     * One forward pass giving the penultimate features and the spatial mean of stage {@code stage}'s
+     * output (0 = prep, 1..3 = layer1..layer3): the features of a less class-specific Frechet distance.
+     */
+    public Layered layered(Tensor x, int stage) {
+        if (stage < 0 || stage > 3) {
+            throw new IllegalArgumentException("stage must be 0..3, got " + stage);
+        }
+        Tensor h = stages(x, stage);                                                   // (B, w_stage, H, W)
+        Tensor mean = h.mean(new long[]{2, 3}, false, new org.bytedeco.pytorch.ScalarTypeOptional()); // (B, w_stage)
+        for (int i = stage; i < chain.length; i++) {
+            h = chain[i].forward(h);
+        }
+        return new Layered(penultimate(h), mean);                                       // (B, w3), (B, w_stage)
+    }
+
+    /** Width of stage {@code stage}'s output (0 = prep). */
+    public int stageDim(int stage) {
+        return config.widths().get(stage);
     }
 
     @Override

@@ -157,7 +157,8 @@ public final class EvalCommand implements Callable<Integer> {
     @SuppressWarnings("unchecked")
     static String summary(Map<String, Object> r) {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "%-28s %8s %10s %9s %9s%n", "set vs real test", "accuracy", "Frechet", "precision", "recall"));
+        b.append(String.format(Locale.ROOT, "%-28s %8s %10s %10s %9s %9s%n", "set vs real test", "accuracy", "Frechet",
+                "FD early", "precision", "recall"));
         Map<String, Object> floors = (Map<String, Object>) r.get("floors");
         line(b, "generated samples", (Map<String, Object>) r.get("samples"));
         line(b, "floor: real train", (Map<String, Object>) floors.get("train_vs_test"));
@@ -166,7 +167,8 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     private static void line(StringBuilder b, String name, Map<String, Object> m) {
-        b.append(String.format(Locale.ROOT, "%-28s %7.1f%% %10.2f %9.3f %9.3f%n", name, 100 * (double) m.get("class_accuracy"),
-                (double) m.get("frechet_distance"), (double) m.get("precision"), (double) m.get("recall")));
+        b.append(String.format(Locale.ROOT, "%-28s %7.1f%% %10.2f %10.4g %9.3f %9.3f%n", name, 100 * (double) m.get("class_accuracy"),
+                (double) m.get("frechet_distance"), (double) m.get("frechet_distance_early"), (double) m.get("precision"),
+                (double) m.get("recall")));
     }
 }

@@ -42,8 +42,8 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * {@code eval}: samples {@code perClass} images of every class with a fixed setting, and scores them
  * with the project's own classifier against the real test set (all of it, through the same
- * resolution round trip): class accuracy, Frechet distance in the classifier's penultimate features,
- * k-NN precision and recall (k = 3, against an equally large evenly spaced test subset). The same
+ * resolution round trip): class accuracy, Frechet distance in the classifier's penultimate features and
+ * in an earlier, less class-specific stage ({@link Judge#STAGE}), k-NN precision and recall (k = 3, against an equally large evenly spaced test subset). The same
  * figures for real training images and for VAE reconstructions of them are the floors a perfect
  * generator (or a perfect UNet on this VAE) would reach at this sample count. Writes
  * {@code <run>/eval.json} and {@code <run>/images/eval-samples.png}. Under several ranks the sampling
@@ -118,7 +118,9 @@ public final class Evaluator {
         Judged real = judge.judge(test.images());
         long[] testLabels = test.labelArray();
         FeatureStatistics realStats = FeatureStatistics.of(real.features());
+        FeatureStatistics realStageStats = FeatureStatistics.of(real.stageFeatures());
         Tensor realSubset = real.features().index_select(0, spacedIndex(test.size(), n)); // (n, D) for precision/recall
+        Reference ref = new Reference(realStats, realStageStats, realSubset);
         ImageTensors train = ImageTensors.load(Subset.spaced(splits.train(), n), r, cfg.data().workers(), "eval: decode train");
         Judged trainJ = judge.judge(train.images());
         Judged recon = judge.judge(reconstruct(vae, train.images()));
@@ -128,14 +130,15 @@ public final class Evaluator {
         result.put("classifier", Map.of("file", classifierFile.toString(), "test_accuracy", clf.testAccuracy(),
                 "feature_dim", clf.model().featureDim()));
         result.put("settings", settings(s, n, ldm));
+        result.put("feature_spaces", featureSpaces(clf.model()));
         result.put("reference", Map.of("set", "test split of " + cfg.data().spec(), "images", test.size(),
                 "round_trip", (r == Judge.INPUT ? "none" : "32 -> " + r + " -> 32 (bicubic, antialiased)"),
                 "classifier_accuracy", real.accuracy(testLabels),
                 "precision_recall_subset", n + " evenly spaced test images (same size as each compared set)"));
-        result.put("samples", scores(samples, sampleLabels, realStats, realSubset, classes, s.perClass()));
+        result.put("samples", scores(samples, sampleLabels, ref, classes, s.perClass()));
         Map<String, Object> floors = new LinkedHashMap<>();
-        floors.put("train_vs_test", scores(trainJ, train.labelArray(), realStats, realSubset, null, 0));
-        floors.put("vae_reconstruction_vs_test", scores(recon, train.labelArray(), realStats, realSubset, null, 0));
+        floors.put("train_vs_test", scores(trainJ, train.labelArray(), ref, null, 0));
+        floors.put("vae_reconstruction_vs_test", scores(recon, train.labelArray(), ref, null, 0));
         floors.put("note", n + " evenly spaced training images, scored exactly like the samples; a Frechet distance at "
                 + "this sample count is biased upwards, so compare with these floors, not with published FIDs");
         result.put("floors", floors);
@@ -175,13 +178,28 @@ public final class Evaluator {
         return m;
     }
 
-    private static Map<String, Object> scores(Judged j, long[] labels, FeatureStatistics real, Tensor realSubset,
-                                              List<String> classes, int perClass) {
+    /** The real test set's statistics in both feature spaces, and its subset for precision/recall. */
+    private record Reference(FeatureStatistics stats, FeatureStatistics stageStats, Tensor subset) {
+    }
+
+    /** What each Frechet distance of eval.json measures. */
+    static Map<String, Object> featureSpaces(ldm4j.classifier.ResNet9 model) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("frechet_distance", "penultimate features: global max-pool of layer3 (" + model.featureDim()
+                + " values), trained to separate the classes linearly");
+        m.put("frechet_distance_early", (Judge.STAGE == 0 ? "prep" : "layer" + Judge.STAGE) + " output averaged over space ("
+                + model.stageDim(Judge.STAGE) + " values), less class-specific");
+        m.put("precision_recall", "in the penultimate features");
+        return m;
+    }
+
+    private static Map<String, Object> scores(Judged j, long[] labels, Reference real, List<String> classes, int perClass) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("images", j.size());
         m.put("class_accuracy", j.accuracy(labels));
-        m.put("frechet_distance", FrechetDistance.between(FeatureStatistics.of(j.features()), real));
-        PrecisionRecall pr = PrecisionRecall.of(realSubset, j.features(), K);
+        m.put("frechet_distance", FrechetDistance.between(FeatureStatistics.of(j.features()), real.stats()));
+        m.put("frechet_distance_early", FrechetDistance.between(FeatureStatistics.of(j.stageFeatures()), real.stageStats()));
+        PrecisionRecall pr = PrecisionRecall.of(real.subset(), j.features(), K);
         m.put("precision", pr.precision());
         m.put("recall", pr.recall());
         if (classes != null) {

@@ -2,8 +2,11 @@ package ldm4j.eval;
 
 import org.bytedeco.pytorch.Tensor;
 
-/** What the classifier makes of a set of images: penultimate features (N, D) and predicted classes. */
-public record Judged(Tensor features, long[] predictions) {
+/**
+ * What the classifier makes of a set of images: penultimate features (N, D), the spatial mean of an
+ * earlier stage's output (N, D_stage; see {@link Judge#STAGE}) and predicted classes.
+ */
+public record Judged(Tensor features, Tensor stageFeatures, long[] predictions) {
 
     public int size() {
         return predictions.length;

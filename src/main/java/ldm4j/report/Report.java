@@ -91,7 +91,8 @@ public final class Report {
                 100 * e.path("classifier").path("test_accuracy").asDouble(), Html.escape(e.path("reference").path("set").asText()),
                 e.path("reference").path("images").asInt(), Html.escape(e.path("reference").path("round_trip").asText())));
         h.append("<table class=\"eval\"><tr><th>set vs real test</th><th>images</th><th>class accuracy</th>"
-                + "<th>Frechet distance</th><th>precision (k=3)</th><th>recall (k=3)</th></tr>");
+                + "<th>Frechet distance (penultimate)</th><th>Frechet distance (early layer)</th><th>precision (k=3)</th>"
+                + "<th>recall (k=3)</th></tr>");
         row(h, "generated samples", e.path("samples"));
         row(h, "floor: real train images", e.path("floors").path("train_vs_test"));
         row(h, "floor: VAE reconstructions", e.path("floors").path("vae_reconstruction_vs_test"));
@@ -125,9 +126,11 @@ public final class Report {
         if (n.isMissingNode()) {
             return;
         }
-        h.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%d</td><td>%.1f%%</td><td>%.2f</td><td>%.3f</td><td>%.3f</td></tr>",
+        JsonNode early = n.path("frechet_distance_early");                // absent in evaluations before it existed
+        h.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%d</td><td>%.1f%%</td><td>%.2f</td><td>%s</td><td>%.3f</td><td>%.3f</td></tr>",
                 Html.escape(label), n.path("images").asInt(), 100 * n.path("class_accuracy").asDouble(),
-                n.path("frechet_distance").asDouble(), n.path("precision").asDouble(), n.path("recall").asDouble()));
+                n.path("frechet_distance").asDouble(), early.isNumber() ? String.format(Locale.ROOT, "%.4g", early.asDouble()) : "-",
+                n.path("precision").asDouble(), n.path("recall").asDouble()));
     }
 
     private static void curves(StringBuilder h, RunMetrics m) {

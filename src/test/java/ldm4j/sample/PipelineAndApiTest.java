@@ -238,9 +238,13 @@ class PipelineAndApiTest {
             com.fasterxml.jackson.databind.JsonNode n = j.at("/" + set.replace('.', '/'));
             assertTrue(n.path("class_accuracy").asDouble(-1) >= 0 && n.path("class_accuracy").asDouble() <= 1, set);
             assertTrue(n.path("frechet_distance").asDouble(-1) >= 0, set);
+            assertTrue(n.path("frechet_distance_early").asDouble(-1) >= 0, set + ": the early-layer Frechet distance");
             assertTrue(n.path("precision").isNumber() && n.path("recall").isNumber(), set);
         }
         assertEquals(3, j.path("samples").path("per_class_accuracy").size());
+        assertTrue(j.path("feature_spaces").path("frechet_distance_early").asText().startsWith("layer2 output averaged"),
+                j.path("feature_spaces").toString());
+        assertTrue(e[1].contains("FD early"), e[1]);
         assertTrue(j.path("vae").path("mse").asDouble() > 0, "VAE test MSE copied from the run's metrics");
         assertTrue(j.path("unet").path("heldout_v_mse_ema").asDouble() > 0, "held-out v-MSE copied from the run's metrics");
         assertTrue(Files.isRegularFile(run.resolve("images/eval-samples.png")));
@@ -253,6 +257,7 @@ class PipelineAndApiTest {
         assertTrue(html.contains("aria-label=\"Discriminator patch accuracy\""), "discriminator accuracy chart");
         assertTrue(html.contains("data:image/png;base64,"), "images inline");
         assertTrue(html.contains("floor: real train images") && html.contains("generated samples"), "evaluation table");
+        assertTrue(html.contains("Frechet distance (early layer)"), "the early-layer Frechet distance column");
         assertTrue(!html.contains("src=\"http") && !html.contains("<script"), "self-contained, no scripts");
 
         String[] wrongKind = run("eval", "--run", run.toString(), "--classifier", run.resolve("vae.safetensors").toString());

@@ -1,0 +1,53 @@
+package ldm4j.classifier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import ldm4j.autoencoder.Golden;
+import ldm4j.config.ClassifierConfig;
+import ldm4j.io.Safetensors;
+import ldm4j.io.SafetensorsFile;
+import ldm4j.nn.StateDict;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link ResNet9#layered}: the spatial mean of each stage's output (eval's early-layer Frechet distance)
+ * and the penultimate features of the same pass, against the PyTorch reference
+ * (scripts/fixtures/make_classifier_stage_fixtures.py).
+ */
+class ResNet9StageGoldenTest {
+    static final Path FILE = Path.of("src/test/resources/fixtures/classifier/stage-means.safetensors");
+
+    @Test
+    void everyStageMeanAndThePenultimateFeaturesMatchPyTorch() throws Exception {
+        try (SafetensorsFile f = Safetensors.read(FILE)) {
+            ObjectMapper json = new ObjectMapper();
+            JsonNode cfg = json.readTree(f.metadata().get("config"));
+            List<Integer> widths = json.convertValue(cfg.get("widths"), json.getTypeFactory().constructCollectionType(List.class, Integer.class));
+            ResNet9 model = new ResNet9(new ClassifierConfig(widths, cfg.get("classes").asInt(), 6, 1, 0.1, 0, 0.9, 0, 0, 0, 0));
+            StateDict.load(model, f.getAll(), "model.", FILE);
+            model.train(false);
+            Golden g = new Golden(f);
+            Tensor x = g.tensor("x");
+            try (NoGradGuard ng = new NoGradGuard()) {
+                for (int stage = 0; stage <= 3; stage++) {
+                    ResNet9.Layered l = model.layered(x, stage);
+                    assertEquals((int) widths.get(stage), model.stageDim(stage));
+                    assertEquals((long) widths.get(stage), l.stageMean().size(1), "stage " + stage + " width");
+                    g.check("stage_mean." + stage, l.stageMean());
+                    g.check("features", l.penultimate());
+                }
+                g.check("features", model.features(x));
+            }
+            assertThrows(IllegalArgumentException.class, () -> model.layered(x, 4));
+            System.out.println("classifier stage means: worst relative error " + g.worst());
+        }
+    }
+}
