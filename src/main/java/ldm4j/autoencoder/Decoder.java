@@ -1,6 +1,8 @@
 package ldm4j.autoencoder;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 import ldm4j.config.AutoencoderConfig;
 import ldm4j.nn.Layers;
@@ -67,12 +69,15 @@ public final class Decoder extends Module {
 
     /** (B, latent, h, w) -> (B, 3, h*f, w*f). */
     public Tensor forward(Tensor z) {
-        // each h is freed once the next exists (BlockScope.consume), as in PyTorch
-        Tensor h = BlockScope.consume(convIn.forward(z), mid::forward); // (B, ch*m_last, h, w)
+        // each block in its own memory scope, its output freed once the next exists, as in PyTorch
+        List<UnaryOperator<Tensor>> blocks = new ArrayList<>();
+        blocks.add(convIn::forward);                                  // (B, ch*m_last, h, w)
+        blocks.add(mid::forward);                                     // (B, ch*m_last, h, w)
         for (int i = levels.length - 1; i >= 0; i--) {
-            h = levels[i].forward(h);                                 // (B, ch*m_i, h*2^(L-i), ...), level 0: no doubling
+            blocks.add(levels[i]::forward);                           // (B, ch*m_i, h*2^(L-i), ...), level 0: no doubling
         }
-        Tensor out = BlockScope.consume(h, v -> Layers.normSiluConv(normOut, convOut, v)); // (B, 3p^2, h*f/p, w*f/p)
+        blocks.add(v -> Layers.normSiluConv(normOut, convOut, v));    // (B, 3p^2, h*f/p, w*f/p)
+        Tensor out = BlockScope.sequence(z, blocks);
         return patchSize > 1 ? torch.pixel_shuffle(out, patchSize) : out; // (B, 3, h*f, w*f)
     }
 }

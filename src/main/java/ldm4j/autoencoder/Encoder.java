@@ -1,6 +1,8 @@
 package ldm4j.autoencoder;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 import ldm4j.config.AutoencoderConfig;
 import ldm4j.nn.Layers;
@@ -67,16 +69,18 @@ public final class Encoder extends Module {
 
     /** (B, 3, H, W) -> posterior with mean and logvar of shape (B, latentChannels, H/f, W/f). */
     public DiagonalGaussian forward(Tensor x) {
-        // each h is freed once the next exists (BlockScope.consume), as in PyTorch
+        // each block in its own memory scope, its output freed once the next exists, as in PyTorch
+        List<UnaryOperator<Tensor>> blocks = new ArrayList<>();
         if (patchSize > 1) {
-            x = torch.pixel_unshuffle(x, patchSize);                  // (B, 3p^2, H/p, W/p)
+            blocks.add(v -> torch.pixel_unshuffle(v, patchSize));    // (B, 3p^2, H/p, W/p)
         }
-        Tensor h = convIn.forward(x);                                 // (B, ch*m0, H/p, W/p)
+        blocks.add(convIn::forward);                                  // (B, ch*m0, H/p, W/p)
         for (Level level : down) {
-            h = level.forward(h);                                  // (B, ch*m_i, H/(p*2^(i+1)), ...), last level: no halving
+            blocks.add(level::forward);                               // (B, ch*m_i, H/(p*2^(i+1)), ...), last level: no halving
         }
-        h = BlockScope.consume(h, mid::forward);                      // (B, ch*m_last, H/f, W/f)
-        h = BlockScope.consume(h, v -> Layers.normSiluConv(normOut, convOut, v)); // (B, 2*latent, H/f, W/f)
+        blocks.add(mid::forward);                                     // (B, ch*m_last, H/f, W/f)
+        blocks.add(v -> Layers.normSiluConv(normOut, convOut, v));    // (B, 2*latent, H/f, W/f)
+        Tensor h = BlockScope.sequence(x, blocks);
         TensorVector parts = h.chunk(2, 1);                           // mean, logvar: (B, latent, H/f, W/f)
         return new DiagonalGaussian(parts.get(0), parts.get(1));
     }

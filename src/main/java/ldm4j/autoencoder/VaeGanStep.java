@@ -74,14 +74,47 @@ public final class VaeGanStep {
         vae.train(true);
         disc.train(true);
         Tensor x = images.to(device, torch.ScalarType.Float);                            // (B, 3, H, W)
-        double klW = VaeGanLoss.klWeight(step, vc.loss());
-        double ramp = VaeGanLoss.advRamp(step, vc.loss());
-        double advW = vc.loss().advWeight() * ramp;
-        double fmW = vc.loss().fmWeight() * ramp;
-        boolean adversarial = ramp > 0;
+        Weights w = Weights.at(step, vc);
+        Reconstruction r = reconstruct(step, x);
+        Adversary a = w.adversarial() ? adversary(step, x, r.xhat()) : Adversary.NONE;
+        VaeGanLoss.GeneratorTerms g = loss.generator(x, r.xhat(), r.posterior(), a.fake(), a.realFeatures(),
+                w.kl(), w.adv(), w.fm());
+        double gradNorm = gradientStep(optVae, g.total(), lrV);
+        Map<String, Double> m = generatorFigures(g, w);
+        m.put("grad_norm_vae", gradNorm);
+        m.put("lr_vae", lrV);
+        if (w.adversarial()) {
+            discriminatorStep(x, r.xhat(), a, lrD, diagnose, m);
+        }
+        m.put("lr_disc", lrD);
+        return collective.worldSize() == 1 ? m : collective.average(m);
+    }
 
+    /** The loss weights at a step: KL, and the adversarial and feature-matching ones after the ramp. */
+    private record Weights(double kl, double adv, double fm, boolean adversarial) {
+        static Weights at(long step, VaeConfig vc) {
+            double ramp = VaeGanLoss.advRamp(step, vc.loss());
+            return new Weights(VaeGanLoss.klWeight(step, vc.loss()), vc.loss().advWeight() * ramp,
+                    vc.loss().fmWeight() * ramp, ramp > 0);
+        }
+    }
+
+    /** The posterior of x (fp32) and the decoded sample xhat (B, 3, H, W), fp32. */
+    private record Reconstruction(DiagonalGaussian posterior, Tensor xhat) {
+    }
+
+    /** The discriminator on real and reconstructed images, with the step's instance noise (null: none). */
+    private record Adversary(PatchDiscriminator.Output real, PatchDiscriminator.Output fake, Tensor noise) {
+        static final Adversary NONE = new Adversary(null, null, null);
+
+        List<Tensor> realFeatures() {
+            return real == null ? null : real.features(); // detached inside the feature-matching loss
+        }
+    }
+
+    /** Encode, sample the posterior with the step's noise (sampling and KL in fp32), decode. */
+    private Reconstruction reconstruct(long step, Tensor x) {
         DiagonalGaussian post;
-        Tensor xhat;
         try (AutoCloseable ac = precision.autocast()) {
             post = vae.encode(x);                                                       // (B, 4, h, w)
         } catch (Exception e) {
@@ -90,67 +123,71 @@ public final class VaeGanStep {
         post = new DiagonalGaussian(post.mean().to(torch.ScalarType.Float), post.logvar().to(torch.ScalarType.Float));
         Tensor eps = normalRows(post.mean(), Seeds.generator(seed, Seeds.POSTERIOR, step))
                 .to(device, torch.ScalarType.Float);
-        Tensor z = post.sampleWith(eps);                                                // sampling and KL in fp32
+        Tensor z = post.sampleWith(eps);
         try (AutoCloseable ac = precision.autocast()) {
-            xhat = vae.decode(z).to(torch.ScalarType.Float);                            // (B, 3, H, W)
+            return new Reconstruction(post, vae.decode(z).to(torch.ScalarType.Float));  // (B, 3, H, W)
         } catch (Exception e) {
             throw rethrow(e);
         }
-        PatchDiscriminator.Output real = null;
-        PatchDiscriminator.Output fake = null;
-        List<Tensor> realFeatures = null;
-        Tensor noise = null;                    // (B, 3, H, W) instance noise, one draw shared by real and fake
-        if (adversarial) {
-            double sigma = vc.loss().instanceNoise();
-            noise = sigma == 0 ? null
-                    : InstanceNoise.scaled(normalRows(x, Seeds.generator(seed, Seeds.INSTANCE_NOISE, step)), sigma, x);
-            real = discriminate(InstanceNoise.add(x, noise)); // kept with its graph for the discriminator's step below
-            realFeatures = real.features();                   // detached inside the feature-matching loss
-            fake = discriminate(InstanceNoise.add(xhat, noise));
-        }
-        VaeGanLoss.GeneratorTerms g = loss.generator(x, xhat, post, fake, realFeatures, klW, advW, fmW);
-        optVae.zeroGrad();
-        g.total().backward();
-        collective.averageGradients(optVae.parameterList());
-        double gradNorm = clip(optVae);
-        optVae.step(lrV);
+    }
 
+    /** The discriminator on x and xhat, both with one draw of instance noise (B, 3, H, W) when configured. */
+    private Adversary adversary(long step, Tensor x, Tensor xhat) {
+        double sigma = vc.loss().instanceNoise();
+        Tensor noise = sigma == 0 ? null
+                : InstanceNoise.scaled(normalRows(x, Seeds.generator(seed, Seeds.INSTANCE_NOISE, step)), sigma, x);
+        PatchDiscriminator.Output real = discriminate(InstanceNoise.add(x, noise)); // kept with its graph for the discriminator's step
+        return new Adversary(real, discriminate(InstanceNoise.add(xhat, noise)), noise);
+    }
+
+    /** Backward of {@code loss}, gradients averaged over the ranks and clipped, one AdamW step; the gradient norm. */
+    private double gradientStep(AdamW opt, Tensor loss, double lr) {
+        opt.zeroGrad();
+        loss.backward();
+        collective.averageGradients(opt.parameterList());
+        double norm = clip(opt);
+        opt.step(lr);
+        return norm;
+    }
+
+    /** The generator's logged terms, weights and the reconstruction's share of the weighted loss. */
+    private static Map<String, Double> generatorFigures(VaeGanLoss.GeneratorTerms g, Weights w) {
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("loss", g.total().item_double());
         m.put("rec", g.rec().item_double());
         m.put("kl", g.kl().item_double());
         m.put("adv", g.adv().item_double());
         m.put("fm", g.fm().item_double());
-        m.put("w_kl", klW);
-        m.put("w_adv", advW);
-        m.put("w_fm", fmW);
+        m.put("w_kl", w.kl());
+        m.put("w_adv", w.adv());
+        m.put("w_fm", w.fm());
         double recPart = Math.abs(m.get("rec"));
-        double sum = recPart + Math.abs(klW * m.get("kl")) + Math.abs(advW * m.get("adv")) + Math.abs(fmW * m.get("fm"));
+        double sum = recPart + Math.abs(w.kl() * m.get("kl")) + Math.abs(w.adv() * m.get("adv"))
+                + Math.abs(w.fm() * m.get("fm"));
         m.put("rec_share", recPart / sum);
-        m.put("grad_norm_vae", gradNorm);
-        m.put("lr_vae", lrV);
-        if (adversarial) {
-            Tensor fakeDetached = discriminate(InstanceNoise.add(xhat.detach(), noise)).logits();
-            VaeGanLoss.DiscTerms d = loss.discriminator(real.logits(), fakeDetached);
-            optDisc.zeroGrad();
-            d.loss().backward();
-            collective.averageGradients(optDisc.parameterList());
-            double dNorm = clip(optDisc);
-            optDisc.step(lrD);
-            m.put("disc_loss", d.loss().item_double());
-            m.put("disc_logit_real", d.meanLogitReal());
-            m.put("disc_logit_fake", d.meanLogitFake());
-            m.put("disc_accuracy", d.accuracy());
-            if (noise != null && diagnose) { // what the discriminator would score without the noise (diagnostic, no gradients)
-                try (org.bytedeco.pytorch.NoGradGuard ng = new org.bytedeco.pytorch.NoGradGuard()) {
-                    m.put("disc_accuracy_clean", VaeGanLoss.accuracy(discriminate(x).logits(),
-                            discriminate(xhat.detach()).logits()));
-                }
+        return m;
+    }
+
+    /**
+     * The discriminator's loss on the real logits and on detached reconstructions, its gradient step, and
+     * its figures into {@code m}; with {@code diagnose} and instance noise, its accuracy on clean images.
+     */
+    private void discriminatorStep(Tensor x, Tensor xhat, Adversary a, double lrD, boolean diagnose,
+                                   Map<String, Double> m) {
+        Tensor fakeDetached = discriminate(InstanceNoise.add(xhat.detach(), a.noise())).logits();
+        VaeGanLoss.DiscTerms d = loss.discriminator(a.real().logits(), fakeDetached);
+        double dNorm = gradientStep(optDisc, d.loss(), lrD);
+        m.put("disc_loss", d.loss().item_double());
+        m.put("disc_logit_real", d.meanLogitReal());
+        m.put("disc_logit_fake", d.meanLogitFake());
+        m.put("disc_accuracy", d.accuracy());
+        if (a.noise() != null && diagnose) { // what the discriminator would score without the noise (diagnostic, no gradients)
+            try (org.bytedeco.pytorch.NoGradGuard ng = new org.bytedeco.pytorch.NoGradGuard()) {
+                m.put("disc_accuracy_clean", VaeGanLoss.accuracy(discriminate(x).logits(),
+                        discriminate(xhat.detach()).logits()));
             }
-            m.put("grad_norm_disc", dNorm);
         }
-        m.put("lr_disc", lrD);
-        return collective.worldSize() == 1 ? m : collective.average(m);
+        m.put("grad_norm_disc", dNorm);
     }
 
     /** The discriminator under this step's precision; logits and features leave it as fp32 for the losses. */

@@ -1,5 +1,9 @@
 package ldm4j.dit;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
 import ldm4j.config.DitSizes;
 import ldm4j.config.UnetConfig;
 import ldm4j.nn.Backbone;
@@ -7,6 +11,7 @@ import ldm4j.nn.DropoutNoise;
 import ldm4j.nn.Layers;
 import ldm4j.nn.ModuleList;
 import ldm4j.nn.TimestepEmbedding;
+import ldm4j.torch.BlockScope;
 import ldm4j.torch.Tensors;
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.EmbeddingImpl;
@@ -143,9 +148,11 @@ public final class Dit extends Module implements Backbone {
         long b = x.size(0);
         Tensor h = patchProj.forward(x).flatten(2, -1).transpose(1, 2).add(posEmbed); // (B, T, D)
         Tensor c = timeMlp.forward(t).add(labelTable.forward(y));                 // (B, D)
+        List<UnaryOperator<Tensor>> body = new ArrayList<>();
         for (DitBlock block : blocks) {
-            h = block.forward(h, c);                                              // (B, T, D)
+            body.add(v -> block.forward(v, c));                                   // (B, T, D)
         }
+        h = BlockScope.sequence(h, body);                                         // each block in its own memory scope
         Tensor out = finalLayer.forward(h, c);                                    // (B, T, p^2 C)
         return unpatchify(out, b);                                                // (B, C, S, S)
     }

@@ -1,6 +1,5 @@
 package ldm4j.dit;
 
-import ldm4j.torch.BlockScope;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -26,15 +25,13 @@ final class DitBlock extends Module {
         adaLN = register_module("adaLN_modulation", new Modulation(hidden, 6));
     }
 
-    /** x (B, T, D), c (B, D) -> (B, T, D), intermediates freed at the block's end. */
+    /** x (B, T, D), c (B, D) -> (B, T, D); plain arithmetic, run by {@link Dit} in a memory scope. */
     Tensor forward(Tensor x, Tensor c) {
-        return BlockScope.call(() -> {
-            TensorVector m = adaLN.forward(c); // shift_msa, scale_msa, gate_msa, shift_mlp, scale_mlp, gate_mlp: (B, D)
-            Tensor h = attn.forward(Modulation.modulate(Dit.layerNorm(x), m.get(0), m.get(1)));              // (B, T, D)
-            Tensor x1 = x.add(m.get(2).unsqueeze(1).mul(h));                                                   // (B, T, D)
-            Tensor g = mlp.forward(Modulation.modulate(Dit.layerNorm(x1), m.get(3), m.get(4)));             // (B, T, D)
-            return x1.add(m.get(5).unsqueeze(1).mul(g));                                                       // (B, T, D)
-        });
+        TensorVector m = adaLN.forward(c); // shift_msa, scale_msa, gate_msa, shift_mlp, scale_mlp, gate_mlp: (B, D)
+        Tensor h = attn.forward(Modulation.modulate(Dit.layerNorm(x), m.get(0), m.get(1)));              // (B, T, D)
+        Tensor x1 = x.add(m.get(2).unsqueeze(1).mul(h));                                                   // (B, T, D)
+        Tensor g = mlp.forward(Modulation.modulate(Dit.layerNorm(x1), m.get(3), m.get(4)));             // (B, T, D)
+        return x1.add(m.get(5).unsqueeze(1).mul(g));                                                       // (B, T, D)
     }
 
     Modulation modulation() {

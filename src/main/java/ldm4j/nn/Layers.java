@@ -1,6 +1,5 @@
 package ldm4j.nn;
 
-import ldm4j.torch.BlockScope;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.Conv2dOptions;
@@ -40,17 +39,14 @@ public final class Layers {
         return conv2d(in, out, 1, 1, 0);
     }
 
-    /**
-     * {@code silu(norm(x))}, freeing the normalised copy as soon as the activation exists (as PyTorch's
-     * reference counting does for the temporary): one activation-sized tensor less at the peak.
-     */
+    /** {@code silu(norm(x))}. */
     public static Tensor normSilu(GroupNormImpl norm, Tensor x) {
-        return BlockScope.consume(norm.forward(x), torch::silu); // (B, C, H, W)
+        return torch.silu(norm.forward(x)); // (B, C, H, W)
     }
 
-    /** The output head of the autoencoder and the UNet, {@code conv(silu(norm(h)))}, in its own memory scope. */
+    /** The output head of the autoencoder and the UNet, {@code conv(silu(norm(h)))}. */
     public static Tensor normSiluConv(GroupNormImpl norm, Conv2dImpl conv, Tensor h) {
-        return BlockScope.call(() -> conv.forward(normSilu(norm, h))); // (B, C_out, H, W)
+        return conv.forward(normSilu(norm, h)); // (B, C_out, H, W)
     }
 
     /** Zeroes weight and bias (ADM's {@code zero_module}): the layer's output starts at exactly 0. */

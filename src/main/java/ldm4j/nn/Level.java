@@ -1,6 +1,10 @@
 package ldm4j.nn;
 
 import ldm4j.torch.BlockScope;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
@@ -11,7 +15,8 @@ import org.bytedeco.pytorch.global.torch;
  * One resolution of the LDM encoder, decoder or UNet path (CompVis {@code down[i]} / {@code up[i]}):
  * residual blocks {@code res.{j}}, each followed by {@code attn.{j}} when the level has attention (all
  * or none), then a {@code downsample} (3x3 stride-2 conv) or an {@code upsample} ({@link Upsample}),
- * or neither. Each block runs in its own memory scope, so a forward pass holds only block outputs.
+ * or neither. The level holds the memory scopes ({@link BlockScope}): each block runs in its own, so a
+ * forward pass holds only block outputs, and no method frees a tensor it was given.
  */
 public final class Level extends Module {
     private final ModuleList<ResBlock> res;
@@ -55,44 +60,60 @@ public final class Level extends Module {
         return resampler != null;
     }
 
-    /** Block j, {@code attn.{j}(res.{j}(x, emb))}: (B, in, s, s) -> (B, w, s, s). {@code x} is left alone. */
+    /**
+     * Block j, {@code attn.{j}(res.{j}(x, emb))}: (B, in, s, s) -> (B, w, s, s), each in its own memory
+     * scope. {@code x} is left alone.
+     */
     public Tensor block(int j, Tensor x, Tensor emb) {
-        return BlockScope.call(() -> {
-            Tensor h = res.get(j).forward(x, emb);                   // (B, w, s, s)
-            return attn.size() > 0 ? attn.get(j).forward(h) : h;     // (B, w, s, s)
-        });
+        UnaryOperator<Tensor> residual = h -> res.get(j).forward(h, emb);       // (B, w, s, s)
+        return attn.size() > 0 ? BlockScope.sequence(x, residual, attn.get(j)::forward) // (B, w, s, s)
+                : BlockScope.sequence(x, residual);
     }
 
     /**
-     * A decoder block with a skip connection, {@code block(j, cat([h, skip], 1), emb)}; {@code h} and
-     * {@code skip} are freed once it has run (the concatenation with the block's scope).
+     * A decoder block with a skip connection, {@code block(j, cat([h, skip], 1), emb)}, the concatenation
+     * in the block's scope. {@code h} and {@code skip} are left alone: the caller frees them.
      */
     public Tensor block(int j, Tensor h, Tensor skip, Tensor emb) {
-        Tensor out = BlockScope.call(() -> block(j, torch.cat(new TensorVector(h, skip), 1), emb)); // (B, w, s, s)
-        BlockScope.free(h);
-        BlockScope.free(skip);
-        return out;
+        return BlockScope.call(() -> block(j, torch.cat(new TensorVector(h, skip), 1), emb)); // (B, w, s, s)
     }
 
-    /** The down- or upsampler on h, or h itself at a level without one. {@code h} is left alone. */
+    /**
+     * The down- or upsampler on h in its own memory scope, or h itself at a level without one. {@code h}
+     * is left alone.
+     */
     public Tensor resample(Tensor h) {
+        return BlockScope.call(() -> resampleBlock(h));
+    }
+
+    private Tensor resampleBlock(Tensor h) {
         if (resampler instanceof Conv2dImpl down) {
             return down.forward(h);          // (B, w, s/2, s/2)
         }
         return resampler instanceof Upsample up ? up.forward(h) : h; // (B, w, 2s, 2s)
     }
 
-    /** Every block, then the resampler, without skips or embedding (the autoencoder); {@code h} is consumed. */
+    /** Every block, then the resampler, without skips or embedding (the autoencoder); {@code h} is left alone. */
     public Tensor forward(Tensor h) {
         return forward(h, null);
     }
 
-    /** Every block, then the resampler, without skips; {@code h} is consumed. */
+    /**
+     * Every block, then the resampler, without skips; each block's output is freed once the next exists.
+     * {@code h} is left alone.
+     */
     public Tensor forward(Tensor h, Tensor emb) {
+        return BlockScope.sequence(h, blocks(emb));
+    }
+
+    /** The level as a list of blocks: each {@link #block}, then the resampler. */
+    private List<UnaryOperator<Tensor>> blocks(Tensor emb) {
+        List<UnaryOperator<Tensor>> blocks = new ArrayList<>();
         for (int j = 0; j < depth(); j++) {
             int k = j;
-            h = BlockScope.consume(h, v -> block(k, v, emb));
+            blocks.add(x -> block(k, x, emb));                           // (B, w, s, s)
         }
-        return BlockScope.consume(h, this::resample);
+        blocks.add(this::resample);                                      // (B, w, s/2 or 2s or s, ...)
+        return blocks;
     }
 }

@@ -1,5 +1,7 @@
 package ldm4j.nn;
 
+import java.util.function.UnaryOperator;
+
 import ldm4j.torch.BlockScope;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
@@ -7,7 +9,7 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * The middle of the LDM encoder and decoder and of the UNet, at the lowest resolution (Rombach et al.
  * 2022; ADM): {@code res1}, {@code attn} (optional in the autoencoder), {@code res2}, all at the same
- * width, in one memory scope.
+ * width, each in its own memory scope (only block outputs are held; the input is left alone).
  */
 public final class MidBlock extends Module {
     private final ResBlock res1;
@@ -28,10 +30,9 @@ public final class MidBlock extends Module {
 
     /** (B, C, h, w) and the (B, E) embedding (null without) -> (B, C, h, w). */
     public Tensor forward(Tensor h, Tensor emb) {
-        return BlockScope.call(() -> {
-            Tensor a = res1.forward(h, emb);                   // (B, C, h, w)
-            Tensor b = attn != null ? attn.forward(a) : a;     // (B, C, h, w)
-            return res2.forward(b, emb);                       // (B, C, h, w)
-        });
+        UnaryOperator<Tensor> first = x -> res1.forward(x, emb);  // (B, C, h, w)
+        UnaryOperator<Tensor> last = x -> res2.forward(x, emb);   // (B, C, h, w)
+        return attn != null ? BlockScope.sequence(h, first, attn::forward, last) // (B, C, h, w)
+                : BlockScope.sequence(h, first, last);
     }
 }

@@ -1,6 +1,5 @@
 package ldm4j.nn;
 
-import ldm4j.torch.BlockScope;
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.GroupNormImpl;
 import org.bytedeco.pytorch.LinearImpl;
@@ -21,7 +20,9 @@ import org.bytedeco.pytorch.global.torch;
  * State-dict names: {@code norm1, conv1, emb_proj} (with an embedding), {@code norm2, conv2} and
  * {@code skip} (only when {@code in != out}), registered in that order. GroupNorm eps is 1e-6
  * ({@link Layers#groupNorm}); dropout is active only in train mode. Like every module, create it outside
- * a {@link ldm4j.torch.StepScope}: its weights are native memory owned by the enclosing scope.
+ * a {@link ldm4j.torch.StepScope}: its weights are native memory owned by the enclosing scope. The forward
+ * pass is plain arithmetic; its caller runs it in a memory scope ({@link ldm4j.torch.BlockScope}), which
+ * frees the intermediates when the block ends.
  */
 public final class ResBlock extends Module {
     private final GroupNormImpl norm1;
@@ -72,17 +73,11 @@ public final class ResBlock extends Module {
             throw new IllegalArgumentException(embProj == null ? "this ResBlock has no time embedding; pass none"
                     : "this ResBlock is time-conditioned and needs the embedding (B, E)");
         }
-        return BlockScope.call(() -> body(x, emb)); // intermediates freed at the block's end
-    }
-
-    private Tensor body(Tensor x, Tensor emb) {
-        // each intermediate is freed as soon as the next exists: at most x and two activations at once
-        Tensor h = BlockScope.call(() -> conv1.forward(Layers.normSilu(norm1, x))); // (B, out, H, W)
+        Tensor h = conv1.forward(Layers.normSilu(norm1, x));                            // (B, out, H, W)
         if (embProj != null) {
-            Tensor e = BlockScope.call(() -> embProj.forward(torch.silu(emb)).unsqueeze(2).unsqueeze(3)); // (B, out, 1, 1)
-            h = BlockScope.consume(h, v -> v.add(e));                                 // (B, out, H, W)
+            h = h.add(embProj.forward(torch.silu(emb)).unsqueeze(2).unsqueeze(3));      // + (B, out, 1, 1)
         }
-        h = BlockScope.chain(h, norm2::forward, torch::silu, this::dropout, conv2::forward); // (B, out, H, W)
+        h = conv2.forward(dropout(torch.silu(norm2.forward(h))));                       // (B, out, H, W)
         return h.add_(skip == null ? x : skip.forward(x)); // (B, out, H, W), in place on conv2's output
     }
 

@@ -1,6 +1,5 @@
 package ldm4j.nn;
 
-import ldm4j.torch.BlockScope;
 import ldm4j.torch.Tensors;
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.GroupNormImpl;
@@ -47,12 +46,8 @@ public final class SelfAttention2d extends Module {
         this.heads = heads;
     }
 
-    /** (B, C, H, W) -> (B, C, H, W). */
+    /** (B, C, H, W) -> (B, C, H, W); plain arithmetic, run by its caller in a memory scope. */
     public Tensor forward(Tensor x) {
-        return BlockScope.call(() -> body(x)); // intermediates freed at the block's end
-    }
-
-    private Tensor body(Tensor x) {
         long[] s = Tensors.shape(x);
         long b = s[0], c = s[1], h = s[2], w = s[3];
         Tensor qkvs = qkv.forward(norm.forward(x));                                        // (B, 3C, H, W)

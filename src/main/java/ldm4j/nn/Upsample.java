@@ -1,6 +1,5 @@
 package ldm4j.nn;
 
-import ldm4j.torch.BlockScope;
 import ldm4j.torch.Tensors;
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.Module;
@@ -23,6 +22,6 @@ public final class Upsample extends Module {
     public Tensor forward(Tensor x) {
         long[] s = Tensors.shape(x);
         Tensor up = torch.upsample_nearest2d(x, 2 * s[2], 2 * s[3]); // (B, C, 2H, 2W)
-        return BlockScope.consume(up, conv::forward);                // (B, C, 2H, 2W), the upsampled copy freed
+        return conv.forward(up);                                     // (B, C, 2H, 2W)
     }
 }

@@ -1,5 +1,6 @@
 package ldm4j.torch;
 
+import java.util.List;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
@@ -7,27 +8,29 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * Runs one network block in its own memory scope and keeps only its output, which moves to the
- * enclosing scope. Inside a step scope every intermediate tensor handle otherwise lives until the
- * step ends, so a forward pass in inference mode held all activations of the network at once where
- * PyTorch frees each as soon as nothing refers to it (measured: encoder at batch 250 peaked at 1.54 GB
- * vs 0.58 GB in PyTorch). Autograd keeps its own references to what backward needs, so this is safe
- * in training too. Without an enclosing scope the output is left to the garbage collector.
+ * The memory scopes of a forward pass, held at block boundaries so that blocks stay plain arithmetic.
+ * Inside a step scope every intermediate tensor handle otherwise lives until the step ends, so a forward
+ * pass in inference mode held all activations of the network at once where PyTorch frees each as soon as
+ * nothing refers to it (measured: encoder at batch 250 peaked at 1.54 GB vs 0.58 GB in PyTorch).
  *
- * <p>Two tools give a forward pass PyTorch's lifetimes: nested {@link #call}s for sub-expressions
- * (what is inside is freed when the sub-expression ends), and {@link #consume} / {@link #chain} for
- * chains {@code h = f(h)} (the previous {@code h} is freed once {@code f} has run, as Python's
- * reference counting does).
+ * <p>Rules: a block ({@code ResBlock}, {@code SelfAttention2d}, a resampler, an output head) computes and
+ * frees nothing; the container that calls it ({@code Level}, {@code MidBlock}, the networks) runs it with
+ * {@link #call} or {@link #sequence}, which keep only its output; a tensor is freed early ({@link #free})
+ * only by the code that created it, never by a callee it was passed to. Autograd keeps its own references
+ * to what backward needs, so all of this is safe in training too.
  */
 public final class BlockScope {
     private BlockScope() {
     }
 
-    /** {@code body.get()}, freeing every tensor it created except the one it returns. */
-    public static Tensor call(Supplier<Tensor> body) {
+    /**
+     * {@code block.get()} in its own memory scope: every tensor it created is freed when it returns, except
+     * its output, which moves to the enclosing scope (without one, to the garbage collector).
+     */
+    public static Tensor call(Supplier<Tensor> block) {
         PointerScope outer = PointerScope.getInnerScope();
         try (PointerScope inner = new PointerScope()) {
-            Tensor out = body.get();
+            Tensor out = block.get();
             if (outer != null) {
                 outer.attach(out); // one more reference, held by the enclosing scope; inner's is released on close
             } else {
@@ -38,36 +41,40 @@ public final class BlockScope {
     }
 
     /**
-     * {@code f.apply(h)}, then frees {@code h}'s handle at once (Python's {@code del h}): for chains of
-     * a forward pass's own intermediates. Autograd and views keep their own references, so only memory
-     * nothing else uses goes. {@code h} must not be the caller's input or be used afterwards.
-     */
-    public static Tensor consume(Tensor h, UnaryOperator<Tensor> f) {
-        Tensor out = f.apply(h);
-        if (out != h) {
-            free(h);
-        }
-        return out;
-    }
-
-    /**
-     * {@code h} through each function in turn, freeing every input as soon as the next output exists:
-     * {@code chain(h, norm::forward, torch::silu, conv::forward)} holds at most two of them at once,
-     * where {@code conv(silu(norm(h)))} holds all four until the enclosing scope ends. {@code h} is
-     * consumed too: it must be the forward pass's own intermediate.
+     * {@code x} through each block in turn, each in its own scope ({@link #call}); each block's output is
+     * freed once the next block's exists, as Python's reference counting does, so at most two outputs are
+     * held at once. {@code x} is the caller's and is left alone; the last output is returned.
      */
     @SafeVarargs
-    public static Tensor chain(Tensor h, UnaryOperator<Tensor>... fs) {
-        for (UnaryOperator<Tensor> f : fs) {
-            h = consume(h, f);
+    public static Tensor sequence(Tensor x, UnaryOperator<Tensor>... blocks) {
+        return sequence(x, List.of(blocks));
+    }
+
+    /** {@link #sequence(Tensor, UnaryOperator[])} over a list of blocks. */
+    public static Tensor sequence(Tensor x, List<UnaryOperator<Tensor>> blocks) {
+        Tensor h = x;
+        int references = 0; // references this sequence holds on its own output h (each call attached one); 0 on x
+        for (UnaryOperator<Tensor> block : blocks) {
+            Tensor in = h;
+            h = call(() -> block.apply(in));
+            if (h == in) {
+                if (in != x) {
+                    references++; // a block that returned its input (a level without resampler)
+                }
+            } else {
+                for (int r = 0; r < references; r++) {
+                    free(in); // this sequence's own output, used up
+                }
+                references = 1;
+            }
         }
         return h;
     }
 
     /**
      * Frees a tensor handle now instead of when its scope closes (the scope's later release is then a
-     * no-op). For an intermediate held by nothing else but its scope; never for a tensor kept with
-     * {@link StepScope#keep}.
+     * no-op). Only for a tensor the caller created itself and no longer uses (autograd and views keep their
+     * own references); never for a tensor kept with {@link StepScope#keep}. Null is skipped.
      */
     public static void free(Tensor t) {
         if (t != null && !t.isNull()) {

@@ -150,7 +150,8 @@ public final class Unet extends Module implements ldm4j.nn.Backbone {
      */
     @Override
     public Tensor forward(Tensor x, Tensor t, Tensor y) {
-        // Memory: each block owns its scope (nn.Level); a down-path output lives until its skip is used.
+        // Memory: each block runs in its own scope (nn.Level, nn.MidBlock); this pass owns the block outputs
+        // and frees each once used: a down-path output when its skip is consumed, an up-path one when the next exists.
         Tensor emb = embedding(t, y);                                  // (B, E)
         Tensor h = convIn.forward(x);                                  // (B, w_0, S, S)
         Deque<Tensor> skips = new ArrayDeque<>(List.of(h));
@@ -165,11 +166,22 @@ public final class Unet extends Module implements ldm4j.nn.Backbone {
         h = mid.forward(h, emb);                                       // (B, w_{L-1}, s, s)
         for (Level level : upward) {
             for (int j = 0; j < level.depth(); j++) {
-                h = level.block(j, h, skips.pop(), emb);               // res(cat([h, skip])), attn: (B, w_i, s, s)
+                Tensor skip = skips.pop();
+                h = used(h, level.block(j, h, skip, emb));             // res(cat([h, skip])), attn: (B, w_i, s, s)
+                BlockScope.free(skip);
             }
-            h = BlockScope.consume(h, level::resample);                // (B, w_i, 2s, 2s) but at level 0
+            h = used(h, level.resample(h));                            // (B, w_i, 2s, 2s) but at level 0
         }
-        return Layers.normSiluConv(normOut, convOut, h);               // (B, C, S, S)
+        Tensor hh = h;
+        return BlockScope.call(() -> Layers.normSiluConv(normOut, convOut, hh)); // (B, C, S, S)
+    }
+
+    /** {@code next}, freeing this pass's own {@code previous} once {@code next} exists (unless it is the same). */
+    private static Tensor used(Tensor previous, Tensor next) {
+        if (previous != next) {
+            BlockScope.free(previous);
+        }
+        return next;
     }
 
     @Override

@@ -2,7 +2,12 @@ package ldm4j.torch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -38,14 +43,31 @@ class BlockScopeTest {
     }
 
     @Test
-    void consumeFreesItsInputOnceTheOutputExists() {
+    void sequenceFreesEachOutputOnceTheNextExistsAndLeavesItsInputAlone() {
         try (StepScope step = StepScope.open()) {
-            Tensor h = torch.ones(2, 2).mul(new org.bytedeco.pytorch.Scalar(2.0));
-            Tensor out = BlockScope.consume(h, v -> v.add(v));
-            assertTrue(h.isNull(), "the consumed tensor's handle is released at once, not when the step ends");
-            assertEquals(16.0, out.sum().item_double(), 0.0, "4 x (2 + 2)");
-            Tensor same = BlockScope.consume(out, v -> v);
-            assertFalse(same.isNull(), "a function returning its input does not lose it");
+            Tensor x = torch.ones(2, 2).mul(new org.bytedeco.pytorch.Scalar(2.0));
+            List<Tensor> outputs = new ArrayList<>();
+            UnaryOperator<Tensor> twice = v -> {
+                Tensor o = v.add(v);
+                outputs.add(o);
+                return o;
+            };
+            Tensor out = BlockScope.sequence(x, twice, v -> v, twice, twice);
+            assertFalse(x.isNull(), "the caller's input is left alone");
+            assertEquals(3, outputs.size());
+            assertTrue(outputs.get(0).isNull() && outputs.get(1).isNull(),
+                    "each of the sequence's own outputs is released once the next exists, not when the step ends");
+            assertSame(out, outputs.get(2));
+            assertFalse(out.isNull());
+            assertEquals(64.0, out.sum().item_double(), 0.0, "4 x 2 x 2^3");
+            Tensor same = BlockScope.sequence(x, v -> v);
+            assertSame(x, same);
+            assertFalse(x.isNull(), "a block returning the input does not lose it");
+            Tensor input = torch.ones(2, 2); // the outer scope's, seen by no sequence yet
+            try (StepScope inner = StepScope.open()) {
+                BlockScope.sequence(input, v -> v, twice);
+            }
+            assertFalse(input.isNull(), "nor does a block after it, once the sequence's scope has closed");
         }
     }
 
