@@ -65,7 +65,7 @@ public final class Level extends Module {
      * scope. {@code x} is left alone.
      */
     public Tensor block(int j, Tensor x, Tensor emb) {
-        UnaryOperator<Tensor> residual = h -> res.get(j).forward(h, emb);       // (B, w, s, s)
+        UnaryOperator<Tensor> residual = h -> BlockScope.sequence(h, res.get(j).stages(h, emb)); // (B, w, s, s)
         return attn.size() > 0 ? BlockScope.sequence(x, residual, attn.get(j)::forward) // (B, w, s, s)
                 : BlockScope.sequence(x, residual);
     }

@@ -30,8 +30,8 @@ public final class MidBlock extends Module {
 
     /** (B, C, h, w) and the (B, E) embedding (null without) -> (B, C, h, w). */
     public Tensor forward(Tensor h, Tensor emb) {
-        UnaryOperator<Tensor> first = x -> res1.forward(x, emb);  // (B, C, h, w)
-        UnaryOperator<Tensor> last = x -> res2.forward(x, emb);   // (B, C, h, w)
+        UnaryOperator<Tensor> first = x -> BlockScope.sequence(x, res1.stages(x, emb)); // (B, C, h, w)
+        UnaryOperator<Tensor> last = x -> BlockScope.sequence(x, res2.stages(x, emb));  // (B, C, h, w)
         return attn != null ? BlockScope.sequence(h, first, attn::forward, last) // (B, C, h, w)
                 : BlockScope.sequence(h, first, last);
     }

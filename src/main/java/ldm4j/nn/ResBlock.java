@@ -1,5 +1,8 @@
 package ldm4j.nn;
 
+import java.util.List;
+import java.util.function.UnaryOperator;
+
 import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.GroupNormImpl;
 import org.bytedeco.pytorch.LinearImpl;
@@ -69,16 +72,40 @@ public final class ResBlock extends Module {
      * @return (B, out, H, W)
      */
     public Tensor forward(Tensor x, Tensor emb) {
+        requireEmbedding(emb);
+        return outLayers(inLayers(x, emb), x);
+    }
+
+    private void requireEmbedding(Tensor emb) {
         if ((emb == null) != (embProj == null)) {
             throw new IllegalArgumentException(embProj == null ? "this ResBlock has no time embedding; pass none"
                     : "this ResBlock is time-conditioned and needs the embedding (B, E)");
         }
+    }
+
+    /**
+     * The block as two stages for {@link ldm4j.torch.BlockScope#sequence}, whose input is {@code x}: each stage's
+     * intermediates are freed when it ends, so at most one stage's are held at a time (inference holds about
+     * what Python's reference counting would).
+     */
+    public List<UnaryOperator<Tensor>> stages(Tensor x, Tensor emb) {
+        requireEmbedding(emb);
+        return List.of(in -> inLayers(in, emb), h -> outLayers(h, x));
+    }
+
+    /** ADM's {@code in_layers} and the embedding: (B, in, H, W) -> h (B, out, H, W). */
+    Tensor inLayers(Tensor x, Tensor emb) {
         Tensor h = conv1.forward(Layers.normSilu(norm1, x));                            // (B, out, H, W)
         if (embProj != null) {
             h = h.add(embProj.forward(torch.silu(emb)).unsqueeze(2).unsqueeze(3));      // + (B, out, 1, 1)
         }
-        h = conv2.forward(dropout(torch.silu(norm2.forward(h))));                       // (B, out, H, W)
-        return h.add_(skip == null ? x : skip.forward(x)); // (B, out, H, W), in place on conv2's output
+        return h;
+    }
+
+    /** ADM's {@code out_layers} and the skip connection: h (B, out, H, W) and x (B, in, H, W) -> (B, out, H, W). */
+    Tensor outLayers(Tensor h, Tensor x) {
+        Tensor out = conv2.forward(dropout(torch.silu(norm2.forward(h))));              // (B, out, H, W)
+        return out.add_(skip == null ? x : skip.forward(x)); // in place on conv2's output
     }
 
     private Tensor dropout(Tensor h) {
