@@ -1,18 +1,24 @@
 package ldm4j;
 
 import java.awt.image.BufferedImage;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ldm4j.autoencoder.VaeCheckpoints;
+import ldm4j.config.Config;
 import ldm4j.config.SampleConfig;
+import ldm4j.data.ClassNames;
+import ldm4j.diffusion.NoiseSchedule;
 import ldm4j.sample.LatentSampler;
 import ldm4j.sample.SampleRequest;
 import ldm4j.torch.Devices;
+import ldm4j.torch.Precision;
 import ldm4j.unet.UnetCheckpoints;
 import ldm4j.io.Sha256;
 import ldm4j.nn.StateDict;
@@ -55,8 +61,8 @@ public final class LatentDiffusion implements AutoCloseable {
      * Where the weights came from: the run folder, the SHA-256 of {@code unet.safetensors} (its first
      * 10 hex digits are the "Model hash" in every PNG), the image size and the UNet's metadata.
      */
-    public record Model(Path runDir, String sha256, int resolution, java.util.Map<String, String> metadata,
-                        ldm4j.config.Config config) {
+    public record Model(Path runDir, String sha256, int resolution, Map<String, String> metadata,
+                        Config config) {
         public String name() {
             Path n = runDir.toAbsolutePath().normalize().getFileName();
             return n == null ? runDir.toString() : n.toString();
@@ -81,7 +87,7 @@ public final class LatentDiffusion implements AutoCloseable {
      * weights, null takes the run's {@code sample.ema}.
      */
     public static LatentDiffusion load(Path runDir, String device, Boolean ema) {
-        return load(runDir, device, ldm4j.torch.Precision.AUTO, ema);
+        return load(runDir, device, Precision.AUTO, ema);
     }
 
     /**
@@ -90,7 +96,7 @@ public final class LatentDiffusion implements AutoCloseable {
      */
     public static LatentDiffusion load(Path runDir, String device, String precision, Boolean ema) {
         Device dev = Devices.resolve(device);
-        ldm4j.torch.Precision p = ldm4j.torch.Precision.resolve(precision, dev);
+        Precision p = Precision.resolve(precision, dev);
         VaeCheckpoints.LoadedVae vae = VaeCheckpoints.loadVae(runDir.resolve("vae.safetensors"));
         int latentSize = vae.config().data().resolution() / vae.config().vae().model().downsampleFactor();
         Path unetFile = runDir.resolve("unet.safetensors");
@@ -104,9 +110,9 @@ public final class LatentDiffusion implements AutoCloseable {
         vae.vae().to(dev, false);
         unet.unet().module().to(dev, false);
         Model model = new Model(runDir, Sha256.of(unetFile), vae.config().data().resolution(),
-                java.util.Map.copyOf(unet.metadata()), unet.config());
+                Map.copyOf(unet.metadata()), unet.config());
         return new LatentDiffusion(new LatentSampler(unet.unet(), vae.vae(), vae.normalizer(), dev, p,
-                ldm4j.diffusion.NoiseSchedule.of(unet.config().unet().diffusion())), unet.unet().module(), vae.vae(),
+                NoiseSchedule.of(unet.config().unet().diffusion())), unet.unet().module(), vae.vae(),
                 classNames(unet.metadata().get("classes"), unet.config().unet().model().numClasses()),
                 unet.config().sample(), useEma, model);
     }
@@ -115,7 +121,7 @@ public final class LatentDiffusion implements AutoCloseable {
         if (json != null) {
             try {
                 return List.copyOf(new ObjectMapper().readValue(json, new TypeReference<List<String>>() { }));
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 // fall through to numbered names
             }
         }
@@ -143,7 +149,7 @@ public final class LatentDiffusion implements AutoCloseable {
 
     /** The index of a class given by name or by number. */
     public int classIndex(String nameOrIndex) {
-        return ldm4j.data.ClassNames.indexOf(classes, nameOrIndex);
+        return ClassNames.indexOf(classes, nameOrIndex);
     }
 
     /** {@code n} images of one class with the default sampler (DDIM unless the run's config says otherwise). */

@@ -9,6 +9,7 @@ import ldm4j.data.ImageDataset;
 import ldm4j.data.Transform;
 import ldm4j.torch.StepScope;
 import ldm4j.torch.Tensors;
+import ldm4j.train.Progress;
 import ldm4j.train.Seeds;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.GeneratorOptional;
@@ -43,7 +44,7 @@ public record LatentStatistics(LatentNormalizer normalizer, long count, double k
         long latentElements = 0;
         try (DataLoader loader = DataLoader.evaluation(ds, transform, batchFor(encoderBatch), workers, 2);
              DataLoader.Epoch epoch = loader.epoch(0);
-             ldm4j.train.Progress progress = ldm4j.train.Progress.start("latent statistics", ds.size(), "img");
+             Progress progress = Progress.start("latent statistics", ds.size(), "img");
              InferenceMode mode = new InferenceMode()) {
             for (Batch b : epoch) {
                 try (StepScope s = StepScope.open()) {

@@ -14,7 +14,9 @@ import ldm4j.torch.StepScope;
 import ldm4j.torch.Tensors;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.InferenceMode;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -61,7 +63,7 @@ public final class VaeEvaluator {
                 try (StepScope s = StepScope.open()) {
                     Tensor x = b.imageTensor().to(device, torch.ScalarType.Float);        // (B, 3, H, W)
                     Tensor xhat = vae.decode(vae.encode(x).mean()).to(torch.ScalarType.Float);
-                    sse += xhat.sub(x).pow(new org.bytedeco.pytorch.Scalar(2)).sum().item_double();
+                    sse += xhat.sub(x).pow(new Scalar(2)).sum().item_double();
                     elements += x.numel();
                 }
             }
@@ -85,7 +87,7 @@ public final class VaeEvaluator {
             float[] x = transform.apply(raw, new boolean[count]);
             Tensor xt = Tensors.fromFloats(x, count, 3, r, r).to(device, torch.ScalarType.Float);
             Tensor xhat = vae.decode(vae.encode(xt).mean());
-            Tensor both = torch.cat(new org.bytedeco.pytorch.TensorVector(xt, xhat.to(torch.ScalarType.Float)), 0);
+            Tensor both = torch.cat(new TensorVector(xt, xhat.to(torch.ScalarType.Float)), 0);
             return ImageGrid.of(both, count, 2);
         } finally {
             vae.train(wasTraining);

@@ -8,9 +8,13 @@ import ldm4j.config.VaeConfig;
 import ldm4j.distributed.Collective;
 import ldm4j.nn.StateDict;
 import ldm4j.torch.Precision;
+import ldm4j.torch.Tensors;
 import ldm4j.train.AdamW;
 import ldm4j.train.Seeds;
 import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Generator;
+import org.bytedeco.pytorch.GeneratorOptional;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
@@ -182,7 +186,7 @@ public final class VaeGanStep {
         m.put("disc_logit_fake", d.meanLogitFake());
         m.put("disc_accuracy", d.accuracy());
         if (a.noise() != null && diagnose) { // what the discriminator would score without the noise (diagnostic, no gradients)
-            try (org.bytedeco.pytorch.NoGradGuard ng = new org.bytedeco.pytorch.NoGradGuard()) {
+            try (NoGradGuard ng = new NoGradGuard()) {
                 m.put("disc_accuracy_clean", VaeGanLoss.accuracy(discriminate(x).logits(),
                         discriminate(xhat.detach()).logits()));
             }
@@ -222,13 +226,13 @@ public final class VaeGanStep {
     }
 
     /** Draws N(0, 1) for the whole batch (rows of shape {@code like}'s), then keeps this rank's rows. */
-    private Tensor normalRows(Tensor like, org.bytedeco.pytorch.Generator g) {
-        long[] shape = ldm4j.torch.Tensors.shape(like);
+    private Tensor normalRows(Tensor like, Generator g) {
+        long[] shape = Tensors.shape(like);
         long n = shape[0];
         if (globalBatch > 0) {
             shape[0] = globalBatch;
         }
-        Tensor eps = torch.randn(shape, new org.bytedeco.pytorch.GeneratorOptional(g), new TensorOptions(torch.ScalarType.Float));
+        Tensor eps = torch.randn(shape, new GeneratorOptional(g), new TensorOptions(torch.ScalarType.Float));
         return globalBatch > 0 ? eps.narrow(0, sliceFrom, n) : eps;
     }
 

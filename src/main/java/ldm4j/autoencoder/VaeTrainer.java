@@ -12,6 +12,7 @@ import ldm4j.config.Config;
 import ldm4j.config.ConfigResolver;
 import ldm4j.config.VaeConfig;
 import ldm4j.data.Batch;
+import ldm4j.data.ImageCheck;
 import ldm4j.distributed.Collective;
 import ldm4j.distributed.DistEnv;
 import ldm4j.data.DataLoader;
@@ -22,9 +23,11 @@ import ldm4j.data.StepBatches;
 import ldm4j.data.TrainBatches;
 import ldm4j.data.WdsStepBatches;
 import ldm4j.data.Transform;
+import ldm4j.io.Checkpoints;
 import ldm4j.io.HostTensor;
 import ldm4j.nn.StateDict;
 import ldm4j.torch.Devices;
+import ldm4j.torch.Precision;
 import ldm4j.train.AdamW;
 import ldm4j.train.BadBatchException;
 import ldm4j.train.Budget;
@@ -49,7 +52,7 @@ public final class VaeTrainer {
     private final RunDir run;
     private final Splits data;
     private final Device device;
-    private final ldm4j.torch.Precision precision;
+    private final Precision precision;
     private final PrintWriter out;
     private final DistEnv env;
     private final Collective collective;
@@ -72,7 +75,7 @@ public final class VaeTrainer {
         this.data = data;
         this.device = device;
         this.out = out;
-        this.precision = ldm4j.torch.Precision.resolve(config.precision(), device);
+        this.precision = Precision.resolve(config.precision(), device);
     }
 
     /** What a call to {@link #train} achieved; {@code signal} names the signal that stopped it, if one did. */
@@ -81,7 +84,7 @@ public final class VaeTrainer {
     }
 
     public Outcome train(Budget budget, boolean resume) {
-        ldm4j.data.ImageCheck.requireReadable(data.requireTest(), config.data().workers()); // bad test images fail now, not after training
+        ImageCheck.requireReadable(data.requireTest(), config.data().workers()); // bad test images fail now, not after training
         Transform transform = Transform.of(config.data());
         int batch = vc.train().batchSize();
         DistEnv.Slice slice = env.slice(batch);
@@ -222,7 +225,7 @@ public final class VaeTrainer {
         /** Loads a training checkpoint; the architecture must match the config's. */
         @Override
         public void restore(Map<String, HostTensor> all, Map<String, String> meta, Path file) {
-            ldm4j.io.Checkpoints.requireKind(file, meta, VaeCheckpoints.KIND_TRAIN);
+            Checkpoints.requireKind(file, meta, VaeCheckpoints.KIND_TRAIN);
             Config saved = new ConfigResolver().parse(meta.get("config"), file + " (metadata 'config')");
             if (!saved.vae().model().equals(vc.model()) || !saved.vae().disc().equals(vc.disc())) {
                 throw new LdmException(file + " was trained with a different architecture (checkpoint: vae.model="

@@ -2,6 +2,7 @@ package ldm4j.bench;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,6 +14,7 @@ import ldm4j.autoencoder.DiagonalGaussian;
 import ldm4j.autoencoder.PatchDiscriminator;
 import ldm4j.autoencoder.VaeGanLoss;
 import ldm4j.config.Config;
+import ldm4j.diffusion.NoiseSchedule;
 import ldm4j.diffusion.VDenoiser;
 import ldm4j.io.HostTensor;
 import ldm4j.io.Safetensors;
@@ -21,6 +23,7 @@ import ldm4j.torch.StepScope;
 import ldm4j.torch.Tensors;
 import ldm4j.nn.Backbone;
 import ldm4j.unet.Backbones;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
@@ -85,7 +88,7 @@ public final class Agreement {
         torch.manual_seed(cfg.seed());
         Backbone unet = Backbones.create(cfg.unet().model(), c, s);
         unet.module().train(false); // dropout off: the same function on both sides
-        try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+        try (NoGradGuard g = new NoGradGuard()) {
             // the output layer starts at zero (v = 0 everywhere): perturb every weight so the comparison means something
             for (Tensor p : StateDict.parameters(unet.module()).values()) {
                 if (p.requires_grad()) {
@@ -99,7 +102,7 @@ public final class Agreement {
             Tensor eps = torch.randn(b, c, s, s);
             Tensor t = torch.rand(b);
             Tensor y = torch.randint(cfg.unet().model().numClasses() + 1, new long[]{b});
-            VDenoiser denoiser = new VDenoiser(unet::forward, ldm4j.diffusion.NoiseSchedule.of(cfg.unet().diffusion()));
+            VDenoiser denoiser = new VDenoiser(unet::forward, NoiseSchedule.of(cfg.unet().diffusion()));
             Tensor xt = denoiser.noised(z, eps, t);
             Tensor v = unet.forward(xt, t, y);
             Tensor loss = denoiser.loss(z, eps, t, y);
@@ -131,7 +134,7 @@ public final class Agreement {
 
     private static Path write(Path file, Map<String, HostTensor> tensors, Config cfg) {
         try {
-            java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.createDirectories(file.toAbsolutePath().getParent());
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("config", new ObjectMapper().writeValueAsString(cfg));
             Safetensors.write(file, tensors, meta);

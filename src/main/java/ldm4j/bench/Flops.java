@@ -2,6 +2,7 @@ package ldm4j.bench;
 
 import ldm4j.config.AutoencoderConfig;
 import ldm4j.config.Config;
+import ldm4j.config.SamplerKind;
 import ldm4j.config.UnetConfig;
 import ldm4j.config.VaeConfig;
 
@@ -80,6 +81,6 @@ public final class Flops {
 
     /** Network evaluations of a sampling run of {@code steps} steps ({@link ldm4j.config.SamplerKind#callsPerStep}). */
     public static long evaluations(String sampler, int steps) {
-        return (long) ldm4j.config.SamplerKind.of("sampler", sampler).callsPerStep() * steps;
+        return (long) SamplerKind.of("sampler", sampler).callsPerStep() * steps;
     }
 }

@@ -7,6 +7,7 @@ import ldm4j.config.DiscriminatorConfig;
 import ldm4j.config.DitSizes;
 import ldm4j.config.UnetConfig;
 import ldm4j.config.UnetLayout;
+import ldm4j.dit.Dit;
 
 /**
  * One pass through each network of ldm4j, layer by layer as its forward runs (ldm4j.autoencoder,
@@ -94,15 +95,15 @@ public final class ModelFlops {
         long d = a.hidden();
         int grid = f.conv(batch, channels, d, a.patch(), a.patch(), 0, latentSize, false); // x_embedder.proj
         long tokens = batch * grid * grid;
-        f.linear(batch, ldm4j.dit.Dit.FREQUENCIES, d, false);              // t_embedder.mlp.0 on sinusoidal features
+        f.linear(batch, Dit.FREQUENCIES, d, false);              // t_embedder.mlp.0 on sinusoidal features
         f.linear(batch, d, d, true);                                         // t_embedder.mlp.2
         for (int i = 0; i < a.depth(); i++) {
             f.linear(batch, d, 6 * d, true);                                 // adaLN_modulation.1
             f.linear(tokens, d, 3 * d, true);                                // attn.qkv
             f.attention(batch, a.heads(), (long) grid * grid, d / a.heads());
             f.linear(tokens, d, d, true);                                    // attn.proj
-            f.linear(tokens, d, ldm4j.dit.Dit.MLP_RATIO * d, true);          // mlp.fc1
-            f.linear(tokens, ldm4j.dit.Dit.MLP_RATIO * d, d, true);          // mlp.fc2
+            f.linear(tokens, d, Dit.MLP_RATIO * d, true);          // mlp.fc1
+            f.linear(tokens, Dit.MLP_RATIO * d, d, true);          // mlp.fc2
         }
         f.linear(batch, d, 2 * d, true);                                     // final_layer.adaLN_modulation.1
         f.linear(tokens, d, (long) a.patch() * a.patch() * channels, true);  // final_layer.linear

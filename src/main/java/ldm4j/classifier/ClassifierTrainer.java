@@ -17,6 +17,7 @@ import ldm4j.distributed.DistEnv;
 import ldm4j.io.FormatException;
 import ldm4j.io.HostTensor;
 import ldm4j.nn.StateDict;
+import ldm4j.torch.Precision;
 import ldm4j.torch.StepScope;
 import ldm4j.torch.Tensors;
 import ldm4j.train.Budget;
@@ -80,7 +81,7 @@ public final class ClassifierTrainer {
     private final PrintWriter out;
     private final DistEnv env;
     private final Collective collective;
-    private final ldm4j.torch.Precision precision; // of the training forward passes; test accuracy is measured in fp32
+    private final Precision precision; // of the training forward passes; test accuracy is measured in fp32
 
     /**
      * The trainer of one rank of a data-parallel job: each step it trains on its rows of the global batch
@@ -89,7 +90,7 @@ public final class ClassifierTrainer {
      * DDP's default, no SyncBatchNorm) and every step starts from rank 0's running statistics.
      */
     public ClassifierTrainer(ClassifierConfig config, PrintWriter out, DistEnv env, Collective collective,
-                             ldm4j.torch.Precision precision) {
+                             Precision precision) {
         this.precision = precision;
         this.config = config;
         this.out = out;
@@ -205,7 +206,7 @@ public final class ClassifierTrainer {
 
             model.train(true);
             Tensor xs = x;
-            Tensor logits = ldm4j.torch.Precision.toFp32(precision.autocast(() -> model.forward(xs))); // (B, classes)
+            Tensor logits = Precision.toFp32(precision.autocast(() -> model.forward(xs))); // (B, classes)
             Tensor loss = torch.cross_entropy_loss(logits, y, new TensorOptional(), 1, -100, config.labelSmoothing());
             opt.zeroGrad();
             loss.backward();

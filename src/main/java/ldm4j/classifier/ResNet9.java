@@ -4,8 +4,10 @@ import ldm4j.config.ClassifierConfig;
 import ldm4j.nn.Layers;
 import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.LinearOptions;
+import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -87,7 +89,7 @@ public final class ResNet9 extends Module implements FeatureExtractor {
             throw new IllegalArgumentException("stage must be 0..3, got " + stage);
         }
         Tensor h = stages(x, stage);                                                   // (B, w_stage, H, W)
-        Tensor mean = h.mean(new long[]{2, 3}, false, new org.bytedeco.pytorch.ScalarTypeOptional()); // (B, w_stage)
+        Tensor mean = h.mean(new long[]{2, 3}, false, new ScalarTypeOptional()); // (B, w_stage)
         for (int i = stage; i < chain.length; i++) {
             h = chain[i].forward(h);
         }
@@ -125,7 +127,7 @@ public final class ResNet9 extends Module implements FeatureExtractor {
             Tensor v = translate(x, d[0], d[1]);                          // (B, 3, 32, 32)
             sum = sum.add(forward(v)).add(forward(v.flip(3)));
         }
-        return sum.argmax(new org.bytedeco.pytorch.LongOptional(1), false); // (B,)
+        return sum.argmax(new LongOptional(1), false); // (B,)
     }
 
     /** Translations (dy, dx) of the test-time augmentation besides the image itself; each view is also mirrored. */

@@ -23,9 +23,13 @@ import ldm4j.config.Config;
 import ldm4j.data.Batch;
 import ldm4j.data.DataLoader;
 import ldm4j.data.DataSpec;
+import ldm4j.data.ImageDecoder;
+import ldm4j.data.ShardImages;
 import ldm4j.data.Splits;
 import ldm4j.data.Transform;
+import ldm4j.data.WdsStepBatches;
 import ldm4j.diffusion.ClassifierFreeGuidance;
+import ldm4j.diffusion.NoiseSchedule;
 import ldm4j.diffusion.VDenoiser;
 import ldm4j.diffusion.Samplers;
 import ldm4j.diffusion.StepNoise;
@@ -232,9 +236,9 @@ public final class BenchCommand implements Callable<Integer> {
                 workers, threads, Runtime.getRuntime().availableProcessors(), allocator());
         out.println(BenchResult.header());
         BenchResult r;
-        if (splits.train() instanceof ldm4j.data.ShardImages shards) { // tar shards: the stream train-vae reads
-            try (ldm4j.data.WdsStepBatches batches = ldm4j.data.WdsStepBatches.of(shards, t,
-                    new ldm4j.data.ImageDecoder(cfg.data().maxPixels()), b, true, cfg.seed(), 0, 1, workers,
+        if (splits.train() instanceof ShardImages shards) { // tar shards: the stream train-vae reads
+            try (WdsStepBatches batches = WdsStepBatches.of(shards, t,
+                    new ImageDecoder(cfg.data().maxPixels()), b, true, cfg.seed(), 0, 1, workers,
                     cfg.data().prefetch())) {
                 long[] step = {0};
                 r = Bench.time("data " + cfg.data().resolution() + "px " + t.crop() + " wds", b, warmup, steps,
@@ -338,7 +342,7 @@ public final class BenchCommand implements Callable<Integer> {
         unet.module().to(device, false);
         unet.module().train(false);
         int b = batchOr(cfg.sample().batchSize());
-        var schedule = ldm4j.diffusion.NoiseSchedule.of(cfg.unet().diffusion());
+        var schedule = NoiseSchedule.of(cfg.unet().diffusion());
         double[] times = TimeGrid.of(schedule, sampleSteps, TimeGrid.defaultFor(cfg.sample().sampler()));
         var sampler = Samplers.byName(cfg.sample().sampler(), 0);
         var guided = ClassifierFreeGuidance.of(new VDenoiser((x, t, y) -> precision.autocast(() -> Precision.toFp32(unet.forward(x, t, y))), schedule), cfg.sample().cfg(),

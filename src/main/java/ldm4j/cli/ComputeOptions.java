@@ -2,6 +2,8 @@ package ldm4j.cli;
 
 import picocli.CommandLine.Option;
 
+import ldm4j.torch.Precision;
+
 /** Where a command that loads a trained run computes: libtorch threads and the device. */
 public final class ComputeOptions {
 
@@ -26,6 +28,6 @@ public final class ComputeOptions {
 
     /** The requested precision, {@code auto} when none was given. */
     String precisionOrAuto() {
-        return precision == null ? ldm4j.torch.Precision.AUTO : precision;
+        return precision == null ? Precision.AUTO : precision;
     }
 }

@@ -2,11 +2,18 @@ package ldm4j.cli;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.function.Consumer;
 
 import ldm4j.config.Config;
 import ldm4j.config.ConfigResolver;
+import ldm4j.config.DataConfig;
+import ldm4j.config.Presets;
+import ldm4j.data.ClassBinding;
 import picocli.CommandLine.Option;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** Options that choose and override the configuration; shared by every command that builds a config. */
 public final class ConfigOptions {
@@ -18,8 +25,8 @@ public final class ConfigOptions {
     /** The preset names for --help, from the one registry. */
     static final class PresetNames implements Iterable<String> {
         @Override
-        public java.util.Iterator<String> iterator() {
-            return ldm4j.config.Presets.names().iterator();
+        public Iterator<String> iterator() {
+            return Presets.names().iterator();
         }
     }
 
@@ -46,8 +53,8 @@ public final class ConfigOptions {
     boolean dryRun;
 
     /** The settings a data-only command reads: the data section, the seed and the thread count (and the whole tree). */
-    public record DataSettings(ldm4j.config.DataConfig data, long seed, int threads,
-                               com.fasterxml.jackson.databind.node.ObjectNode tree) {
+    public record DataSettings(DataConfig data, long seed, int threads,
+                               ObjectNode tree) {
     }
 
     /**
@@ -67,7 +74,7 @@ public final class ConfigOptions {
             all.add("threads=" + threads);
         }
         ConfigResolver r = new ConfigResolver();
-        com.fasterxml.jackson.databind.node.ObjectNode tree = r.resolveTree(preset, configFile, all);
+        ObjectNode tree = r.resolveTree(preset, configFile, all);
         return new DataSettings(r.dataOf(tree), tree.path("seed").asLong(), tree.path("threads").asInt(), tree);
     }
 
@@ -80,9 +87,9 @@ public final class ConfigOptions {
      * The config with its classes taken from the data ({@link ldm4j.data.ClassBinding}); a --set
      * unet.model.numClasses that contradicts the data is an error.
      */
-    public Config bindClasses(Config cfg, List<String> classes, java.util.function.Consumer<String> notes) {
+    public Config bindClasses(Config cfg, List<String> classes, Consumer<String> notes) {
         boolean explicit = sets.stream().anyMatch(s -> s.strip().startsWith("unet.model.numClasses="));
-        return ldm4j.data.ClassBinding.bind(cfg, classes, explicit, notes);
+        return ClassBinding.bind(cfg, classes, explicit, notes);
     }
 
     /** Resolves preset, file, --set entries, then the explicit options; {@code extra} are further --set entries. */

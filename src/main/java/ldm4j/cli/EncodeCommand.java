@@ -2,6 +2,8 @@ package ldm4j.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 import ldm4j.autoencoder.VaeCheckpoints;
@@ -37,7 +39,7 @@ public final class EncodeCommand implements Callable<Integer> {
     String data;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override latents.* (e.g. latents.dtype=f32) or data.workers.")
-    java.util.List<String> sets = new java.util.ArrayList<>();
+    List<String> sets = new ArrayList<>();
 
     @Option(names = "--threads", paramLabel = "N", description = "libtorch threads (0 = one per core).")
     Integer threads;
@@ -69,7 +71,7 @@ public final class EncodeCommand implements Callable<Integer> {
     }
 
     private Config overrides(Config base) {
-        java.util.List<String> all = new java.util.ArrayList<>(sets);
+        List<String> all = new ArrayList<>(sets);
         if (data != null) {
             all.add("data.spec=" + data);
         }

@@ -1,16 +1,20 @@
 package ldm4j.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import ldm4j.config.SamplerKind;
 import ldm4j.distributed.Collective;
 import ldm4j.distributed.DistEnv;
 import ldm4j.distributed.Ranks;
 import ldm4j.eval.EvalSettings;
 import ldm4j.eval.Evaluator;
+import ldm4j.eval.InceptionEvaluator;
+import ldm4j.eval.inception.InceptionWeights;
 import ldm4j.report.Report;
 import ldm4j.torch.Threads;
 import ldm4j.train.RunDir;
@@ -37,7 +41,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--per-class", paramLabel = "N", defaultValue = "" + EvalSettings.PER_CLASS, description = "Samples per class. Default: ${DEFAULT-VALUE}.")
     int perClass;
 
-    @Option(names = "--sampler", paramLabel = "NAME", defaultValue = EvalSettings.SAMPLER, completionCandidates = ldm4j.config.SamplerKind.Names.class,
+    @Option(names = "--sampler", paramLabel = "NAME", defaultValue = EvalSettings.SAMPLER, completionCandidates = SamplerKind.Names.class,
             description = "${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
     String sampler;
 
@@ -88,7 +92,7 @@ public final class EvalCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         EvalSettings s = new EvalSettings(perClass, sampler, steps, cfg, seed, batch);
         RunDir.requireRunPath(run);
-        if (!java.nio.file.Files.isDirectory(run)) {
+        if (!Files.isDirectory(run)) {
             throw new ldm4j.LdmException(run + " is not a run folder: pass the --run of a pipeline or train-unet run");
         }
         Threads.configure(threads, spec.commandLine().getErr()::println);
@@ -119,27 +123,27 @@ public final class EvalCommand implements Callable<Integer> {
         }
         if (inception == null) {
             throw new ldm4j.LdmException("--features inception needs --inception FILE: get "
-                    + ldm4j.eval.inception.InceptionWeights.SOURCE + ", then convert it once: "
-                    + ldm4j.eval.inception.InceptionWeights.CONVERT);
+                    + InceptionWeights.SOURCE + ", then convert it once: "
+                    + InceptionWeights.CONVERT);
         }
         if ((ref == null) == (refData == null)) {
             throw new ldm4j.LdmException("--features inception needs exactly one reference: --ref REF.npz (an ADM reference "
                     + "batch) or --ref-data SPEC (a dataset's training split)");
         }
-        if (ref != null && !java.nio.file.Files.isRegularFile(ref)) {
+        if (ref != null && !Files.isRegularFile(ref)) {
             throw new ldm4j.LdmException("--ref " + ref + " does not exist: pass an ADM reference batch .npz");
         }
-        if (samples != null && !java.nio.file.Files.isRegularFile(samples)) {
+        if (samples != null && !Files.isRegularFile(samples)) {
             throw new ldm4j.LdmException("--samples " + samples + " does not exist: write one with sample --npz");
         }
-        if (!java.nio.file.Files.isRegularFile(inception)) {
-            ldm4j.eval.inception.InceptionWeights.load(inception);                     // the one-line message on where to get it
+        if (!Files.isRegularFile(inception)) {
+            InceptionWeights.load(inception);                     // the one-line message on where to get it
         }
         RunDir.create(run);
         Map<String, Object> r;
         try (Collective ranks = Ranks.join(DistEnv.fromEnvironment(), "eval --features inception " + s)) {
-            r = new ldm4j.eval.InceptionEvaluator(out).evaluate(run, s,
-                    inception, new ldm4j.eval.InceptionEvaluator.ReferenceSource(ref, refData, refCache), samples, ranks);
+            r = new InceptionEvaluator(out).evaluate(run, s,
+                    inception, new InceptionEvaluator.ReferenceSource(ref, refData, refCache), samples, ranks);
         }
         if (r == null) {
             return 0;

@@ -2,6 +2,7 @@ package ldm4j.cli;
 
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 
 import ldm4j.LdmException;
 import picocli.CommandLine;
@@ -41,7 +42,7 @@ public final class Main implements Runnable {
      * large for the machine's memory, 1 internal error.
      */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        boolean debug = java.util.Arrays.asList(args).contains("--debug");
+        boolean debug = Arrays.asList(args).contains("--debug");
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(out);
         cl.setErr(err);

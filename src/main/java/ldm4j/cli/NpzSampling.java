@@ -3,6 +3,7 @@ package ldm4j.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ldm4j.LatentDiffusion;
 import ldm4j.LdmException;
@@ -116,7 +118,7 @@ final class NpzSampling {
             batch.finish(b -> { });
             Path json = c.npz.resolveSibling(c.npz.getFileName() + ".json");
             try {
-                AtomicFiles.writeBytes(json, settings.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                AtomicFiles.writeBytes(json, settings.getBytes(StandardCharsets.UTF_8));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write " + json + ": " + e.getMessage(), e);
             }
@@ -151,7 +153,7 @@ final class NpzSampling {
         m.put("numeric_precision", ldm.sampler().precision().label());
         try {
             return new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(m);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -1,6 +1,8 @@
 package ldm4j.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -28,6 +30,7 @@ import ldm4j.report.Report;
 import ldm4j.sample.SampleGrid;
 import ldm4j.sample.SampleRequest;
 import ldm4j.torch.Devices;
+import ldm4j.torch.Precision;
 import ldm4j.torch.Threads;
 import ldm4j.train.Budget;
 import ldm4j.train.RunDir;
@@ -263,8 +266,8 @@ public final class PipelineCommand implements Callable<Integer> {
     private static boolean hasCheckpoint(Path dir) {
         try {
             return Files.isDirectory(dir) && CheckpointStore.open(dir, 1).hasAny();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot read " + dir + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -272,7 +275,7 @@ public final class PipelineCommand implements Callable<Integer> {
     static String estimate(Config cfg, Device device, int threads) {
         boolean cuda = Devices.isCuda(device);
         if (cfg.preset().equals("tiny") && !cuda) {
-            boolean bf16 = ldm4j.torch.Precision.resolve(cfg.precision(), device).bf16();
+            boolean bf16 = Precision.resolve(cfg.precision(), device).bf16();
             return (bf16 ? "expected wall time: about 40 minutes on a 2-core CPU with native bf16 (VAE 7, encode 1, UNet 32, "
                     + "samples < 1), plus about 4 minutes of evaluation when a classifier exists; "
                     : "expected wall time: about 70 minutes on a 2-core CPU in fp32 (VAE 11, encode 2, UNet 56, samples < 1; "

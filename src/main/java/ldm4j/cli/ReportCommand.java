@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 
 import ldm4j.LdmException;
 import ldm4j.report.Report;
+import ldm4j.train.RunDir;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -24,7 +25,7 @@ public final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ldm4j.train.RunDir.requireRunPath(run);
+        RunDir.requireRunPath(run);
         if (!Files.isDirectory(run)) {
             throw new LdmException(run + " is not a run folder: pass the --run of a train-vae / pipeline run");
         }

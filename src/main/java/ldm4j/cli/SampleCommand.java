@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -16,6 +17,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import ldm4j.LatentDiffusion;
 import ldm4j.LdmException;
 import ldm4j.config.SampleConfig;
+import ldm4j.config.SamplerKind;
 import ldm4j.distributed.Collective;
 import ldm4j.distributed.DistEnv;
 import ldm4j.distributed.Ranks;
@@ -76,7 +78,7 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "K", description = "Sampler steps. Default: sample.steps of the run's config.")
     Integer steps;
 
-    @Option(names = "--sampler", paramLabel = "NAME", completionCandidates = ldm4j.config.SamplerKind.Names.class,
+    @Option(names = "--sampler", paramLabel = "NAME", completionCandidates = SamplerKind.Names.class,
             description = "Sampler: ${COMPLETION-CANDIDATES}. Default: sample.sampler of the run's config.")
     String sampler;
 
@@ -393,7 +395,7 @@ public final class SampleCommand implements Callable<Integer> {
         }
         for (Path dir : folders) {
             try {
-                long free = java.nio.file.Files.getFileStore(dir).getUsableSpace();
+                long free = Files.getFileStore(dir).getUsableSpace();
                 if (free < need) {
                     throw new LdmException(dir + " has " + free / 1024 + " KB free, but " + images + " images need up to "
                             + need / 1024 + " KB: free some space or choose another " + (dir.equals(folders.get(0))
@@ -407,7 +409,7 @@ public final class SampleCommand implements Callable<Integer> {
 
     /** Refuses a non-PNG or unwritable --out / --individual before sampling. */
     private void checkOutputs(Path file) {
-        if (!file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".png")) {
+        if (!file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png")) {
             throw new LdmException("--out " + file + ": sample writes PNG images; give the file a .png name");
         }
         List<Path> targets = new ArrayList<>(List.of(file));

@@ -1,8 +1,11 @@
 package ldm4j.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +17,8 @@ import ldm4j.classifier.ImageTensors;
 import ldm4j.config.ClassifierConfig;
 import ldm4j.data.DataSpec;
 import ldm4j.data.Splits;
+import ldm4j.data.Subset;
+import ldm4j.torch.Precision;
 import ldm4j.torch.Threads;
 import ldm4j.train.Budget;
 import ldm4j.distributed.Collective;
@@ -28,6 +33,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.global.torch.DeviceType;
 
 /** {@code ldm4j train-classifier}: the judge of {@code eval}, a ResNet-9 trained by ldm4j on 32x32 images. */
 @Command(name = "train-classifier", mixinStandardHelpOptions = true, defaultValueProvider = TrainClassifierCommand.Defaults.class,
@@ -122,7 +130,7 @@ public final class TrainClassifierCommand implements Callable<Integer> {
                 batch != null ? batch : d.batchSize(), epochCount, lr != null ? lr : d.lr(),
                 Math.min(d.warmupEpochs(), epochCount * 0.25), // ~20% warm-up, as Page's 5 of 24
                 d.momentum(), d.weightDecay(), d.labelSmoothing(), d.cropPadding(), seed);
-        var trainSet = trainLimit == null ? splits.train() : ldm4j.data.Subset.spaced(splits.train(), trainLimit);
+        var trainSet = trainLimit == null ? splits.train() : Subset.spaced(splits.train(), trainLimit);
         ImageTensors train = ImageTensors.load(trainSet, 32, 2, "decode train");
         ImageTensors test = ImageTensors.load(splits.requireTest(), 32, 2, "decode test");
         if (!resume && DistEnv.fromEnvironment().rank() == 0) {
@@ -135,8 +143,8 @@ public final class TrainClassifierCommand implements Callable<Integer> {
         DistEnv env = DistEnv.fromEnvironment();
         ClassifierTrainer.Result r;
         try (Collective ranks = Ranks.join(env, c + " " + data + " " + trainLimit)) {
-            ldm4j.torch.Precision p = ldm4j.torch.Precision.resolve(precision,
-                    new org.bytedeco.pytorch.Device(org.bytedeco.pytorch.global.torch.DeviceType.CPU));
+            Precision p = Precision.resolve(precision,
+                    new Device(DeviceType.CPU));
             pw.println("train-classifier: " + p.describe());
             provenance.put("precision", p.label());
             r = new ClassifierTrainer(c, pw, env, ranks, p).train(train, test, splits.classes(), files, provenance,
@@ -161,17 +169,17 @@ public final class TrainClassifierCommand implements Callable<Integer> {
                 Files.deleteIfExists(out);
                 deleteTree(files.checkpoints());
             }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot replace " + files.metrics() + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot replace " + files.metrics() + ": " + e.getMessage(), e);
         }
     }
 
-    private static void deleteTree(Path dir) throws java.io.IOException {
+    private static void deleteTree(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             return;
         }
         try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(p);
             }
         }

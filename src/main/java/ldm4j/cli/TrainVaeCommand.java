@@ -1,6 +1,7 @@
 package ldm4j.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.util.concurrent.Callable;
 
 import ldm4j.autoencoder.VaeTrainer;
@@ -68,7 +69,7 @@ public final class TrainVaeCommand implements Callable<Integer> {
     private Config resolveConfig() {
         if (runOptions.resume() && config.configFile == null) {
             var saved = runOptions.run().resolve("config.json");
-            if (java.nio.file.Files.isRegularFile(saved)) {
+            if (Files.isRegularFile(saved)) {
                 config.configFile = saved;
             }
         }

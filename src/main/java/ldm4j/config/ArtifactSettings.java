@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -46,7 +47,7 @@ public final class ArtifactSettings {
         Map<String, JsonNode> a = leaves(r.toTree(trained), "");
         Map<String, JsonNode> b = leaves(r.toTree(now), "");
         List<String> out = new ArrayList<>();
-        for (String k : new java.util.TreeSet<>(b.keySet())) {
+        for (String k : new TreeSet<>(b.keySet())) {
             if (stage.matters(k) && !Objects.equals(a.get(k), b.get(k))) {
                 out.add(k + ": " + a.get(k) + " -> " + b.get(k));
             }

@@ -3,6 +3,7 @@ package ldm4j.config;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +35,7 @@ public final class Presets {
         p.put("tiny-dit", "tiny with the CPU-sized transformer backbone DiT-T/2 instead of the UNet");
         p.put("tiny256", "the 256-px path on a 2-core CPU: f = 8 VAE-GAN, 4x32x32 latents, UNet on 32x32");
         p.put("imagenet256", "the write-up's setup scaled to ImageNet at 256 px (f = 8 VAE-GAN, 4x32x32 latents, UNet), for GPUs");
-        return java.util.Collections.unmodifiableMap(p);
+        return Collections.unmodifiableMap(p);
     }
 
     public static List<String> names() {

@@ -1,6 +1,7 @@
 package ldm4j.config;
 
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 
@@ -67,7 +68,7 @@ public enum SamplerKind {
     /** For picocli's {@code completionCandidates}: {@code ${COMPLETION-CANDIDATES}} in a help text lists the names. */
     public static final class Names implements Iterable<String> {
         @Override
-        public java.util.Iterator<String> iterator() {
+        public Iterator<String> iterator() {
             return keys().iterator();
         }
     }

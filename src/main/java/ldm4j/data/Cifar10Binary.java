@@ -1,6 +1,7 @@
 package ldm4j.data;
 
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -98,7 +99,7 @@ public final class Cifar10Binary implements ImageDataset {
                 }
             }
         } catch (IOException e) {
-            String why = e instanceof java.io.EOFException ? "it ends too early: the download was cut"
+            String why = e instanceof EOFException ? "it ends too early: the download was cut"
                     : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
             throw new DataException(tarball + " is not a readable tar.gz (" + why + "): download " + Cifar10.TARBALL
                     + " again", e);

@@ -1,6 +1,9 @@
 package ldm4j.data;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 import ldm4j.config.Config;
@@ -10,6 +13,9 @@ import ldm4j.config.SampleConfig;
 import ldm4j.config.UnetConfig;
 import ldm4j.config.UnetStageConfig;
 import ldm4j.LdmException;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * The classes of a run come from its data: {@code unet.model.numClasses} becomes the data's class count
@@ -52,15 +58,15 @@ public final class ClassBinding {
     }
 
     /** The class names stored in a UNet file's metadata ({@code classes}, a JSON list). */
-    public static List<String> trainedClasses(java.util.Map<String, String> metadata, java.nio.file.Path file) {
+    public static List<String> trainedClasses(Map<String, String> metadata, Path file) {
         String json = metadata.get("classes");
         if (json == null) {
             throw new DataException(file + " has no 'classes' metadata: it was not written by train-unet; retrain it");
         }
         try {
-            return List.copyOf(new com.fasterxml.jackson.databind.ObjectMapper().readValue(json,
-                    new com.fasterxml.jackson.core.type.TypeReference<List<String>>() { }));
-        } catch (java.io.IOException e) {
+            return List.copyOf(new ObjectMapper().readValue(json,
+                    new TypeReference<List<String>>() { }));
+        } catch (IOException e) {
             throw new DataException(file + ": its 'classes' metadata is not a JSON list of names (" + e.getMessage() + ")", e);
         }
     }

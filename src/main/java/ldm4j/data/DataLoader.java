@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.bytedeco.javacpp.PointerScope;
@@ -193,7 +194,7 @@ public final class DataLoader implements AutoCloseable {
     public void close() {
         workers.shutdownNow();
         try { // no worker may be inside a native call when the JVM exits (libtorch crashes then)
-            workers.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+            workers.awaitTermination(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -2,6 +2,9 @@ package ldm4j.data;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Consumer;
+
+import ldm4j.config.DataConfig;
 
 /**
  * A parsed {@code --data} value.
@@ -49,17 +52,17 @@ public record DataSpec(Kind kind, Path path) {
     }
 
     /** Opens the dataset (downloading CIFAR-10 first for the {@code cifar10} spec); {@code notes} receives warnings. */
-    public Splits open(Path cacheDir, java.util.function.Consumer<String> notes) {
+    public Splits open(Path cacheDir, Consumer<String> notes) {
         return open(cacheDir, notes, new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS));
     }
 
     /** Opens a data config's dataset with its decompression-bomb limit; {@code notes} receives warnings. */
-    public static Splits open(ldm4j.config.DataConfig data, java.util.function.Consumer<String> notes) {
+    public static Splits open(DataConfig data, Consumer<String> notes) {
         return parse(data.spec()).open(cacheDir(), notes, new ImageDecoder(data.maxPixels()));
     }
 
     /** As {@link #open(Path, java.util.function.Consumer)}, decoding folder images with {@code decoder}. */
-    public Splits open(Path cacheDir, java.util.function.Consumer<String> notes, ImageDecoder decoder) {
+    public Splits open(Path cacheDir, Consumer<String> notes, ImageDecoder decoder) {
         String spec = toString();
         return switch (kind) {
             case CIFAR10_DOWNLOAD -> {

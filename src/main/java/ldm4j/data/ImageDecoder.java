@@ -3,8 +3,10 @@ package ldm4j.data;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.ComponentColorModel;
+import java.awt.image.DataBufferByte;
 import java.awt.image.DirectColorModel;
 import java.awt.image.IndexColorModel;
+import java.awt.image.PixelInterleavedSampleModel;
 import java.awt.image.Raster;
 import java.awt.color.ColorSpace;
 import java.io.ByteArrayInputStream;
@@ -20,6 +22,8 @@ import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.stream.ImageInputStream;
 
 import org.w3c.dom.Node;
+
+import ldm4j.config.DataConfig;
 
 /**
  * Decodes a PNG or JPEG file into 8-bit planar sRGB, with the values PIL's {@code Image.convert("RGB")}
@@ -42,7 +46,7 @@ import org.w3c.dom.Node;
  */
 public final class ImageDecoder {
     /** PIL's {@code Image.MAX_IMAGE_PIXELS}: about 89.5 megapixels, e.g. 9459x9459 (~270 MB of 8-bit RGB). */
-    public static final long DEFAULT_MAX_PIXELS = ldm4j.config.DataConfig.DEFAULT_MAX_PIXELS;
+    public static final long DEFAULT_MAX_PIXELS = DataConfig.DEFAULT_MAX_PIXELS;
 
     private final long maxPixels;
     private final TurboJpeg.Decoder turbo;
@@ -272,8 +276,8 @@ public final class ImageDecoder {
             return fromSamples(raster, h, w, true, cm.hasAlpha(), cm.getComponentSize(0));
         }
         if (cm instanceof ComponentColorModel && cs.isCS_sRGB() && !cm.hasAlpha() && cm.getComponentSize(0) == 8
-                && raster.getNumBands() == 3 && raster.getDataBuffer() instanceof java.awt.image.DataBufferByte db
-                && raster.getSampleModel() instanceof java.awt.image.PixelInterleavedSampleModel sm
+                && raster.getNumBands() == 3 && raster.getDataBuffer() instanceof DataBufferByte db
+                && raster.getSampleModel() instanceof PixelInterleavedSampleModel sm
                 && raster.getSampleModelTranslateX() == 0 && raster.getSampleModelTranslateY() == 0
                 && db.getNumBanks() == 1) {
             return fromInterleavedBytes(db.getData(), sm, h, w); // JPEG's usual 3BYTE_BGR: no per-row int copies
@@ -302,7 +306,7 @@ public final class ImageDecoder {
     }
 
     /** 8-bit interleaved RGB (any band order) straight from the data buffer to planes. */
-    private static RawImage fromInterleavedBytes(byte[] data, java.awt.image.PixelInterleavedSampleModel sm, int h, int w) {
+    private static RawImage fromInterleavedBytes(byte[] data, PixelInterleavedSampleModel sm, int h, int w) {
         int plane = h * w;
         byte[] out = new byte[3 * plane];
         int[] offsets = sm.getBandOffsets();

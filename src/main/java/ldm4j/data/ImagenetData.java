@@ -7,6 +7,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -332,13 +333,13 @@ public final class ImagenetData {
 
         void add(short v) {
             if (n == a.length) {
-                a = java.util.Arrays.copyOf(a, 2 * n);
+                a = Arrays.copyOf(a, 2 * n);
             }
             a[n++] = v;
         }
 
         short[] toArray() {
-            return java.util.Arrays.copyOf(a, n);
+            return Arrays.copyOf(a, n);
         }
     }
 }

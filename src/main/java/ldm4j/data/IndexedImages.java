@@ -1,5 +1,6 @@
 package ldm4j.data;
 
+import java.nio.file.Path;
 import java.util.List;
 
 /** A split listed in a {@link FileIndex} with one label per file (compact enough for ImageNet's 1.28M files). */
@@ -44,7 +45,7 @@ public final class IndexedImages implements ImageDataset {
         return labels[i];
     }
 
-    public java.nio.file.Path file(int i) {
+    public Path file(int i) {
         return files.path(i);
     }
 

@@ -1,5 +1,7 @@
 package ldm4j.data;
 
+import java.util.Arrays;
+
 /**
  * PIL's {@code Image.resize} for 8-bit images (Pillow's {@code Resample.c}), restated exactly: separable
  * filters with support scaled by the downscale factor, coefficients normalised to sum 1 in double precision
@@ -207,7 +209,7 @@ final class PilResample {
         for (int yy = 0; yy < wh; yy++) {
             int f = first[yy] - rowFrom;
             int n = count[yy];
-            java.util.Arrays.fill(acc, half);
+            Arrays.fill(acc, half);
             for (int j = 0; j < n; j++) {
                 int kj = k[yy * ks + j];
                 int m = (f + j) * row;

@@ -8,8 +8,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarFile;
@@ -71,13 +76,13 @@ public final class ShardImages implements ImageDataset {
      */
     private static List<Builder> indexAll(List<Path> shards, int classes) {
         int threads = Math.max(1, Math.min(INDEX_THREADS, Math.min(Runtime.getRuntime().availableProcessors(), shards.size())));
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "ldm4j-shard-index");
             t.setDaemon(true);
             return t;
         });
         try {
-            List<java.util.concurrent.Future<Builder>> futures = new java.util.ArrayList<>();
+            List<Future<Builder>> futures = new ArrayList<>();
             for (Path shard : shards) {
                 futures.add(pool.submit(() -> {
                     Builder b = new Builder();
@@ -85,11 +90,11 @@ public final class ShardImages implements ImageDataset {
                     return b;
                 }));
             }
-            List<Builder> out = new java.util.ArrayList<>();
-            for (java.util.concurrent.Future<Builder> f : futures) {
+            List<Builder> out = new ArrayList<>();
+            for (Future<Builder> f : futures) {
                 try {
                     out.add(f.get());
-                } catch (java.util.concurrent.ExecutionException e) {
+                } catch (ExecutionException e) {
                     if (e.getCause() instanceof RuntimeException r) {
                         throw r;
                     }

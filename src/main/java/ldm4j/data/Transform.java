@@ -1,10 +1,14 @@
 package ldm4j.data;
 
+import java.util.ArrayList;
 import java.util.List;
 
+import ldm4j.config.DataConfig;
 import ldm4j.torch.Tensors;
 import org.bytedeco.pytorch.InterpolateFuncOptions;
 import org.bytedeco.pytorch.LongVector;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.kBicubic;
 import org.bytedeco.pytorch.kBilinear;
@@ -49,7 +53,7 @@ public record Transform(int resolution, String interpolation, String crop) {
     }
 
     /** The transform of a data config ({@code data.crop = auto} resolved by the dataset kind). */
-    public static Transform of(ldm4j.config.DataConfig data) {
+    public static Transform of(DataConfig data) {
         return new Transform(data.resolution(), data.interpolation(), data.cropMode());
     }
 
@@ -98,7 +102,7 @@ public record Transform(int resolution, String interpolation, String crop) {
             }
             return out;
         }
-        List<RawImage> squares = new java.util.ArrayList<>(b);
+        List<RawImage> squares = new ArrayList<>(b);
         for (RawImage img : images) {
             squares.add(centerSquare(img));
         }
@@ -118,11 +122,11 @@ public record Transform(int resolution, String interpolation, String crop) {
                 System.arraycopy(planes, 0, raw, (k - i) * 3 * h * w, planes.length);
             }
             Tensor x = Tensors.fromBytes(raw, j - i, 3, h, w)          // (n, 3, h, w) uint8
-                    .to(torch.ScalarType.Float).div_(new org.bytedeco.pytorch.Scalar(127.5))
-                    .sub_(new org.bytedeco.pytorch.Scalar(1.0));       // [-1, 1]
+                    .to(torch.ScalarType.Float).div_(new Scalar(127.5))
+                    .sub_(new Scalar(1.0));       // [-1, 1]
             if (h != r || w != r) {
-                x = resize(x, r).clamp_(new org.bytedeco.pytorch.ScalarOptional(new org.bytedeco.pytorch.Scalar(-1.0)),
-                        new org.bytedeco.pytorch.ScalarOptional(new org.bytedeco.pytorch.Scalar(1.0)));
+                x = resize(x, r).clamp_(new ScalarOptional(new Scalar(-1.0)),
+                        new ScalarOptional(new Scalar(1.0)));
             }
             float[] part = Tensors.toFloats(x);                        // (n, 3, r, r)
             System.arraycopy(part, 0, out, i * 3 * r * r, part.length);

@@ -6,6 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A {@code --data wds:PATTERN[,test=TEST_PATTERN]} dataset: the training shard files the brace pattern names (every
@@ -21,8 +24,8 @@ import java.util.List;
  */
 public record WdsData(String pattern, List<Path> shards, List<String> classes, List<Path> testShards) {
     private static final String TEST = ",test=";
-    private static final java.util.regex.Pattern WRITTEN = java.util.regex.Pattern.compile("train-(\\d+)\\.tar");
-    private static final java.util.regex.Pattern WRITTEN_TEST = java.util.regex.Pattern.compile("test-(\\d+)\\.tar");
+    private static final Pattern WRITTEN = Pattern.compile("train-(\\d+)\\.tar");
+    private static final Pattern WRITTEN_TEST = Pattern.compile("test-(\\d+)\\.tar");
 
     /** Opens {@code TRAIN_PATTERN[,test=TEST_PATTERN]} (the text after {@code wds:}). */
     public static WdsData open(String spec) {
@@ -100,7 +103,7 @@ public record WdsData(String pattern, List<Path> shards, List<String> classes, L
             return List.of();
         }
         Path dir = firstTrain.toAbsolutePath().getParent();
-        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+        try (Stream<Path> files = Files.list(dir)) {
             return files.filter(p -> WRITTEN_TEST.matcher(p.getFileName().toString()).matches())
                     .filter(Files::isRegularFile)
                     .map(p -> firstTrain.resolveSibling(p.getFileName()))
@@ -114,8 +117,8 @@ public record WdsData(String pattern, List<Path> shards, List<String> classes, L
     /** The splits, indexed ({@link ShardImages}): train, and test when there are test shards. */
     public Splits splits(String spec, ImageDecoder decoder) {
         ShardImages train = ShardImages.index(spec + " (train shards)", shards, classes, decoder);
-        java.util.Optional<ImageDataset> test = testShards.isEmpty() ? java.util.Optional.empty()
-                : java.util.Optional.of(ShardImages.index(spec + " (test shards)", testShards, classes, decoder));
+        Optional<ImageDataset> test = testShards.isEmpty() ? Optional.empty()
+                : Optional.of(ShardImages.index(spec + " (test shards)", testShards, classes, decoder));
         return new Splits(spec, train, test);
     }
 }

@@ -1,5 +1,6 @@
 package ldm4j.diffusion;
 
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -13,6 +14,6 @@ public record ClassBlend(Denoiser model, Tensor yB, Tensor w) implements Denoise
     public Tensor v(Tensor x, double t, Tensor y) {
         Tensor a = model.v(x, t, y);                                         // (B, C, H, W)
         Tensor b = model.v(x, t, yB);                                        // (B, C, H, W)
-        return a.mul(w.neg().add(new org.bytedeco.pytorch.Scalar(1.0))).add(b.mul(w)); // (B, C, H, W)
+        return a.mul(w.neg().add(new Scalar(1.0))).add(b.mul(w)); // (B, C, H, W)
     }
 }

@@ -2,7 +2,9 @@ package ldm4j.diffusion;
 
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -37,8 +39,8 @@ public record ClassifierFreeGuidance(Denoiser model, double scale, long nullClas
             return model.v(x, t, y);
         }
         long b = x.size(0);
-        Tensor nulls = torch.full(new long[]{b}, new Scalar(nullClass), new org.bytedeco.pytorch.TensorOptions(
-                org.bytedeco.pytorch.global.torch.ScalarType.Long)).to(y.device(), y.scalar_type());
+        Tensor nulls = torch.full(new long[]{b}, new Scalar(nullClass), new TensorOptions(
+                ScalarType.Long)).to(y.device(), y.scalar_type());
         Tensor cond;                                                       // (B, C, H, W)
         Tensor uncond;                                                     // (B, C, H, W)
         if (x.is_cuda()) {

@@ -2,6 +2,8 @@ package ldm4j.diffusion;
 
 import org.bytedeco.pytorch.Tensor;
 
+import ldm4j.config.DiffusionConfig;
+
 /**
  * A variance-preserving noise schedule over continuous time t in [0, 1]:
  * {@code x_t = alpha(t) x_0 + sigma(t) eps} with {@code alpha^2 + sigma^2 = 1}. All math in double
@@ -14,7 +16,7 @@ public sealed interface NoiseSchedule permits CosineSchedule {
      * passed to everything that needs it. Every config so far trains on the cosine schedule clamped to log-SNR
      * in [-15, 15] ({@link CosineSchedule#standard}); a schedule key would be read here.
      */
-    static NoiseSchedule of(ldm4j.config.DiffusionConfig c) {
+    static NoiseSchedule of(DiffusionConfig c) {
         return CosineSchedule.standard();
     }
 

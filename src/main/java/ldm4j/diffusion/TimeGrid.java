@@ -1,5 +1,7 @@
 package ldm4j.diffusion;
 
+import ldm4j.config.SamplerKind;
+
 /**
  * Decreasing time grids for samplers: {@code steps + 1} points from a start time (tMax, pure noise,
  * unless SDEdit starts lower) to tMin (data).
@@ -23,7 +25,7 @@ public final class TimeGrid {
      * SamplersTest): DDIM and Heun uniform in t, DPM-Solver++ uniform in log-SNR (as in Lu et al. 2022).
      */
     public static Spacing defaultFor(String sampler) {
-        return byName(ldm4j.config.SamplerKind.of("sampler", sampler).autoSpacing(), sampler);
+        return byName(SamplerKind.of("sampler", sampler).autoSpacing(), sampler);
     }
 
     /** The spacing named {@code auto}, {@code uniform-t}, {@code uniform-logsnr} or {@code karras}. */

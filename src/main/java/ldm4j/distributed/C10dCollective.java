@@ -1,13 +1,19 @@
 package ldm4j.distributed;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 
 import ldm4j.LdmException;
+import ldm4j.torch.Devices;
 import ldm4j.torch.Tensors;
 import org.bytedeco.javacpp.SizeTPointer;
 import org.bytedeco.javacpp.chrono.Milliseconds;
@@ -22,6 +28,7 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.TCPStore;
 import org.bytedeco.pytorch.TCPStoreOptions;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.Work;
 import org.bytedeco.pytorch.global.torch;
@@ -57,7 +64,7 @@ public final class C10dCollective implements Collective {
      * CUDA device); fails in one line if the rendezvous does not complete in time.
      */
     public static C10dCollective join(DistEnv env, Duration timeout, Device device) {
-        boolean cuda = ldm4j.torch.Devices.isCuda(device);
+        boolean cuda = Devices.isCuda(device);
         String where = env.masterAddr() + ":" + env.masterPort();
         TCPStore store;
         try {
@@ -104,8 +111,8 @@ public final class C10dCollective implements Collective {
 
     private static String hostName() {
         try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.net.UnknownHostException e) {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
             return "127.0.0.1";
         }
     }
@@ -175,15 +182,15 @@ public final class C10dCollective implements Collective {
 
     @Override
     public double average(double value) {
-        Tensor t = torch.full(new long[]{1}, new Scalar(value), new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Double));
+        Tensor t = torch.full(new long[]{1}, new Scalar(value), new TensorOptions(torch.ScalarType.Double));
         t = allreduce(t, "averaging a metric");
         return t.item_double() / env.worldSize();
     }
 
     @Override
-    public java.util.Map<String, Double> average(java.util.Map<String, Double> values) {
+    public Map<String, Double> average(Map<String, Double> values) {
         double[] v = values.values().stream().mapToDouble(Double::doubleValue).toArray();
-        Tensor t = torch.zeros(new long[]{v.length}, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Double));
+        Tensor t = torch.zeros(new long[]{v.length}, new TensorOptions(torch.ScalarType.Double));
         for (int i = 0; i < v.length; i++) {
             t.narrow(0, i, 1).fill_(new Scalar(v[i]));
         }
@@ -192,7 +199,7 @@ public final class C10dCollective implements Collective {
         for (int i = 0; i < v.length; i++) {
             sum[i] = t.get(i).item_double() / env.worldSize();
         }
-        java.util.Map<String, Double> out = new java.util.LinkedHashMap<>();
+        Map<String, Double> out = new LinkedHashMap<>();
         int i = 0;
         for (String k : values.keySet()) {
             out.put(k, sum[i++]);
@@ -236,7 +243,7 @@ public final class C10dCollective implements Collective {
     }
 
     /** Starts a collective and waits for it, turning every failure into one line. */
-    private void run(java.util.function.Supplier<Work> start, String doing) {
+    private void run(Supplier<Work> start, String doing) {
         long t0 = System.nanoTime();
         try {
             if (!start.get()._wait(new Milliseconds(timeout.toMillis()))) {
@@ -289,7 +296,7 @@ public final class C10dCollective implements Collective {
 
     @Override
     public void close() {
-        if (heartbeat.stop(java.time.Duration.ofSeconds(1))) {
+        if (heartbeat.stop(Duration.ofSeconds(1))) {
             group.close();                                                      // also frees the store it owns
         } // else the heartbeat is stuck in a call to a hung rank 0's store: leave both to the exiting process
     }

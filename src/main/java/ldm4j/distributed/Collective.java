@@ -1,8 +1,13 @@
 package ldm4j.distributed;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * The collectives data-parallel training needs, over libtorch's c10d process group (or nothing, for
@@ -32,7 +37,7 @@ public interface Collective extends AutoCloseable {
     default void barrier(String doing) {
         if (worldSize() > 1) {
             sumInPlace(org.bytedeco.pytorch.global.torch.zeros(new long[]{1},
-                    new org.bytedeco.pytorch.TensorOptions(org.bytedeco.pytorch.global.torch.ScalarType.Float)), doing);
+                    new TensorOptions(ScalarType.Float)), doing);
         }
     }
 
@@ -44,7 +49,7 @@ public interface Collective extends AutoCloseable {
         if (worldSize() == 1) {
             return;
         }
-        List<Tensor> grads = new java.util.ArrayList<>();
+        List<Tensor> grads = new ArrayList<>();
         for (Tensor p : parameters) {
             Tensor g = p.grad();
             if (g.defined()) {
@@ -59,7 +64,7 @@ public interface Collective extends AutoCloseable {
         if (worldSize() == 1) {
             return;
         }
-        List<Tensor> all = new java.util.ArrayList<>();
+        List<Tensor> all = new ArrayList<>();
         parameters.forEach(all::add);
         broadcastInPlace(all);
     }
@@ -68,9 +73,9 @@ public interface Collective extends AutoCloseable {
     double average(double value);
 
     /** Every value's mean over the ranks (one collective), in the same order; every rank has the same keys. */
-    default java.util.Map<String, Double> average(java.util.Map<String, Double> values) {
-        java.util.Map<String, Double> out = new java.util.LinkedHashMap<>();
-        for (java.util.Map.Entry<String, Double> e : values.entrySet()) {
+    default Map<String, Double> average(Map<String, Double> values) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Double> e : values.entrySet()) {
             out.put(e.getKey(), average(e.getValue()));
         }
         return out;

@@ -3,6 +3,12 @@ package ldm4j.distributed;
 import java.time.Duration;
 
 import ldm4j.LdmException;
+import ldm4j.config.Config;
+import ldm4j.config.ConfigResolver;
+import ldm4j.train.RunDir;
+
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.global.torch.DeviceType;
 
 /**
  * Joins the data-parallel job this process belongs to (see {@link DistEnv}), or none: a process
@@ -17,14 +23,14 @@ public final class Ranks {
 
     /** The job's collective over CPU tensors (Gloo); {@code identity} (config and build) must be the same on every rank. */
     public static Collective join(DistEnv env, String identity) {
-        return join(env, identity, new org.bytedeco.pytorch.Device(org.bytedeco.pytorch.global.torch.DeviceType.CPU));
+        return join(env, identity, new Device(DeviceType.CPU));
     }
 
     /**
      * The job's collective over tensors on {@code device} (Gloo on a CPU, NCCL on {@code cuda:LOCAL_RANK});
      * {@code identity} (config and build) must be the same on every rank.
      */
-    public static Collective join(DistEnv env, String identity, org.bytedeco.pytorch.Device device) {
+    public static Collective join(DistEnv env, String identity, Device device) {
         if (!env.distributed()) {
             return Collective.single();
         }
@@ -39,8 +45,8 @@ public final class Ranks {
     }
 
     /** What must be the same on every rank: the resolved config and the ldm4j build. */
-    public static String identity(ldm4j.config.Config config) {
-        return new ldm4j.config.ConfigResolver().toJson(config) + "\n" + ldm4j.train.RunDir.provenance(config, "", 0, null)
+    public static String identity(Config config) {
+        return new ConfigResolver().toJson(config) + "\n" + RunDir.provenance(config, "", 0, null)
                 .get("ldm4j_version");
     }
 

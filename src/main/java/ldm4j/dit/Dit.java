@@ -10,6 +10,7 @@ import ldm4j.nn.Backbone;
 import ldm4j.nn.DropoutNoise;
 import ldm4j.nn.Layers;
 import ldm4j.nn.ModuleList;
+import ldm4j.nn.StateDict;
 import ldm4j.nn.TimestepEmbedding;
 import ldm4j.torch.BlockScope;
 import ldm4j.torch.Tensors;
@@ -113,7 +114,7 @@ public final class Dit extends Module implements Backbone {
      */
     public void initializeWeights() {
         try (NoGradGuard g = new NoGradGuard()) {
-            for (var e : ldm4j.nn.StateDict.parameters(this).entrySet()) {      // every Linear, by its parameter names
+            for (var e : StateDict.parameters(this).entrySet()) {      // every Linear, by its parameter names
                 String name = e.getKey();
                 Tensor w = e.getValue();
                 if (name.equals("pos_embed") || name.startsWith("y_embedder.") || name.contains(".q_norm.")
@@ -131,7 +132,7 @@ public final class Dit extends Module implements Backbone {
             patchProj.bias().zero_();
             posEmbed.copy_(Tensors.fromFloats(PosEmbed.sinCos2d(arch.hidden(), grid), 1, (long) grid * grid, arch.hidden()));
             torch.normal_(labelTable.weight(), 0.0, 0.02);
-            for (var e : ldm4j.nn.StateDict.parameters(timeMlp).entrySet()) {
+            for (var e : StateDict.parameters(timeMlp).entrySet()) {
                 if (e.getKey().endsWith("weight")) {
                     torch.normal_(e.getValue(), 0.0, 0.02);
                 }

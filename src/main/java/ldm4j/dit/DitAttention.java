@@ -6,6 +6,7 @@ import ldm4j.torch.Tensors;
 import org.bytedeco.pytorch.LayerNormImpl;
 import org.bytedeco.pytorch.LayerNormOptions;
 import org.bytedeco.pytorch.LinearImpl;
+import org.bytedeco.pytorch.LongVector;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 
@@ -38,7 +39,7 @@ final class DitAttention extends Module {
 
     private static LayerNormImpl layerNorm(long dim) {
         // the elements: LongVector(long n) would be n zeros
-        LayerNormOptions o = new LayerNormOptions(new org.bytedeco.pytorch.LongVector(new long[]{dim}));
+        LayerNormOptions o = new LayerNormOptions(new LongVector(new long[]{dim}));
         o.eps().put(1e-5); // timm's default for q_norm and k_norm
         return new LayerNormImpl(o);
     }

@@ -1,6 +1,7 @@
 package ldm4j.eval;
 
 import ldm4j.LdmException;
+import ldm4j.config.SamplerKind;
 
 /**
  * How {@code eval} generates its samples: {@code perClass} images of every class with a fixed sampler
@@ -21,9 +22,9 @@ public record EvalSettings(int perClass, String sampler, int steps, double cfg, 
         if (batchSize < 1) {
             throw new LdmException("--batch " + batchSize + " must be at least 1");
         }
-        if (ldm4j.config.SamplerKind.find(sampler).isEmpty()) {
+        if (SamplerKind.find(sampler).isEmpty()) {
             throw new LdmException("unknown sampler '" + sampler + "': expected one of "
-                    + String.join(", ", ldm4j.config.SamplerKind.keys()));
+                    + String.join(", ", SamplerKind.keys()));
         }
     }
 

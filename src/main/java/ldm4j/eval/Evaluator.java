@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +20,7 @@ import ldm4j.LdmException;
 import ldm4j.autoencoder.VaeCheckpoints;
 import ldm4j.classifier.ClassifierCheckpoint;
 import ldm4j.classifier.ImageTensors;
+import ldm4j.classifier.ResNet9;
 import ldm4j.config.Config;
 import ldm4j.data.DataSpec;
 import ldm4j.data.Splits;
@@ -96,7 +99,7 @@ public final class Evaluator {
         List<Integer> labels = new ArrayList<>();
         for (int c = 0; c < classes.size(); c++) {
             labels.addAll(Collections.nCopies(s.perClass(), c));
-            java.util.Arrays.fill(sampleLabels, c * s.perClass(), (c + 1) * s.perClass(), c);
+            Arrays.fill(sampleLabels, c * s.perClass(), (c + 1) * s.perClass(), c);
         }
         long tSample = System.nanoTime();
         LatentSampler.Images images;
@@ -183,7 +186,7 @@ public final class Evaluator {
     }
 
     /** What each Frechet distance of eval.json measures. */
-    static Map<String, Object> featureSpaces(ldm4j.classifier.ResNet9 model) {
+    static Map<String, Object> featureSpaces(ResNet9 model) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("frechet_distance", "penultimate features: global max-pool of layer3 (" + model.featureDim()
                 + " values), trained to separate the classes linearly");
@@ -254,7 +257,7 @@ public final class Evaluator {
 
     static void write(Path file, Map<String, Object> result) {
         try {
-            java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.createDirectories(file.toAbsolutePath().getParent());
             byte[] json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(result)
                     .getBytes(StandardCharsets.UTF_8);
             AtomicFiles.writeBytes(file, json);

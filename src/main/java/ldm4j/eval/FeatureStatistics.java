@@ -1,6 +1,7 @@
 package ldm4j.eval;
 
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -14,7 +15,7 @@ public record FeatureStatistics(Tensor mean, Tensor covariance, long count) {
         if (n < 2) {
             throw new IllegalArgumentException("need at least 2 feature vectors for a covariance, got " + n);
         }
-        Tensor mu = x.mean(new long[]{0}, false, new org.bytedeco.pytorch.ScalarTypeOptional());   // (D,)
+        Tensor mu = x.mean(new long[]{0}, false, new ScalarTypeOptional());   // (D,)
         Tensor centred = x.sub(mu);
         Tensor cov = centred.t().matmul(centred).div(new Scalar(n - 1));      // (D, D)
         return new FeatureStatistics(mu, cov, n);

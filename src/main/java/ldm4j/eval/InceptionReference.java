@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import ldm4j.classifier.ImageTensors;
 import ldm4j.config.DataConfig;
@@ -61,7 +62,7 @@ public record InceptionReference(FidStatistics pool, FidStatistics spatial, Tens
 
     /** The training split of {@code data} at its resolution, as uint8; cached under {@code cacheDir}. */
     public static InceptionReference fromData(DataConfig data, InceptionWeights.Loaded inception, Path cacheDir,
-                                              java.util.function.Consumer<String> notes) {
+                                              Consumer<String> notes) {
         String key = Sha256.of((data.spec() + "|" + data.resolution() + "|" + data.interpolation() + "|"
                 + inception.sha256()).getBytes(StandardCharsets.UTF_8)).substring(0, 16);
         Path cache = cacheDir.resolve("inception-ref-" + key + ".npz");

@@ -2,6 +2,9 @@ package ldm4j.eval;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,10 +31,10 @@ public record RunMetrics(List<JsonNode> events) {
         }
         try {
             // Decoded leniently: binary junk (a damaged file) becomes U+FFFD and its line is skipped below.
-            String text = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPLACE)
-                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPLACE)
-                    .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+            String text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPLACE)
+                    .onUnmappableCharacter(CodingErrorAction.REPLACE)
+                    .decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
             for (String line : (Iterable<String>) text.lines()::iterator) {
                 if (line.isBlank()) {
                     continue;

@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -118,7 +119,7 @@ public final class AtomicFiles {
         }
         List<Path> dirs = new ArrayList<>();
         try (var walk = Files.walk(root)) {
-            walk.filter(p -> Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).forEach(dirs::add);
+            walk.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).forEach(dirs::add);
         }
         for (Path d : dirs) {
             deleted.addAll(deleteStaleTempFiles(d));

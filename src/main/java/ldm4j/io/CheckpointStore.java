@@ -1,10 +1,12 @@
 package ldm4j.io;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -161,14 +163,14 @@ public final class CheckpointStore {
         if (Files.exists(last)) {
             try {
                 lastStep = Checkpoints.verify(last, kind);
-            } catch (ldm4j.LdmException | java.io.UncheckedIOException e) {
+            } catch (ldm4j.LdmException | UncheckedIOException e) {
                 skipped.add(new Skipped(last, e.getMessage()));
             }
         } else if (!list().isEmpty()) {
             skipped.add(new Skipped(last, last + " is missing"));
         }
         List<Path> steps = new ArrayList<>(list());
-        java.util.Collections.reverse(steps);
+        Collections.reverse(steps);
         for (Path f : steps) {
             long n = stepOf(f).getAsLong();
             if (n <= lastStep) {
@@ -180,7 +182,7 @@ public final class CheckpointStore {
                     throw new FormatException(f, "holds step " + metaStep + " but its name says " + n);
                 }
                 return new Resumable(f, n, skipped);
-            } catch (ldm4j.LdmException | java.io.UncheckedIOException e) {
+            } catch (ldm4j.LdmException | UncheckedIOException e) {
                 skipped.add(new Skipped(f, e.getMessage()));
             }
         }

@@ -5,11 +5,13 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.zip.CRC32;
 
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -141,12 +143,12 @@ public final class PngText {
         int at = 8;
         while (at + 12 <= png.length) {
             long length = readInt(png, at) & 0xFFFFFFFFL;
-            String type = new String(png, at + 4, 4, java.nio.charset.StandardCharsets.ISO_8859_1);
+            String type = new String(png, at + 4, 4, StandardCharsets.ISO_8859_1);
             if (length > png.length - at - 12) {
                 throw new IOException("its " + type + " chunk at byte " + at + " runs past the end of the file (truncated?)");
             }
             if (type.equals("tEXt") || type.equals("iTXt") || type.equals("zTXt")) {
-                java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+                CRC32 crc = new CRC32();
                 crc.update(png, at + 4, 4 + (int) length);
                 long stored = readInt(png, at + 8 + (int) length) & 0xFFFFFFFFL;
                 if (crc.getValue() != stored) {

@@ -8,18 +8,25 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ldm4j.LdmException;
 import ldm4j.autoencoder.Autoencoder;
+import ldm4j.autoencoder.VaeCheckpoints;
+import ldm4j.config.Config;
 import ldm4j.data.ImageDataset;
+import ldm4j.data.Splits;
 import ldm4j.distributed.Collective;
 import ldm4j.data.Transform;
 import ldm4j.io.AtomicFiles;
 import ldm4j.io.DType;
 import ldm4j.io.FormatException;
 import ldm4j.io.Safetensors;
+import ldm4j.io.SafetensorsFile;
+import ldm4j.io.Sha256;
+import ldm4j.torch.Precision;
 import ldm4j.torch.Tensors;
 import ldm4j.train.Progress;
 import org.bytedeco.pytorch.Device;
@@ -101,7 +108,7 @@ public final class LatentCache {
     /** Encodes the given splits in this process alone (see the data-parallel overload). */
     public static Manifest build(Path dir, Key key, Map<String, ImageDataset> splits, Autoencoder vae, Transform transform,
                                  Device device, int batchSize, int shardSize, int workers, PrintWriter out) {
-        return build(dir, key, splits, vae, transform, device, ldm4j.torch.Precision.fp32(device), batchSize, shardSize,
+        return build(dir, key, splits, vae, transform, device, Precision.fp32(device), batchSize, shardSize,
                 workers, out, Collective.single());
     }
 
@@ -117,7 +124,7 @@ public final class LatentCache {
      * @param splits split name to dataset, e.g. {"train": ..., "test": ...}
      */
     public static Manifest build(Path dir, Key key, Map<String, ImageDataset> splits, Autoencoder vae, Transform transform,
-                                 Device device, ldm4j.torch.Precision precision, int batchSize, int shardSize, int workers,
+                                 Device device, Precision precision, int batchSize, int shardSize, int workers,
                                  PrintWriter out, Collective ranks) {
         Manifest existing = ranks.rank() == 0 ? reusable(dir, key, splits, out) : null;
         Tensor reuse = Tensors.fromFloats(new float[]{existing != null ? 1 : 0}, 1);
@@ -167,11 +174,11 @@ public final class LatentCache {
                 out.println("latent cache " + dir + " holds classes " + existing.classes() + " but the data has " + classes
                         + ": rebuilding it");
             } else if (key.equals(existing.key())) {
-                java.util.Optional<CacheCheck.Damage> damage = CacheCheck.check(dir, existing, true);
+                Optional<CacheCheck.Damage> damage = CacheCheck.check(dir, existing, true);
                 for (Map.Entry<String, ImageDataset> split : splits.entrySet()) {
                     Integer n = existing.counts().get(split.getKey());
                     if (damage.isEmpty() && (n == null || n != split.getValue().size())) {
-                        damage = java.util.Optional.of(new CacheCheck.Damage(manifestFile(dir), "lists " + n + " "
+                        damage = Optional.of(new CacheCheck.Damage(manifestFile(dir), "lists " + n + " "
                                 + split.getKey() + " images but the dataset has " + split.getValue().size()));
                     }
                 }
@@ -196,9 +203,9 @@ public final class LatentCache {
         try {
             for (ShardPlan.Shard shard : plan.shards()) {
                 Path f = dir.resolve(shard.name());
-                files.put(shard.name(), new ShardInfo(Files.size(f), ldm4j.io.Sha256.of(f), shard.count()));
+                files.put(shard.name(), new ShardInfo(Files.size(f), Sha256.of(f), shard.count()));
                 if (shape == null) {
-                    try (ldm4j.io.SafetensorsFile sf = Safetensors.read(f)) {
+                    try (SafetensorsFile sf = Safetensors.read(f)) {
                         shape = sf.get("mean").shape();                                  // (n, 2, C, h, w)
                     }
                 }
@@ -216,14 +223,14 @@ public final class LatentCache {
      * The cache of a run: both splits of {@code splits}, keyed by the VAE file's SHA-256 and the
      * config's data and latents sections (what encode and pipeline both build).
      */
-    public static Manifest buildForRun(Path dir, ldm4j.autoencoder.VaeCheckpoints.LoadedVae vae, ldm4j.config.Config cfg,
-                                       ldm4j.data.Splits splits, Device device, PrintWriter out) {
+    public static Manifest buildForRun(Path dir, VaeCheckpoints.LoadedVae vae, Config cfg,
+                                       Splits splits, Device device, PrintWriter out) {
         return buildForRun(dir, vae, cfg, splits, device, out, Collective.single());
     }
 
     /** {@link #buildForRun(Path, ldm4j.autoencoder.VaeCheckpoints.LoadedVae, ldm4j.config.Config, ldm4j.data.Splits, Device, PrintWriter)} split across ranks. */
-    public static Manifest buildForRun(Path dir, ldm4j.autoencoder.VaeCheckpoints.LoadedVae vae, ldm4j.config.Config cfg,
-                                       ldm4j.data.Splits splits, Device device, PrintWriter out, Collective ranks) {
+    public static Manifest buildForRun(Path dir, VaeCheckpoints.LoadedVae vae, Config cfg,
+                                       Splits splits, Device device, PrintWriter out, Collective ranks) {
         Map<String, ImageDataset> parts = new LinkedHashMap<>();
         parts.put("train", splits.train());
         parts.put("test", splits.requireTest());
@@ -231,7 +238,7 @@ public final class LatentCache {
         Transform transform = Transform.of(cfg.data());
         Key key = new Key(vae.sha256(), cfg.data().spec(), cfg.data().resolution(), transform.resampling(),
                 cfg.latents().dtype());
-        ldm4j.torch.Precision precision = ldm4j.torch.Precision.resolve(cfg.precision(), device);
+        Precision precision = Precision.resolve(cfg.precision(), device);
         if (ranks.rank() == 0) {
             out.println("encode: " + precision.describe());
         }
@@ -247,7 +254,7 @@ public final class LatentCache {
      * one logvar array of shardSize x 2 flips x C x h x w on the Java heap, at most 1 GiB each); at
      * 256 px in f32 an image takes 32 KB, so the bound is 32,768 images per shard.
      */
-    static void requireShardFits(ldm4j.config.Config cfg) {
+    static void requireShardFits(Config cfg) {
         int h = cfg.data().resolution() / cfg.vae().model().downsampleFactor();
         long perImage = 2L * cfg.vae().model().latentChannels() * h * h
                 * dtype(new Key("", "", 0, "", cfg.latents().dtype())).byteSize();

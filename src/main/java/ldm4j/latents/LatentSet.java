@@ -14,6 +14,7 @@ import ldm4j.io.HostTensor;
 import ldm4j.io.Safetensors;
 import ldm4j.io.SafetensorsFile;
 import ldm4j.torch.Tensors;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -148,7 +149,7 @@ public final class LatentSet implements AutoCloseable {
     public record Moments(Tensor mean, Tensor logvar, Tensor labels) {
         /** A posterior sample mean + exp(logvar / 2) * eps. */
         public Tensor sample(Tensor eps) {
-            return mean.add(logvar.mul(new org.bytedeco.pytorch.Scalar(0.5)).exp().mul(eps));
+            return mean.add(logvar.mul(new Scalar(0.5)).exp().mul(eps));
         }
     }
 

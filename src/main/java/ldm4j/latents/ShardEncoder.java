@@ -18,6 +18,7 @@ import ldm4j.data.Transform;
 import ldm4j.io.DType;
 import ldm4j.io.HostTensor;
 import ldm4j.io.Safetensors;
+import ldm4j.torch.Precision;
 import ldm4j.torch.StepScope;
 import ldm4j.torch.Tensors;
 import ldm4j.train.Progress;
@@ -39,9 +40,9 @@ final class ShardEncoder {
     private final int batchSize;
     private final int workers;
     private final DType dtype;
-    private final ldm4j.torch.Precision precision; // of the encoder; the moments are stored from fp32
+    private final Precision precision; // of the encoder; the moments are stored from fp32
 
-    ShardEncoder(Autoencoder vae, Transform transform, Device device, ldm4j.torch.Precision precision, int batchSize,
+    ShardEncoder(Autoencoder vae, Transform transform, Device device, Precision precision, int batchSize,
                  int workers, DType dtype) {
         this.precision = precision;
         this.vae = vae;
@@ -55,7 +56,7 @@ final class ShardEncoder {
     /** The posterior of images x (B, 3, H, W) under this encoder's precision, as fp32 moments. */
     private DiagonalGaussian posterior(Tensor x) {
         DiagonalGaussian p = precision.autocast(() -> vae.encode(x));
-        return new DiagonalGaussian(ldm4j.torch.Precision.toFp32(p.mean()), ldm4j.torch.Precision.toFp32(p.logvar()));
+        return new DiagonalGaussian(Precision.toFp32(p.mean()), Precision.toFp32(p.logvar()));
     }
 
     /** Encodes {@code shard} of {@code split} into {@code dir/shard.name()} (atomically). */

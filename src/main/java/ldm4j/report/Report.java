@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
@@ -161,7 +162,7 @@ public final class Report {
      * checkpoint and the interruption; the later rows are the ones the run continued from.
      */
     static SvgChart.Series series(String name, List<JsonNode> rows, Predicate<JsonNode> keep, String field) {
-        java.util.TreeMap<Double, Double> byStep = new java.util.TreeMap<>();
+        TreeMap<Double, Double> byStep = new TreeMap<>();
         for (JsonNode r : rows) {
             if (keep.test(r) && r.has(field) && r.get(field).isNumber() && r.path("step").isNumber()) {
                 byStep.put(r.path("step").asDouble(), r.get(field).asDouble());

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -12,9 +13,13 @@ import java.util.function.ToIntFunction;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ldm4j.LdmException;
+import ldm4j.io.PngText;
+import ldm4j.torch.ImageGrid;
 
 /**
  * Everything needed to make a PNG again, pixel for pixel: the whole request (images are generated
@@ -134,7 +139,7 @@ public record ImageSettings(String version, String model, String modelSha256, Li
      * comma-separated {@code Key: value} pairs.
      */
     public String parameters() {
-        String what = image != null ? classes.get(image) : String.join(" | ", new java.util.LinkedHashSet<>(classes));
+        String what = image != null ? classes.get(image) : String.join(" | ", new LinkedHashSet<>(classes));
         StringBuilder b = new StringBuilder("class: ").append(what).append('\n');
         b.append("Steps: ").append(steps).append(", Sampler: ").append(sampler).append(", CFG scale: ").append(num(cfg))
                 .append(", Seed: ").append(seed);
@@ -179,12 +184,12 @@ public record ImageSettings(String version, String model, String modelSha256, Li
                 throw new LdmException(source + ": its '" + JSON_KEY + "' chunk lacks classes, sampler or model hash");
             }
             return s;
-        } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+        } catch (JsonMappingException e) {
             String field = e.getPath().isEmpty() ? null : e.getPath().get(e.getPath().size() - 1).getFieldName();
             throw new LdmException(source + ": its '" + JSON_KEY + "' chunk is not valid settings JSON ("
                     + (field != null ? "setting '" + field + "' has the wrong type or is out of range" : "wrong structure")
                     + "): only PNGs written by ldm4j can be regenerated");
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new LdmException(source + ": its '" + JSON_KEY + "' chunk is not valid settings JSON (line "
                     + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr()
                     + "): only PNGs written by ldm4j can be regenerated");
@@ -196,8 +201,8 @@ public record ImageSettings(String version, String model, String modelSha256, Li
     }
 
     private static String initPng(SampleRequest.InitImage init) {
-        BufferedImage img = ldm4j.torch.ImageGrid.of(init.chw(), 1, init.height(), init.width(), 1, 0);
-        return Base64.getEncoder().encodeToString(ldm4j.io.PngText.encode(img, Map.of()));
+        BufferedImage img = ImageGrid.of(init.chw(), 1, init.height(), init.width(), 1, 0);
+        return Base64.getEncoder().encodeToString(PngText.encode(img, Map.of()));
     }
 
     private static BufferedImage decodePng(String base64, long maxPixels) {

@@ -1,11 +1,14 @@
 package ldm4j.sample;
 
+import java.awt.image.BufferedImage;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntConsumer;
 
 import ldm4j.autoencoder.Autoencoder;
 import ldm4j.autoencoder.LatentNormalizer;
+import ldm4j.config.SamplerKind;
 import ldm4j.diffusion.ClassBlend;
 import ldm4j.diffusion.ClassifierFreeGuidance;
 import ldm4j.diffusion.Denoiser;
@@ -15,15 +18,19 @@ import ldm4j.diffusion.Slerp;
 import ldm4j.diffusion.StepNoise;
 import ldm4j.diffusion.TimeGrid;
 import ldm4j.diffusion.VDenoiser;
+import ldm4j.torch.BlockScope;
+import ldm4j.torch.ImageGrid;
 import ldm4j.torch.Precision;
 import ldm4j.torch.StepScope;
 import ldm4j.torch.Tensors;
 import ldm4j.train.Seeds;
 import ldm4j.nn.Backbone;
 import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.InferenceMode;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
@@ -94,7 +101,7 @@ public final class LatentSampler {
             throw new IllegalArgumentException("images " + from + ".." + to + " of " + n + " (batch " + r.batchSize() + ")");
         }
         double[] times = timeGrid(r);
-        int evalsPerStep = ldm4j.config.SamplerKind.of("sampler", r.sampler()).callsPerStep();
+        int evalsPerStep = SamplerKind.of("sampler", r.sampler()).callsPerStep();
         int batches = (to - from + r.batchSize() - 1) / r.batchSize();
         int totalSteps = batches * (times.length - 1);
         List<float[]> parts = new ArrayList<>();
@@ -109,10 +116,10 @@ public final class LatentSampler {
                         stepsBefore, totalSteps));                                     // normalised latents (b, C, s, s)
                 for (int k = 0; k < b; k++) {
                     int index = first + k;
-                    Tensor image = ldm4j.torch.BlockScope.call(() -> Precision.toFp32(precision.autocast(() ->
+                    Tensor image = BlockScope.call(() -> Precision.toFp32(precision.autocast(() ->
                                     vae.decode(normalizer.denormalize(z.narrow(0, index - first, 1)))))
-                            .clamp(new org.bytedeco.pytorch.ScalarOptional(new Scalar(-1.0)),
-                                    new org.bytedeco.pytorch.ScalarOptional(new Scalar(1.0))));   // (1, 3, H, W)
+                            .clamp(new ScalarOptional(new Scalar(-1.0)),
+                                    new ScalarOptional(new Scalar(1.0))));   // (1, 3, H, W)
                     long[] shape = Tensors.shape(image);
                     height = (int) shape[2];
                     width = (int) shape[3];
@@ -212,7 +219,7 @@ public final class LatentSampler {
     }
 
     private static Tensor draw(long seed, int index, int c, int s, int step) {
-        org.bytedeco.pytorch.Generator g = step < 0 ? Seeds.generator(seed, Seeds.SAMPLING, index)
+        Generator g = step < 0 ? Seeds.generator(seed, Seeds.SAMPLING, index)
                 : torch.createCPUGenerator(Seeds.derive(Seeds.derive(seed, Seeds.SAMPLING, index), 1, step));
         return torch.randn(new long[]{c, s, s}, new GeneratorOptional(g), new TensorOptions(torch.ScalarType.Float));
     }
@@ -231,14 +238,14 @@ public final class LatentSampler {
     /** Generated images: (count, 3, height, width) floats in [-1, 1]. */
     public record Images(float[] chw, int count, int height, int width) {
         /** Image i as a BufferedImage. */
-        public java.awt.image.BufferedImage image(int i) {
+        public BufferedImage image(int i) {
             int per = 3 * height * width;
-            float[] one = java.util.Arrays.copyOfRange(chw, i * per, (i + 1) * per);
-            return ldm4j.torch.ImageGrid.of(one, 1, height, width, 1, 0);
+            float[] one = Arrays.copyOfRange(chw, i * per, (i + 1) * per);
+            return ImageGrid.of(one, 1, height, width, 1, 0);
         }
 
-        public java.awt.image.BufferedImage grid(int columns) {
-            return ldm4j.torch.ImageGrid.of(chw, count, height, width, columns, 2);
+        public BufferedImage grid(int columns) {
+            return ImageGrid.of(chw, count, height, width, columns, 2);
         }
     }
 }

@@ -3,6 +3,7 @@ package ldm4j.sample;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -120,7 +121,7 @@ public final class NpzSampleBatch {
             write(ch, zip.localHeader(0, 0), zip.headerOffset(0));
             write(ch, ByteBuffer.wrap(imageHeader), zip.dataOffset(0));
             write(ch, zip.localHeader(1, 0), zip.headerOffset(1));
-            ByteBuffer b = ByteBuffer.allocate(labelHeader.length + 8 * count).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer b = ByteBuffer.allocate(labelHeader.length + 8 * count).order(ByteOrder.LITTLE_ENDIAN);
             b.put(labelHeader);
             for (long l : labels) {
                 b.putLong(l);

@@ -1,5 +1,7 @@
 package ldm4j.sample;
 
+import java.util.function.IntConsumer;
+
 /**
  * What a caller hears while images are generated, and how it stops them: {@link #cancelled} is
  * asked before every network evaluation; when it answers true, generation ends with a
@@ -24,7 +26,7 @@ public interface SampleListener {
     }
 
     /** Only the per-batch count, as the older callback. */
-    static SampleListener batches(java.util.function.IntConsumer onBatch) {
+    static SampleListener batches(IntConsumer onBatch) {
         return new SampleListener() {
             @Override
             public void batch(int images) {

@@ -1,5 +1,6 @@
 package ldm4j.sample;
 
+import java.util.Arrays;
 import java.util.List;
 
 import ldm4j.distributed.Collective;
@@ -73,7 +74,7 @@ public final class ShardedSampling {
         return String.join(" ", List.of(modelSha256, r.classes().toString(), r.sampler(), Integer.toString(r.steps()),
                 Double.toString(r.cfg()), Double.toString(r.eta()), r.spacing(), Long.toString(r.seed()),
                 Integer.toString(r.batchSize()), Double.toString(r.guidanceLow()), Double.toString(r.guidanceHigh()),
-                r.init() == null ? "-" : Integer.toString(java.util.Arrays.hashCode(r.init().chw())) + " " + r.init().strength(),
+                r.init() == null ? "-" : Integer.toString(Arrays.hashCode(r.init().chw())) + " " + r.init().strength(),
                 String.valueOf(r.interpolation())));
     }
 }

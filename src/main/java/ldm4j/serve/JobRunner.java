@@ -1,5 +1,6 @@
 package ldm4j.serve;
 
+import java.io.PrintWriter;
 import java.util.concurrent.CancellationException;
 import java.util.function.Consumer;
 
@@ -15,9 +16,9 @@ import ldm4j.torch.ImageGrid;
  */
 final class JobRunner implements Consumer<Job> {
     private final LatentDiffusion ldm;
-    private final java.io.PrintWriter log;
+    private final PrintWriter log;
 
-    JobRunner(LatentDiffusion ldm, java.io.PrintWriter log) {
+    JobRunner(LatentDiffusion ldm, PrintWriter log) {
         this.ldm = ldm;
         this.log = log;
     }

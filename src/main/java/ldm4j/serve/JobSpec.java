@@ -3,6 +3,7 @@ package ldm4j.serve;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
@@ -11,6 +12,7 @@ import java.util.random.RandomGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import ldm4j.LdmException;
 import ldm4j.config.SampleConfig;
+import ldm4j.config.SamplerKind;
 import ldm4j.sample.InitImages;
 import ldm4j.sample.SampleRequest;
 
@@ -28,7 +30,7 @@ import ldm4j.sample.SampleRequest;
 public final class JobSpec {
     static final List<String> FIELDS = List.of("class", "n", "sampler", "steps", "cfg", "guidance_interval", "spacing", "seed",
             "eta", "init", "interpolate");
-    static final List<String> SAMPLERS = ldm4j.config.SamplerKind.keys();
+    static final List<String> SAMPLERS = SamplerKind.keys();
     static final List<String> SPACINGS = List.of("auto", "uniform-t", "uniform-logsnr", "karras");
 
     /** What the parser needs to know about the model and the server. */
@@ -248,7 +250,7 @@ public final class JobSpec {
         int classB = classIndex(to.get("class"), "interpolate.to.class", c);
         int frames = (int) integer(lerp, "frames", 8, 2, c.maxImages());
         return (sampler, steps, cfg, eta, spacing, batch, interval) -> new SampleRequest(
-                java.util.Collections.nCopies(frames, classA), sampler, steps, cfg, eta, spacing, seedA, batch, interval[0],
+                Collections.nCopies(frames, classA), sampler, steps, cfg, eta, spacing, seedA, batch, interval[0],
                 interval[1], null, new SampleRequest.Interpolation(indexA, seedB, indexB, classB));
     }
 }

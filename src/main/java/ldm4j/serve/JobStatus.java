@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import ldm4j.sample.SampleRequest;
 
+import java.util.Locale;
+
 /** A job's status as JSON: what {@code GET /api/jobs/ID} answers and every server-sent event carries. */
 final class JobStatus {
     private JobStatus() {
@@ -14,7 +16,7 @@ final class JobStatus {
     static ObjectNode of(Job job, Job.Snapshot s, int position) {
         ObjectNode o = JsonNodeFactory.instance.objectNode();
         o.put("id", s.id());
-        o.put("state", s.state().name().toLowerCase(java.util.Locale.ROOT));
+        o.put("state", s.state().name().toLowerCase(Locale.ROOT));
         o.put("position", s.state() == Job.State.QUEUED ? position : 0);
         o.put("step", s.step());
         o.put("total_steps", s.totalSteps());

@@ -14,6 +14,7 @@ import ldm4j.config.SampleConfig;
 import ldm4j.config.SamplerKind;
 import ldm4j.io.Safetensors;
 import ldm4j.io.SafetensorsFile;
+import ldm4j.unet.Backbones;
 
 /**
  * What the page shows about the model: run, data, classes, preset, training steps, the figures of
@@ -43,7 +44,7 @@ public final class ModelCard {
         training.put("vae_steps", vaeSteps(run.resolve("vae.safetensors")));
         training.put("unet_steps", Long.parseLong(m.metadata().getOrDefault("step", "0")));
         training.put("unet_parameters_channels", c.unet().model().channels());
-        training.put("backbone", ldm4j.unet.Backbones.describe(c.unet().model()));
+        training.put("backbone", Backbones.describe(c.unet().model()));
         card.set("eval", readJson(run.resolve("eval.json")));
         card.put("report", Files.isRegularFile(run.resolve("report.html")) ? "report.html" : null);
         SampleConfig d = ldm.defaults();

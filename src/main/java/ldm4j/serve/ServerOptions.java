@@ -3,6 +3,7 @@ package ldm4j.serve;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * How the server listens and what it allows.
@@ -52,7 +53,7 @@ public record ServerOptions(String host, int port, String token, int queue, int 
 
     /** The names the {@code Host} header may carry besides IP addresses and localhost. */
     List<String> hostNames() {
-        return java.util.stream.Stream.concat(java.util.stream.Stream.of(host), allowHosts.stream()).toList();
+        return Stream.concat(Stream.of(host), allowHosts.stream()).toList();
     }
 
     /** True when {@code host} is a loopback address (this machine only); names are not looked up. */

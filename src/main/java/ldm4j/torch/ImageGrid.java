@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 import javax.imageio.ImageIO;
 
@@ -26,7 +27,7 @@ public final class ImageGrid {
     public static BufferedImage of(Tensor images, int columns, int padding) {
         long[] s = Tensors.shape(images); // (B, 3, H, W)
         if (s.length != 4 || s[1] != 3) {
-            throw new IllegalArgumentException("expected images of shape (B, 3, H, W), got " + java.util.Arrays.toString(s));
+            throw new IllegalArgumentException("expected images of shape (B, 3, H, W), got " + Arrays.toString(s));
         }
         return of(Tensors.toFloats(images), (int) s[0], (int) s[2], (int) s[3], columns, padding);
     }

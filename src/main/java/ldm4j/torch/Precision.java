@@ -4,6 +4,7 @@ import java.util.function.Supplier;
 
 import ldm4j.LdmException;
 import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
@@ -89,7 +90,7 @@ public record Precision(boolean bf16, torch.DeviceType device, String reason) {
     }
 
     /** A network's output as fp32, where it leaves the autocast region (a no-op under fp32). */
-    public static org.bytedeco.pytorch.Tensor toFp32(org.bytedeco.pytorch.Tensor t) {
+    public static Tensor toFp32(Tensor t) {
         return t.scalar_type().value == ScalarType.Float.value ? t : t.to(ScalarType.Float);
     }
 }

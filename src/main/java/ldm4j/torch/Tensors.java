@@ -9,6 +9,7 @@ import ldm4j.io.HostTensor;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
@@ -48,7 +49,7 @@ public final class Tensors {
 
     /** The values of a tensor of any floating dtype and device, as float32, in row-major order. */
     public static float[] toFloats(Tensor t) {
-        Tensor c = t.detach().to(new org.bytedeco.pytorch.Device(torch.DeviceType.CPU), ScalarType.Float).contiguous();
+        Tensor c = t.detach().to(new Device(torch.DeviceType.CPU), ScalarType.Float).contiguous();
         float[] out = new float[Math.toIntExact(c.numel())];
         c.data_ptr_float().get(out);
         return out;
@@ -56,7 +57,7 @@ public final class Tensors {
 
     /** The values of an integer tensor as int64. */
     public static long[] toLongs(Tensor t) {
-        Tensor c = t.detach().to(new org.bytedeco.pytorch.Device(torch.DeviceType.CPU), ScalarType.Long).contiguous();
+        Tensor c = t.detach().to(new Device(torch.DeviceType.CPU), ScalarType.Long).contiguous();
         long[] out = new long[Math.toIntExact(c.numel())];
         c.data_ptr_long().get(out);
         return out;
@@ -69,7 +70,7 @@ public final class Tensors {
     /** Copies a tensor to host memory with the matching {@link DType}. */
     public static HostTensor toHost(Tensor t) {
         DType dtype = dtypeOf(t.scalar_type());
-        Tensor c = t.detach().to(new org.bytedeco.pytorch.Device(torch.DeviceType.CPU), t.scalar_type()).contiguous();
+        Tensor c = t.detach().to(new Device(torch.DeviceType.CPU), t.scalar_type()).contiguous();
         long bytes = c.numel() * dtype.byteSize();
         ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(bytes)).order(ByteOrder.LITTLE_ENDIAN);
         if (bytes > 0) {

@@ -2,6 +2,7 @@ package ldm4j.train;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,7 +54,7 @@ public final class AdamW {
     /** The parameters this optimizer updates (for gradient clipping). */
     /** The parameters it updates, in order (the live tensors; no copy). */
     public List<Tensor> parameterList() {
-        return java.util.Collections.unmodifiableList(params);
+        return Collections.unmodifiableList(params);
     }
 
     public TensorVector parameters() {

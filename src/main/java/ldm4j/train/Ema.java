@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import ldm4j.io.DType;
+import ldm4j.io.FormatException;
 import ldm4j.io.HostTensor;
 import ldm4j.nn.StateDict;
 import org.bytedeco.pytorch.Module;
@@ -73,10 +75,10 @@ public final class Ema {
         Map<String, HostTensor> weights = new LinkedHashMap<>(source);
         HostTensor u = weights.remove(prefix + "__updates");
         if (u == null) {
-            throw new ldm4j.io.FormatException(file, "has no EMA state '" + prefix + "__updates' (not a training checkpoint)");
+            throw new FormatException(file, "has no EMA state '" + prefix + "__updates' (not a training checkpoint)");
         }
-        if (u.dtype() != ldm4j.io.DType.I64 || u.numel() != 1 || u.data().getLong(0) < 0) {
-            throw new ldm4j.io.FormatException(file, "EMA state '" + prefix + "__updates' is not one non-negative int64 (the file is damaged)");
+        if (u.dtype() != DType.I64 || u.numel() != 1 || u.data().getLong(0) < 0) {
+            throw new FormatException(file, "EMA state '" + prefix + "__updates' is not one non-negative int64 (the file is damaged)");
         }
         StateDict.load(shadow, weights, prefix, file);
         updates = u.data().getLong(0);

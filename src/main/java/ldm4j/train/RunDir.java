@@ -10,8 +10,14 @@ import java.util.Map;
 import ldm4j.LdmException;
 import ldm4j.config.Config;
 import ldm4j.config.ConfigResolver;
+import ldm4j.distributed.DistEnv;
 import ldm4j.io.AtomicFiles;
 import ldm4j.io.RunLock;
+import ldm4j.torch.Precision;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * A run folder: {@code config.json}, {@code metrics.jsonl}, {@code tb/} (TensorBoard),
@@ -35,7 +41,7 @@ public record RunDir(Path root) {
         } catch (IOException e) {
             throw new LdmException("cannot create run folder " + root + " (" + e.getMessage() + "): choose another --run");
         }
-        if (ldm4j.distributed.DistEnv.fromEnvironment().rank() != 0) {
+        if (DistEnv.fromEnvironment().rank() != 0) {
             return new RunDir(root); // a data-parallel job writes through rank 0, which holds the lock for it
         }
         RunLock.acquire(root);
@@ -94,14 +100,14 @@ public record RunDir(Path root) {
      * Records how {@code stage} computes in {@code compute.json} (one entry per stage, replaced when the
      * stage runs again): the device and the precision with the reason it was chosen.
      */
-    public void recordCompute(String stage, String device, ldm4j.torch.Precision precision) {
+    public void recordCompute(String stage, String device, Precision precision) {
         try {
-            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper()
-                    .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
-            com.fasterxml.jackson.databind.node.ObjectNode all = java.nio.file.Files.isRegularFile(computeFile())
-                    && json.readTree(computeFile().toFile()) instanceof com.fasterxml.jackson.databind.node.ObjectNode o
+            ObjectMapper json = new ObjectMapper()
+                    .enable(SerializationFeature.INDENT_OUTPUT);
+            ObjectNode all = Files.isRegularFile(computeFile())
+                    && json.readTree(computeFile().toFile()) instanceof ObjectNode o
                     ? o : json.createObjectNode();
-            com.fasterxml.jackson.databind.node.ObjectNode e = all.putObject(stage);
+            ObjectNode e = all.putObject(stage);
             e.put("device", device);
             e.put("precision", precision.label());
             e.put("reason", precision.reason());

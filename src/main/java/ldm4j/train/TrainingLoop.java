@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -149,7 +150,7 @@ public final class TrainingLoop {
         long windowStart = System.nanoTime();
         long windowSteps = 0;
         try (Progress progress = collective.rank() == 0 ? Progress.start(plan.stage(), total, "step", step)
-                : Progress.plain(plan.stage(), total, "step", System.err, java.time.Duration.ofDays(365), System::nanoTime)) {
+                : Progress.plain(plan.stage(), total, "step", System.err, Duration.ofDays(365), System::nanoTime)) {
             while (step < total && !stopAgreed(budget.exhausted(sessionSteps))) {
                 Map<String, Double> m;
                 try (StepScope scope = StepScope.open()) {

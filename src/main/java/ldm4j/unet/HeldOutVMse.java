@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import ldm4j.autoencoder.LatentNormalizer;
+import ldm4j.autoencoder.VaeEvaluator;
 import ldm4j.diffusion.NoiseSchedule;
 import ldm4j.diffusion.VDenoiser;
 import ldm4j.latents.LatentSet;
@@ -40,7 +41,7 @@ public final class HeldOutVMse implements AutoCloseable {
         int n = Math.min(count, test.size());
         int[] idx = new int[n];
         for (int i = 0; i < n; i++) {
-            idx[i] = ldm4j.autoencoder.VaeEvaluator.spaced(i, n, test.size()); // every class of a class-sorted split
+            idx[i] = VaeEvaluator.spaced(i, n, test.size()); // every class of a class-sorted split
         }
         LatentSet.Moments m = test.gather(idx, new boolean[n]);
         z0 = norm.normalize(m.mean()).to(device, torch.ScalarType.Float);

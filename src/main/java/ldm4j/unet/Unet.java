@@ -7,6 +7,8 @@ import java.util.List;
 
 import ldm4j.config.UnetConfig;
 import ldm4j.config.UnetLayout;
+import ldm4j.nn.Backbone;
+import ldm4j.nn.DropoutNoise;
 import ldm4j.nn.Layers;
 import ldm4j.nn.Level;
 import ldm4j.nn.MidBlock;
@@ -44,7 +46,7 @@ import org.bytedeco.pytorch.Tensor;
  * A freshly constructed UNet outputs exactly zero. Call {@code train(false)} for inference (disables
  * dropout).
  */
-public final class Unet extends Module implements ldm4j.nn.Backbone {
+public final class Unet extends Module implements Backbone {
     private final List<ResBlock> resBlocks = new ArrayList<>(); // in forward order, for their dropout noise
     private final UnetConfig config;
     private final int inChannels;
@@ -196,7 +198,7 @@ public final class Unet extends Module implements ldm4j.nn.Backbone {
 
     /** Every residual block's dropout masks come from {@code noise} (one training step's stream). */
     @Override
-    public void dropoutNoise(ldm4j.nn.DropoutNoise noise) {
+    public void dropoutNoise(DropoutNoise noise) {
         for (ResBlock b : resBlocks) {
             b.dropoutNoise(noise);
         }

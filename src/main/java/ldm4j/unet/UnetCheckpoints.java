@@ -10,6 +10,8 @@ import java.util.Map;
 import ldm4j.LdmException;
 import ldm4j.config.Config;
 import ldm4j.config.ConfigResolver;
+import ldm4j.config.SampleConfig;
+import ldm4j.io.Checkpoints;
 import ldm4j.io.HostTensor;
 import ldm4j.io.Safetensors;
 import ldm4j.io.SafetensorsFile;
@@ -46,13 +48,13 @@ public final class UnetCheckpoints {
     }
 
     /** The sampling section of a finished UNet's config (reads only the file's header). */
-    public static ldm4j.config.SampleConfig sampleConfig(Path file) {
+    public static SampleConfig sampleConfig(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new LdmException(file + (Files.isDirectory(file) ? " is a folder, not a UNet file" : " does not exist")
                     + ": train the UNet first (bin/ldm4j train-unet --run " + (file.getParent() == null ? "DIR" : file.getParent()) + ")");
         }
         try (SafetensorsFile f = Safetensors.read(file)) {
-            ldm4j.io.Checkpoints.requireKind(file, f.metadata(), KIND_UNET);
+            Checkpoints.requireKind(file, f.metadata(), KIND_UNET);
             return new ConfigResolver().parse(f.metadata().get("config"), file + " (metadata 'config')").sample();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
@@ -68,7 +70,7 @@ public final class UnetCheckpoints {
         }
         try (SafetensorsFile f = Safetensors.read(file)) {
             Map<String, String> meta = f.metadata();
-            ldm4j.io.Checkpoints.requireKind(file, meta, KIND_UNET);
+            Checkpoints.requireKind(file, meta, KIND_UNET);
             Config config = new ConfigResolver().parse(meta.get("config"), file + " (metadata 'config')");
             Backbone unet = Backbones.create(config.unet().model(), inChannels, latentSize);
             StateDict.load(unet.module(), f.getAll(), ema ? "ema." : "unet.", file);

@@ -19,12 +19,14 @@ import ldm4j.data.DataLoader;
 import ldm4j.diffusion.NoiseSchedule;
 import ldm4j.distributed.Collective;
 import ldm4j.distributed.DistEnv;
+import ldm4j.io.Checkpoints;
 import ldm4j.io.HostTensor;
 import ldm4j.latents.LatentSet;
 import ldm4j.nn.Backbone;
 import ldm4j.nn.DropoutNoise;
 import ldm4j.nn.StateDict;
 import ldm4j.torch.Devices;
+import ldm4j.torch.Precision;
 import ldm4j.torch.Tensors;
 import ldm4j.train.BadBatchException;
 import ldm4j.train.Budget;
@@ -52,7 +54,7 @@ public final class UnetTrainer {
     private final UnetStageConfig uc;
     private final RunDir run;
     private final Device device;
-    private final ldm4j.torch.Precision precision;
+    private final Precision precision;
     private final PrintWriter out;
     private final NoiseSchedule schedule;
     private final Collective collective;
@@ -76,7 +78,7 @@ public final class UnetTrainer {
         this.run = run;
         this.device = device;
         this.out = out;
-        this.precision = ldm4j.torch.Precision.resolve(config.precision(), device);
+        this.precision = Precision.resolve(config.precision(), device);
     }
 
     /** What a call to {@link #train} achieved; {@code signal} names the signal that stopped it, if one did. */
@@ -239,7 +241,7 @@ public final class UnetTrainer {
 
         @Override
         public void restore(Map<String, HostTensor> all, Map<String, String> meta, Path file) {
-            ldm4j.io.Checkpoints.requireKind(file, meta, UnetCheckpoints.KIND_TRAIN);
+            Checkpoints.requireKind(file, meta, UnetCheckpoints.KIND_TRAIN);
             Config saved = new ConfigResolver().parse(meta.get("config"), file + " (metadata 'config')");
             if (!saved.unet().model().equals(uc.model())) {
                 throw new LdmException(file + " was trained with a different UNet (checkpoint: unet.model=" + saved.unet().model()

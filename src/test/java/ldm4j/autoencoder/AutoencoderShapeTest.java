@@ -8,11 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Set;
 
+import ldm4j.config.AutoencoderConfig;
+import ldm4j.config.Config;
 import ldm4j.config.Presets;
 import ldm4j.config.VaeConfig;
 import ldm4j.nn.StateDict;
 import ldm4j.torch.StepScope;
 import ldm4j.torch.Tensors;
+import ldm4j.unet.Unet;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -49,15 +52,15 @@ class AutoencoderShapeTest {
     void presets256MapToFourBy32By32LatentsAndTheTiny256ModelsRunAt256Pixels() {
         torch.set_num_threads(2);
         for (String name : List.of("tiny256", "imagenet256")) {
-            ldm4j.config.Config c = Presets.get(name);
+            Config c = Presets.get(name);
             assertEquals(256, c.data().resolution(), name);
             assertEquals(8, c.vae().model().downsampleFactor(), name);
             assertEquals(4, c.vae().model().latentChannels(), name);
         }
-        ldm4j.config.Config c = Presets.get("tiny256");
+        Config c = Presets.get("tiny256");
         Autoencoder vae = new Autoencoder(c.vae().model());
         PatchDiscriminator disc = new PatchDiscriminator(c.vae().disc());
-        ldm4j.unet.Unet unet = new ldm4j.unet.Unet(c.unet().model(), 4, 32);
+        Unet unet = new Unet(c.unet().model(), 4, 32);
         try (StepScope s = StepScope.open(); NoGradGuard g = new NoGradGuard()) {
             Tensor x = torch.randn(1, 3, 256, 256);
             DiagonalGaussian post = vae.encode(x);
@@ -75,7 +78,7 @@ class AutoencoderShapeTest {
         VaeConfig c = Presets.tiny().vae();
         // three levels, two blocks each, widths 16/32/64, patch size 1: every kind of name appears
         Set<String> vae = StateDict.tensors(new Autoencoder(
-                new ldm4j.config.AutoencoderConfig(16, List.of(1, 2, 4), 2, 4, true, 8, 1))).keySet();
+                new AutoencoderConfig(16, List.of(1, 2, 4), 2, 4, true, 8, 1))).keySet();
         for (String name : List.of("encoder.conv_in.weight", "encoder.down.0.res.0.norm1.weight",
                 "encoder.down.0.res.0.conv1.weight", "encoder.down.1.res.0.skip.weight", "encoder.down.0.downsample.weight",
                 "encoder.down.1.downsample.bias", "encoder.mid.res1.conv2.bias", "encoder.mid.attn.qkv.weight",

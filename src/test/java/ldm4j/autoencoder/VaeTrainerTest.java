@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -43,7 +46,7 @@ public class VaeTrainerTest {
     }
 
     public static Config config(String... extra) {
-        List<String> sets = new java.util.ArrayList<>(List.of(
+        List<String> sets = new ArrayList<>(List.of(
                 "data.resolution=16", "data.workers=1", "data.prefetch=2", "threads=2",
                 "vae.model.channels=8", "vae.model.multipliers=[1,2]", "vae.model.resBlocks=1", "vae.model.groups=4",
                 "vae.model.patchSize=1", // 16 px -> 8x8 latents, which the small UNet configs assume
@@ -63,12 +66,12 @@ public class VaeTrainerTest {
     /** Every tensor of a safetensors file, copied out of the mapping. */
     public static Map<String, HostTensor> tensors(Path f) throws Exception {
         try (SafetensorsFile s = Safetensors.read(f)) {
-            Map<String, HostTensor> m = new java.util.LinkedHashMap<>();
+            Map<String, HostTensor> m = new LinkedHashMap<>();
             for (String n : s.names()) {
                 HostTensor h = s.get(n);
                 byte[] copy = new byte[(int) h.byteSize()];
                 h.data().get(copy);
-                m.put(n, new HostTensor(h.dtype(), h.shape(), java.nio.ByteBuffer.wrap(copy)));
+                m.put(n, new HostTensor(h.dtype(), h.shape(), ByteBuffer.wrap(copy)));
             }
             return m;
         }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -32,9 +33,9 @@ class AugmentTest {
         int per = 3 * 5 * 7;
         int flips = 0;
         for (int i = 0; i < 16; i++) {
-            float[] o = java.util.Arrays.copyOfRange(out, i * per, (i + 1) * per);
-            boolean same = java.util.Arrays.equals(o, java.util.Arrays.copyOfRange(in, i * per, (i + 1) * per));
-            boolean flip = java.util.Arrays.equals(o, java.util.Arrays.copyOfRange(mirrored, i * per, (i + 1) * per));
+            float[] o = Arrays.copyOfRange(out, i * per, (i + 1) * per);
+            boolean same = Arrays.equals(o, Arrays.copyOfRange(in, i * per, (i + 1) * per));
+            boolean flip = Arrays.equals(o, Arrays.copyOfRange(mirrored, i * per, (i + 1) * per));
             assertTrue(same ^ flip, "image " + i + " is the original or its mirror");
             flips += flip ? 1 : 0;
         }
@@ -58,8 +59,8 @@ class AugmentTest {
             for (int dy = 0; dy <= 2 * p && found == null; dy++) {
                 for (int dx = 0; dx <= 2 * p && found == null; dx++) {
                     Tensor crop = padded.select(0, i).narrow(1, dy, 12).narrow(2, dx, 12);
-                    if (java.util.Arrays.equals(got, Tensors.toFloats(crop.contiguous()))
-                            || java.util.Arrays.equals(got, Tensors.toFloats(crop.flip(2).contiguous()))) {
+                    if (Arrays.equals(got, Tensors.toFloats(crop.contiguous()))
+                            || Arrays.equals(got, Tensors.toFloats(crop.flip(2).contiguous()))) {
                         found = dy + "," + dx;
                     }
                 }

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ldm4j.config.ConfigResolver;
 import ldm4j.data.SyntheticData;
+import ldm4j.io.Safetensors;
 import ldm4j.latents.LatentPipelineTest;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -53,20 +54,20 @@ class BenchCommandTest {
         CliTest.Result agree = CliTest.run("bench", "agree", "--config", cfg.toString(), "--batch", "2", "--agree-dir",
                 dir.resolve("agree").toString());
         assertEquals(0, agree.code(), agree.err());
-        try (var f = ldm4j.io.Safetensors.read(dir.resolve("agree/agree-vae.safetensors"))) {
+        try (var f = Safetensors.read(dir.resolve("agree/agree-vae.safetensors"))) {
             for (String k : List.of("x", "eps", "out.xhat", "loss.total", "grad_norm.vae", "grad_norm.disc", "vae.decoder.conv_out.weight")) {
                 assertTrue(f.metadata().containsKey("config") && f.getAll().containsKey(k), k);
             }
             assertTrue(f.get("grad_norm.vae").toFloats()[0] > 0, "a real backward pass");
         }
-        try (var f = ldm4j.io.Safetensors.read(dir.resolve("agree/agree-unet.safetensors"))) {
+        try (var f = Safetensors.read(dir.resolve("agree/agree-unet.safetensors"))) {
             assertTrue(f.getAll().containsKey("out.v") && f.getAll().containsKey("loss.v_mse"), "UNet outputs exported");
             assertTrue(maxAbs(f.get("out.v").toFloats()) > 0, "perturbed weights give a non-zero v");
         }
         CliTest.Result dit = CliTest.run("bench", "agree", "--config", cfg.toString(), "--batch", "2", "--agree-dir",
                 dir.resolve("agree-dit").toString(), "--set", "unet.model.type=dit", "--set", "unet.model.dit.size=DiT-T/2");
         assertEquals(0, dit.code(), dit.err());
-        try (var f = ldm4j.io.Safetensors.read(dir.resolve("agree-dit/agree-unet.safetensors"))) {
+        try (var f = Safetensors.read(dir.resolve("agree-dit/agree-unet.safetensors"))) {
             // what bench/python/agree.py needs to rebuild the DiT twin: its type and size, DiT's state-dict names
             JsonNode model = new ObjectMapper().readTree(f.metadata().get("config")).path("unet").path("model");
             assertEquals("dit", model.path("type").asText());

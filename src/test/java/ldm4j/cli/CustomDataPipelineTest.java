@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import javax.imageio.ImageIO;
@@ -143,7 +144,7 @@ class CustomDataPipelineTest {
 
         Files.delete(zero);
         byte[] png = Files.readAllBytes(data.resolve("test/x/000-rgb.png"));
-        Path cut = Files.write(data.resolve("train/y/cut.png"), java.util.Arrays.copyOf(png, png.length / 2));
+        Path cut = Files.write(data.resolve("train/y/cut.png"), Arrays.copyOf(png, png.length / 2));
         args.set(4, dir.resolve("b").toString());
         CliTest.Result t = CliTest.run(args.toArray(new String[0]));
         assertEquals(2, t.code(), t.out() + t.err());

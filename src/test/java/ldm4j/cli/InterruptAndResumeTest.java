@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import ldm4j.autoencoder.VaeTrainerTest;
 import ldm4j.data.SyntheticData;
@@ -119,7 +120,7 @@ class InterruptAndResumeTest {
         assertFalse(out.contains("stopped at step"), out);
         assertEquals(rowsWhenFrozen, trainRows(runDir), "the step under way never finished: " + out);
         Path checkpoints = runDir.resolve("checkpoints/vae");
-        try (var files = Files.exists(checkpoints) ? Files.list(checkpoints) : java.util.stream.Stream.<Path>empty()) {
+        try (var files = Files.exists(checkpoints) ? Files.list(checkpoints) : Stream.<Path>empty()) {
             assertEquals(List.of(), files.toList(), "no checkpoint written");
         }
         try (var files = Files.list(log.getParent())) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +59,6 @@ class ClassBindingTest {
                 () -> ClassBinding.requireSame("u.safetensors", List.of("a", "b"), "folder:x", List.of("a", "c")));
         assertEquals("u.safetensors was trained on classes [a, b] but folder:x has classes [a, c]: use a new --run folder "
                 + "for this data, or the data it was trained on", e.getMessage());
-        assertEquals(List.of("x", "y"), ClassBinding.trainedClasses(Map.of("classes", "[\"x\",\"y\"]"), java.nio.file.Path.of("f")));
+        assertEquals(List.of("x", "y"), ClassBinding.trainedClasses(Map.of("classes", "[\"x\",\"y\"]"), Path.of("f")));
     }
 }

@@ -12,6 +12,8 @@ import ldm4j.config.ConfigResolver;
 import ldm4j.config.DataConfig;
 import org.junit.jupiter.api.Test;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 /** {@code data.crop}: the default keeps the center-square transform for existing data, ADM's crop for ImageNet data. */
 class CropModeTest {
 
@@ -33,8 +35,8 @@ class CropModeTest {
     @Test
     void olderConfigWithoutCropReadsAsAuto() {
         ConfigResolver r = new ConfigResolver();
-        com.fasterxml.jackson.databind.node.ObjectNode tree = r.toTree(r.resolve("tiny", null, List.of()));
-        ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("data")).remove("crop");
+        ObjectNode tree = r.toTree(r.resolve("tiny", null, List.of()));
+        ((ObjectNode) tree.get("data")).remove("crop");
         assertEquals("center", r.parse(tree.toString(), "old").data().cropMode());
     }
 

@@ -6,11 +6,13 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_IGNORE_ORIENTATION;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -18,6 +20,8 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.MatVector;
+
+import ldm4j.torch.Tensors;
 
 /**
  * Not a test: a single-threaded profile of decode + ADM crop per image, by stage, in CPU time of this thread
@@ -30,7 +34,7 @@ import org.bytedeco.opencv.opencv_core.MatVector;
 public final class DecodeProfile {
     private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
-    public static void main(String[] args) throws java.io.IOException {
+    public static void main(String[] args) throws IOException {
         Path folder = Path.of(args[0]);
         int size = args.length > 1 ? Integer.parseInt(args[1]) : 256;
         int passes = args.length > 2 ? Integer.parseInt(args[2]) : 3;
@@ -48,7 +52,7 @@ public final class DecodeProfile {
         Transform adm = new Transform(size, "bicubic", "adm");
         boolean[] noFlip = new boolean[1];
         for (int pass = 0; pass <= passes; pass++) {
-            java.util.Arrays.fill(ns, 0);
+            Arrays.fill(ns, 0);
             float[] batch = new float[32 * 3 * size * size];
             int inBatch = 0;
             for (byte[] jpeg : files) {
@@ -87,7 +91,7 @@ public final class DecodeProfile {
                 int rowFrom = tv.start(top, top + size);
                 int rowTo = tv.end(top, top + size);
                 // horizontal only over the rows the window reads, then vertical only
-                RawImage rows = new RawImage(java.util.Arrays.copyOf(img.planes(), img.planes().length), img.height(), img.width());
+                RawImage rows = new RawImage(Arrays.copyOf(img.planes(), img.planes().length), img.height(), img.width());
                 RawImage mid = PilResample.resize(rows, ow, img.height(), PilResample.Filter.BICUBIC, left, rowFrom, size, rowTo - rowFrom);
                 long t6 = CPU.getCurrentThreadCpuTime();
                 RawImage sq = PilResample.resize(new RawImage(new byte[3 * img.height() * size], img.height(), size), size, oh,
@@ -103,7 +107,7 @@ public final class DecodeProfile {
                 long t9 = t8;
                 if (inBatch == 32) {
                     try (PointerScope scope = new PointerScope()) {
-                        ldm4j.torch.Tensors.fromFloats(batch, 32, 3, size, size);
+                        Tensors.fromFloats(batch, 32, 3, size, size);
                     }
                     inBatch = 0;
                     t9 = CPU.getCurrentThreadCpuTime();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,7 +45,7 @@ class ImageDecoderTest {
         assertTrue(assertThrows(DataException.class, () -> d.decode(empty)).getMessage()
                 .equals(empty + " is empty (0 bytes): replace or remove it"));
         byte[] jpeg = Files.readAllBytes(PixelFormatTest.DIR.resolve("rgb_baseline.jpg"));
-        Path truncated = Files.write(dir.resolve("cut.jpg"), java.util.Arrays.copyOf(jpeg, 200));
+        Path truncated = Files.write(dir.resolve("cut.jpg"), Arrays.copyOf(jpeg, 200));
         DataException t = assertThrows(DataException.class, () -> d.decode(truncated));
         assertTrue(t.getMessage().startsWith(truncated + " is not a readable PNG/JPEG image"), t.getMessage());
         Path text = Files.writeString(dir.resolve("notes.png"), "hello");

@@ -1,5 +1,7 @@
 package ldm4j.data;
 
+import java.util.Arrays;
+
 /**
  * The first, straightforward restatement of PIL's resize (kept as the oracle PilResample's faster loops are compared
  * with on random sizes and windows; it matched PIL's fixtures itself). PIL's {@code Image.resize} for 8-bit images (Pillow's {@code Resample.c}), restated exactly: separable
@@ -163,7 +165,7 @@ final class PilResampleReference {
                 int o = y0 + yy;
                 int f = tv.first()[o] - rowFrom;
                 int n = tv.count()[o];
-                java.util.Arrays.fill(acc, 1 << (PRECISION_BITS - 1));
+                Arrays.fill(acc, 1 << (PRECISION_BITS - 1));
                 for (int j = 0; j < n; j++) {
                     int kj = tv.k()[o * ks + j];
                     int row = (c * rows + f + j) * ww;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,7 +31,7 @@ class PixelFormatTest {
         return Stream.concat(png, jpeg);
     }
 
-    static final java.util.List<String> JPEGS = java.util.List.of("rgb_baseline", "rgb_444", "rgb_progressive",
+    static final List<String> JPEGS = List.of("rgb_baseline", "rgb_444", "rgb_progressive",
             "gray_jpeg", "cmyk", "ycck", "orientation2", "orientation3", "orientation4", "orientation5", "orientation6",
             "orientation7", "orientation8");
 

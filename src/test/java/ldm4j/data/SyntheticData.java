@@ -1,11 +1,18 @@
 package ldm4j.data;
 
+import java.awt.Color;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.zip.CRC32;
+import java.util.zip.Deflater;
 
 import javax.imageio.ImageIO;
 
@@ -132,7 +139,7 @@ public final class SyntheticData {
     }
 
     private static void writeMixed(Path file, String format, int w, int h, int c, int classes) throws IOException {
-        int hue = java.awt.Color.HSBtoRGB((float) c / classes, 0.8f, 1f);
+        int hue = Color.HSBtoRGB((float) c / classes, 0.8f, 1f);
         BufferedImage rgb = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
@@ -176,31 +183,31 @@ public final class SyntheticData {
 
     /** A valid PNG header declaring width x height RGB pixels, with a few compressed bytes of data. */
     public static byte[] pngDeclaring(int width, int height) throws IOException {
-        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
-        java.io.DataOutputStream out = new java.io.DataOutputStream(b);
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(b);
         out.write(new byte[]{(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
-        java.io.ByteArrayOutputStream ihdr = new java.io.ByteArrayOutputStream();
-        java.io.DataOutputStream h = new java.io.DataOutputStream(ihdr);
+        ByteArrayOutputStream ihdr = new ByteArrayOutputStream();
+        DataOutputStream h = new DataOutputStream(ihdr);
         h.writeInt(width);
         h.writeInt(height);
         h.write(new byte[]{8, 2, 0, 0, 0});
         chunk(out, "IHDR", ihdr.toByteArray());
-        java.util.zip.Deflater d = new java.util.zip.Deflater();
+        Deflater d = new Deflater();
         d.setInput(new byte[64 * 1024]); // zeros: a real bomb compresses 1.2 GB into about 1 MB the same way
         d.finish();
         byte[] z = new byte[1024];
         int n = d.deflate(z);
-        chunk(out, "IDAT", java.util.Arrays.copyOf(z, n));
+        chunk(out, "IDAT", Arrays.copyOf(z, n));
         chunk(out, "IEND", new byte[0]);
         return b.toByteArray();
     }
 
-    private static void chunk(java.io.DataOutputStream out, String type, byte[] data) throws IOException {
-        byte[] t = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static void chunk(DataOutputStream out, String type, byte[] data) throws IOException {
+        byte[] t = type.getBytes(StandardCharsets.US_ASCII);
         out.writeInt(data.length);
         out.write(t);
         out.write(data);
-        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        CRC32 crc = new CRC32();
         crc.update(t);
         crc.update(data);
         out.writeInt((int) crc.getValue());

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 
 import ldm4j.io.HostTensor;
 import ldm4j.io.Safetensors;
@@ -68,7 +69,7 @@ class TransformTest {
 
     @Test
     void admBatchIsTheCropMirroredWhereAskedAndScaledToUnitRange() {
-        java.util.SplittableRandom rng = new java.util.SplittableRandom(5);
+        SplittableRandom rng = new SplittableRandom(5);
         List<RawImage> imgs = new ArrayList<>();
         for (int[] hw : new int[][]{{37, 29}, {20, 45}}) {
             byte[] px = new byte[3 * hw[0] * hw[1]];

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -98,8 +99,8 @@ class WdsStepBatchesTest {
             for (Batch b : ranks) {
                 assertEquals(4, b.size());
                 for (int j = 0; j < 4; j++) {
-                    float[] x = java.util.Arrays.copyOfRange(b.images(), j * 192, (j + 1) * 192); // (3, 8, 8)
-                    seen.add(b.labels()[j] + ":" + java.util.Arrays.hashCode(x));
+                    float[] x = Arrays.copyOfRange(b.images(), j * 192, (j + 1) * 192); // (3, 8, 8)
+                    seen.add(b.labels()[j] + ":" + Arrays.hashCode(x));
                 }
             }
             assertEquals(8, seen.size(), "step " + step + ": the two ranks' 8 samples are different samples");

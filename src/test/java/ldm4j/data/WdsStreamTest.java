@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -68,7 +69,7 @@ class WdsStreamTest {
         ShardWriter.write(ImageFolder.open(dir.resolve("src"), "x").train(), dir.resolve("again"), "train", 3, s -> { });
         assertArrayEquals(first, Files.readAllBytes(dir.resolve("again/train-000000.tar")));
         assertEquals(0, first.length % 512);
-        assertEquals("ustar", new String(first, 257, 5, java.nio.charset.StandardCharsets.US_ASCII)); // POSIX magic
+        assertEquals("ustar", new String(first, 257, 5, StandardCharsets.US_ASCII)); // POSIX magic
     }
 
     @Test

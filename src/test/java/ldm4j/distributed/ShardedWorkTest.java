@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +16,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import javax.imageio.ImageIO;
 
 /**
  * Work split across ranks gives the same files as one process: encode's shards, sample's and eval's
@@ -104,8 +110,8 @@ class ShardedWorkTest {
         b.addAll(List.of("--out", two.toString(), "--individual", dir.resolve("individual-2").toString()));
         String[] r2 = TestCli.run(b.toArray(new String[0]));
         assertEquals("0", r2[0], r2[1] + r2[2]);
-        java.awt.image.BufferedImage x = javax.imageio.ImageIO.read(one.toFile());
-        java.awt.image.BufferedImage y = javax.imageio.ImageIO.read(two.toFile());
+        BufferedImage x = ImageIO.read(one.toFile());
+        BufferedImage y = ImageIO.read(two.toFile());
         assertEquals(x.getWidth(), y.getWidth());
         assertEquals(x.getHeight(), y.getHeight());
         long differing = 0;
@@ -139,9 +145,9 @@ class ShardedWorkTest {
         b.addAll(common);
         String[] r2 = TestCli.run(b.toArray(new String[0]));
         assertEquals("0", r2[0], r2[1] + r2[2]);
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        com.fasterxml.jackson.databind.JsonNode x = json.readTree(one.resolve("eval.json").toFile());
-        com.fasterxml.jackson.databind.JsonNode y = json.readTree(two.resolve("eval.json").toFile());
+        ObjectMapper json = new ObjectMapper();
+        JsonNode x = json.readTree(one.resolve("eval.json").toFile());
+        JsonNode y = json.readTree(two.resolve("eval.json").toFile());
         for (String part : List.of("settings", "reference", "samples", "floors")) {
             assertEquals(x.get(part), y.get(part), part + " of eval.json");
         }

@@ -7,6 +7,7 @@ import ldm4j.torch.StepScope;
 import ldm4j.torch.Tensors;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 
@@ -93,7 +94,7 @@ class MetricsMathTest {
             assertEquals(0.0, disjoint.precision(), 1e-12);
             assertEquals(0.0, disjoint.recall(), 1e-12);
             // half of the fakes from the real distribution, half far away: precision ~0.5, recall high
-            Tensor half = torch.cat(new org.bytedeco.pytorch.TensorVector(torch.randn(400, 8), torch.randn(400, 8)
+            Tensor half = torch.cat(new TensorVector(torch.randn(400, 8), torch.randn(400, 8)
                     .add(new Scalar(100))), 0);
             PrecisionRecall mixed = PrecisionRecall.of(real, half, 3);
             assertEquals(0.5, mixed.precision(), 0.08);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -53,7 +54,7 @@ class CheckpointFallbackTest {
         Path last = dir.resolve("last.safetensors");
         byte[] bytes = Files.readAllBytes(last);
         Files.delete(last); // a hard link to step 20: replace it rather than truncating both
-        Files.write(last, java.util.Arrays.copyOf(bytes, bytes.length - 3));
+        Files.write(last, Arrays.copyOf(bytes, bytes.length - 3));
         CheckpointStore.Resumable r = store.newestIntact("vae-train");
         assertEquals(store.pathFor(20), r.file());
         assertEquals(20, r.step());

@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
@@ -121,7 +122,7 @@ class SafetensorsPythonFixturesTest {
                     + "without the flag");
         }
         byte[] committed = Files.readAllBytes(resource(JavaWrittenFixture.FILE_NAME));
-        assertTrue(java.util.Arrays.equals(committed, bytes), "the writer's output changed: "
+        assertTrue(Arrays.equals(committed, bytes), "the writer's output changed: "
                 + JavaWrittenFixture.FILE_NAME + " no longer matches the file verified by Python; if intended, "
                 + "regenerate it and rerun the Python check (scripts/fixtures/make_safetensors_fixtures.py)");
         try (SafetensorsFile file = Safetensors.read(resource(JavaWrittenFixture.FILE_NAME))) {

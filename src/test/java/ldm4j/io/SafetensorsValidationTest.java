@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.stream.Stream;
@@ -150,6 +151,6 @@ class SafetensorsValidationTest {
 
     @Test
     void missingFileIsAnIoError() {
-        assertThrows(java.nio.file.NoSuchFileException.class, () -> Safetensors.read(dir.resolve("none")));
+        assertThrows(NoSuchFileException.class, () -> Safetensors.read(dir.resolve("none")));
     }
 }

@@ -9,9 +9,12 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 import ldm4j.LdmException;
 import ldm4j.autoencoder.VaeCheckpoints;
@@ -21,9 +24,11 @@ import ldm4j.config.Config;
 import ldm4j.config.ConfigResolver;
 import ldm4j.data.DataSpec;
 import ldm4j.data.ImageDataset;
+import ldm4j.data.RawImage;
 import ldm4j.data.Splits;
 import ldm4j.data.SyntheticData;
 import ldm4j.data.Transform;
+import ldm4j.io.DType;
 import ldm4j.io.FormatException;
 import ldm4j.io.HostTensor;
 import ldm4j.io.Safetensors;
@@ -41,6 +46,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** encode -> latent cache -> train-unet on a tiny synthetic dataset. */
 @Tag("slow") // training and encoding runs: left out of ./mvnw test -Pfast
@@ -100,7 +110,7 @@ public class LatentPipelineTest {
             assertArrayEquals(new long[]{3, 4, 8, 8}, Tensors.shape(plain.mean()));
             assertArrayEquals(new long[]{0, 1, 2}, Tensors.toLongs(plain.labels()));
             // recompute image 13 with the encoder: same moments
-            ldm4j.data.RawImage raw = data.train().load(13);
+            RawImage raw = data.train().load(13);
             float[] x = new Transform(16, "bicubic").apply(List.of(raw), new boolean[1]);
             Tensor mean = vae.vae().encode(Tensors.fromFloats(x, 1, 3, 16, 16)).mean();
             assertTrue(mean.sub(plain.mean().narrow(0, 1, 1)).abs().max().item_double() < 1e-5);
@@ -115,7 +125,7 @@ public class LatentPipelineTest {
         assertTrue(changed.toString().contains("rebuilding it"), changed.toString());
         assertEquals("bf16", bf.key().dtype());
         try (SafetensorsFile f = Safetensors.read(dir.resolve("train-0000.safetensors"))) {
-            assertEquals(ldm4j.io.DType.BF16, f.info("mean").dtype());
+            assertEquals(DType.BF16, f.info("mean").dtype());
         }
     }
 
@@ -138,7 +148,7 @@ public class LatentPipelineTest {
                 return 0;
             }
 
-            public ldm4j.data.RawImage load(int i) {
+            public RawImage load(int i) {
                 byte[] p = new byte[3 * side * side];
                 for (int c = 0; c < 3; c++) {
                     for (int y = 0; y < side; y++) {
@@ -147,7 +157,7 @@ public class LatentPipelineTest {
                         }
                     }
                 }
-                return new ldm4j.data.RawImage(p, side, side);
+                return new RawImage(p, side, side);
             }
         };
     }
@@ -163,7 +173,7 @@ public class LatentPipelineTest {
             int[] idx = {0, 1, 2};
             Tensor plain = train.gather(idx, new boolean[3]).mean();
             Tensor flipped = train.gather(idx, new boolean[]{true, true, true}).mean();
-            List<ldm4j.data.RawImage> raw = List.of(parts.get("train").load(0), parts.get("train").load(1), parts.get("train").load(2));
+            List<RawImage> raw = List.of(parts.get("train").load(0), parts.get("train").load(1), parts.get("train").load(2));
             Tensor encPlain = vae.vae().encode(Tensors.fromFloats(new Transform(16, "bicubic").apply(raw, new boolean[3]), 3, 3, 16, 16)).mean();
             Tensor encFlip = vae.vae().encode(Tensors.fromFloats(new Transform(16, "bicubic").apply(raw,
                     new boolean[]{true, true, true}), 3, 3, 16, 16)).mean();
@@ -179,7 +189,7 @@ public class LatentPipelineTest {
         build(dir, "f32", new StringWriter());
         Path shard = dir.resolve("train-0001.safetensors");
         byte[] b = Files.readAllBytes(shard);
-        Files.write(shard, java.util.Arrays.copyOf(b, b.length / 2));
+        Files.write(shard, Arrays.copyOf(b, b.length / 2));
         FormatException e = assertThrows(FormatException.class, () -> LatentSet.open(dir, "train"));
         assertTrue(e.getMessage().startsWith(shard.toString()), e.getMessage());
         LdmException none = assertThrows(LdmException.class, () -> LatentSet.open(dir.resolve("empty"), "train"));
@@ -196,10 +206,10 @@ public class LatentPipelineTest {
             Path manifest = dir.resolve("manifest.json");
             byte[] b = Files.readAllBytes(shard);
             switch (this) {
-                case TRUNCATED -> Files.write(shard, java.util.Arrays.copyOf(b, b.length - 5));
+                case TRUNCATED -> Files.write(shard, Arrays.copyOf(b, b.length - 5));
                 case EMPTY -> Files.write(shard, new byte[0]);
                 case GARBAGE -> {
-                    new java.util.Random(1).nextBytes(b);
+                    new Random(1).nextBytes(b);
                     Files.write(shard, b);
                 }
                 case ONE_BYTE_FLIPPED -> {
@@ -213,7 +223,7 @@ public class LatentPipelineTest {
                         t.putAll(f.getAll());
                         HostTensor m = t.get("mean");
                         long[] sh = m.shape();
-                        t.put("mean", this == WRONG_DTYPE ? new HostTensor(ldm4j.io.DType.I32, sh, m.data())
+                        t.put("mean", this == WRONG_DTYPE ? new HostTensor(DType.I32, sh, m.data())
                                 : new HostTensor(m.dtype(), new long[]{sh[0], 2, sh[2], sh[3] * sh[4], 1}, m.data()));
                         b = Safetensors.toBytes(t, f.metadata());
                     }
@@ -225,8 +235,8 @@ public class LatentPipelineTest {
                     return manifest;
                 }
                 case NO_CHECKSUMS -> {
-                    var json = new com.fasterxml.jackson.databind.ObjectMapper();
-                    var node = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(manifest.toFile());
+                    var json = new ObjectMapper();
+                    var node = (ObjectNode) json.readTree(manifest.toFile());
                     node.remove("files");
                     json.writeValue(manifest.toFile(), node);
                     return manifest;
@@ -240,8 +250,8 @@ public class LatentPipelineTest {
         }
     }
 
-    @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.EnumSource(Damage.class)
+    @ParameterizedTest
+    @EnumSource(Damage.class)
     void aDamagedCacheIsRefusedOnOpenAndRebuiltByEncode(Damage damage, @TempDir Path dir) throws Exception {
         build(dir, "f32", new StringWriter());
         Path named = damage.apply(dir);
@@ -345,7 +355,7 @@ public class LatentPipelineTest {
     }
 
     private static List<String> concat(List<String> a, String b) {
-        List<String> all = new java.util.ArrayList<>(a);
+        List<String> all = new ArrayList<>(a);
         all.add(b);
         return all;
     }

@@ -3,6 +3,7 @@ package ldm4j.latents;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +29,7 @@ class ShardPlanTest {
                 all.addAll(plan.of(r, world));
             }
             assertEquals(plan.shards().size(), all.size(), "world " + world);
-            assertEquals(new java.util.HashSet<>(plan.shards()), new java.util.HashSet<>(all), "world " + world);
+            assertEquals(new HashSet<>(plan.shards()), new HashSet<>(all), "world " + world);
         }
         assertEquals(List.of(plan.shards().get(1), plan.shards().get(4)), plan.of(1, 3));
         assertEquals(List.of(), plan.of(7, 8), "more ranks than shards: the last ranks only wait");

@@ -11,6 +11,8 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
+
 /** Dropout masks from a passed-in generator: reproducible, scaled, and a rank's slice of the whole batch's. */
 class DropoutNoiseTest {
 
@@ -21,7 +23,7 @@ class DropoutNoiseTest {
             float[] whole = Tensors.toFloats(new DropoutNoise(Seeds.generator(3, Seeds.DROPOUT, 7), 0, 0).apply(ones, 0.25));
             float[] rows2to4 = Tensors.toFloats(new DropoutNoise(Seeds.generator(3, Seeds.DROPOUT, 7), 6, 2)
                     .apply(torch.ones(3, 5, 4, 4), 0.25));
-            float[] expected = java.util.Arrays.copyOfRange(whole, 2 * 80, 5 * 80);
+            float[] expected = Arrays.copyOfRange(whole, 2 * 80, 5 * 80);
             assertArrayEquals(expected, rows2to4, 0f);
             int kept = 0;
             for (float v : whole) {
@@ -32,7 +34,7 @@ class DropoutNoiseTest {
             float[] again = Tensors.toFloats(new DropoutNoise(Seeds.generator(3, Seeds.DROPOUT, 7), 0, 0).apply(ones, 0.25));
             assertArrayEquals(whole, again, 0f, "the same step's stream gives the same masks");
             float[] other = Tensors.toFloats(new DropoutNoise(Seeds.generator(3, Seeds.DROPOUT, 8), 0, 0).apply(ones, 0.25));
-            assertTrue(!java.util.Arrays.equals(whole, other), "another step, other masks");
+            assertTrue(!Arrays.equals(whole, other), "another step, other masks");
         }
     }
 }

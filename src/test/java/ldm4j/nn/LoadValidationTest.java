@@ -18,6 +18,7 @@ import ldm4j.torch.StepScope;
 import ldm4j.torch.Tensors;
 import ldm4j.train.AdamW;
 import ldm4j.train.Ema;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 /** Every loaded tensor is checked: the type the model expects and finiteness; a refused load changes nothing. */
@@ -86,7 +87,7 @@ class LoadValidationTest {
             StateDictTest.Net net = new StateDictTest.Net(4, 3);
             StateDict.release(net);
             for (var t : StateDict.tensors(net).values()) {
-                org.junit.jupiter.api.Assertions.assertEquals(0, t.numel());
+                Assertions.assertEquals(0, t.numel());
             }
         }
     }

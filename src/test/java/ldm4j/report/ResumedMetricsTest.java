@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 import ldm4j.eval.RunMetrics;
 import ldm4j.train.MetricsLog;
@@ -25,11 +26,11 @@ class ResumedMetricsTest {
         Path file = dir.resolve("metrics.jsonl");
         try (MetricsLog log = new MetricsLog(file)) {
             for (int step = 10; step <= 13; step++) {
-                log.log("train", step, java.util.Map.of("loss", 1.0, "ema_decay", 0.9));
+                log.log("train", step, Map.of("loss", 1.0, "ema_decay", 0.9));
             }
             log.resume(10, dir.resolve("checkpoints/unet/step-00000010.safetensors"));
             for (int step = 11; step <= 14; step++) {
-                log.log("train", step, java.util.Map.of("loss", 2.0, "ema_decay", 0.9));
+                log.log("train", step, Map.of("loss", 2.0, "ema_decay", 0.9));
             }
         }
         RunMetrics m = RunMetrics.read(file);

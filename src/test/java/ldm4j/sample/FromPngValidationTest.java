@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.CRC32;
 
 import javax.imageio.ImageIO;
 
@@ -150,17 +153,17 @@ class FromPngValidationTest {
 
     /** The PNG with tEXt chunks for {@code text} inserted after its IHDR (valid CRCs). */
     static byte[] insertText(byte[] png, Map<String, String> text) throws Exception {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         int ihdrEnd = 8 + 12 + 13;
         out.write(png, 0, ihdrEnd);
         for (Map.Entry<String, String> e : text.entrySet()) {
             byte[] data = (e.getKey() + "\0" + e.getValue()).getBytes(StandardCharsets.ISO_8859_1);
-            java.io.DataOutputStream d = new java.io.DataOutputStream(out);
+            DataOutputStream d = new DataOutputStream(out);
             d.writeInt(data.length);
             byte[] type = "tEXt".getBytes(StandardCharsets.US_ASCII);
             d.write(type);
             d.write(data);
-            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            CRC32 crc = new CRC32();
             crc.update(type);
             crc.update(data);
             d.writeInt((int) crc.getValue());

@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.BitSet;
 import java.util.List;
 import java.util.zip.ZipFile;
@@ -158,7 +159,7 @@ class NpzSampleBatchTest {
             writeAll(file, zip64);
             Path source = Path.of("src/test/resources/fixtures/npz", name);
             if (Boolean.getBoolean("ldm4j.updateFixtures")) {
-                Files.copy(file, source, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(file, source, StandardCopyOption.REPLACE_EXISTING);
             }
             URL url = getClass().getResource("/fixtures/npz/" + name);
             assertTrue(url != null, "missing fixture " + name + "; see scripts/fixtures/make_npz_fixtures.py");

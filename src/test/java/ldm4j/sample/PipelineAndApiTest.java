@@ -8,24 +8,41 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
 
 import javax.imageio.ImageIO;
 
 import ldm4j.LatentDiffusion;
 import ldm4j.LdmException;
+import ldm4j.autoencoder.VaeCheckpoints;
 import ldm4j.cli.Main;
 import ldm4j.config.Config;
 import ldm4j.config.ConfigResolver;
 import ldm4j.data.SyntheticData;
+import ldm4j.io.DType;
+import ldm4j.io.HostTensor;
+import ldm4j.io.Safetensors;
+import ldm4j.io.SafetensorsFile;
 import ldm4j.latents.LatentPipelineTest;
+import ldm4j.torch.StepScope;
+import ldm4j.torch.Tensors;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** The whole job on a tiny synthetic dataset: pipeline, skip on rerun, sample command, Java API. */
 @Tag("slow") // pipeline runs: left out of ./mvnw test -Pfast
@@ -97,15 +114,15 @@ class PipelineAndApiTest {
     }
 
     /** A copy of the run whose unet.safetensors has one tensor changed by {@code edit}. */
-    private static Path runWithDamagedUnet(String name, java.util.function.UnaryOperator<ldm4j.io.HostTensor> edit) throws Exception {
+    private static Path runWithDamagedUnet(String name, UnaryOperator<HostTensor> edit) throws Exception {
         Path copy = Files.createDirectories(dir.resolve(name));
         Files.copy(run.resolve("vae.safetensors"), copy.resolve("vae.safetensors"));
-        java.util.Map<String, ldm4j.io.HostTensor> t = new java.util.LinkedHashMap<>();
+        Map<String, HostTensor> t = new LinkedHashMap<>();
         byte[] bytes;
-        try (ldm4j.io.SafetensorsFile f = ldm4j.io.Safetensors.read(run.resolve("unet.safetensors"))) {
+        try (SafetensorsFile f = Safetensors.read(run.resolve("unet.safetensors"))) {
             t.putAll(f.getAll());
             t.put("ema.time_embed.0.weight", edit.apply(t.get("ema.time_embed.0.weight")));
-            bytes = ldm4j.io.Safetensors.toBytes(t, f.metadata()); // bypasses the writer's finiteness check on purpose
+            bytes = Safetensors.toBytes(t, f.metadata()); // bypasses the writer's finiteness check on purpose
         }
         Files.write(copy.resolve("unet.safetensors"), bytes);
         return copy;
@@ -114,16 +131,16 @@ class PipelineAndApiTest {
     @Test
     void nanOrRelabelledWeightsAreRefusedBySample() throws Exception {
         Path nan = runWithDamagedUnet("nan-run", h -> {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate((int) h.byteSize()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer b = ByteBuffer.allocate((int) h.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
             b.put(h.data()).flip();
             b.putFloat(4, Float.NaN);
-            return new ldm4j.io.HostTensor(h.dtype(), h.shape(), b);
+            return new HostTensor(h.dtype(), h.shape(), b);
         });
         String[] r = run("sample", "--run", nan.toString(), "--n", "1", "--steps", "1");
         assertEquals("2", r[0], r[1] + r[2]);
         assertTrue(r[2].contains("'ema.time_embed.0.weight' holds NaN or infinite values (element 1)"), r[2]);
         assertTrue(!Files.exists(nan.resolve("samples.png")), "no black PNG");
-        Path relabelled = runWithDamagedUnet("int-run", h -> new ldm4j.io.HostTensor(ldm4j.io.DType.I32, h.shape(), h.data()));
+        Path relabelled = runWithDamagedUnet("int-run", h -> new HostTensor(DType.I32, h.shape(), h.data()));
         String[] r2 = run("sample", "--run", relabelled.toString(), "--n", "1", "--steps", "1");
         assertEquals("2", r2[0], r2[1] + r2[2]);
         assertTrue(r2[2].contains("'ema.time_embed.0.weight' is I32 but the model expects floating-point values"), r2[2]);
@@ -148,20 +165,20 @@ class PipelineAndApiTest {
 
     @Test
     void aFloat16VaeLoads() throws Exception {
-        java.util.Map<String, ldm4j.io.HostTensor> half = new java.util.LinkedHashMap<>();
-        java.util.Map<String, String> meta;
-        try (ldm4j.io.SafetensorsFile f = ldm4j.io.Safetensors.read(run.resolve("vae.safetensors"));
-             ldm4j.torch.StepScope s = ldm4j.torch.StepScope.open()) {
+        Map<String, HostTensor> half = new LinkedHashMap<>();
+        Map<String, String> meta;
+        try (SafetensorsFile f = Safetensors.read(run.resolve("vae.safetensors"));
+             StepScope s = StepScope.open()) {
             meta = f.metadata();
             for (var e : f.getAll().entrySet()) {
-                half.put(e.getKey(), ldm4j.torch.Tensors.toHost(ldm4j.torch.Tensors.fromHost(e.getValue())
-                        .to(org.bytedeco.pytorch.global.torch.ScalarType.Half)));
+                half.put(e.getKey(), Tensors.toHost(Tensors.fromHost(e.getValue())
+                        .to(ScalarType.Half)));
             }
         }
         Path f16 = dir.resolve("f16/vae.safetensors");
         Files.createDirectories(f16.getParent());
-        ldm4j.io.Safetensors.write(f16, half, meta);
-        var vae = ldm4j.autoencoder.VaeCheckpoints.loadVae(f16);
+        Safetensors.write(f16, half, meta);
+        var vae = VaeCheckpoints.loadVae(f16);
         assertEquals(4, vae.normalizer().channels());
     }
 
@@ -188,7 +205,7 @@ class PipelineAndApiTest {
             }
             assertTrue(max < 1e-4, "batch 1 vs 3 differ by " + max);
             LatentSampler.Images other = ldm.sampler().generate(new SampleRequest(labels, "ddim", 3, 3.0, 0.5, "auto", 8, 3), k -> { });
-            assertTrue(!java.util.Arrays.equals(three.chw(), other.chw()), "another seed gives other images");
+            assertTrue(!Arrays.equals(three.chw(), other.chw()), "another seed gives other images");
         }
     }
 
@@ -229,13 +246,13 @@ class PipelineAndApiTest {
                 "--batch", "5");
         assertEquals("0", e[0], e[1] + e[2]);
         assertTrue(e[1].contains("floor: VAE reconstructions"), e[1]);
-        com.fasterxml.jackson.databind.JsonNode j = new com.fasterxml.jackson.databind.ObjectMapper()
+        JsonNode j = new ObjectMapper()
                 .readTree(run.resolve("eval.json").toFile());
         assertEquals(12, j.path("settings").path("samples").asInt());
         assertEquals("ddim", j.path("settings").path("sampler").asText());
         assertEquals(24, j.path("reference").path("images").asInt(), "the whole test split is the reference");
         for (String set : List.of("samples", "floors.train_vs_test", "floors.vae_reconstruction_vs_test")) {
-            com.fasterxml.jackson.databind.JsonNode n = j.at("/" + set.replace('.', '/'));
+            JsonNode n = j.at("/" + set.replace('.', '/'));
             assertTrue(n.path("class_accuracy").asDouble(-1) >= 0 && n.path("class_accuracy").asDouble() <= 1, set);
             assertTrue(n.path("frechet_distance").asDouble(-1) >= 0, set);
             assertTrue(n.path("frechet_distance_early").asDouble(-1) >= 0, set + ": the early-layer Frechet distance");

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import ldm4j.io.npz.NpzReader;
 import ldm4j.torch.ImageGrid;
@@ -38,7 +39,7 @@ class SampleNpzCliTest {
         }
         // image 0 (class 0) again through the in-memory sampler with the same request: same bytes
         try (ldm4j.LatentDiffusion ldm = ldm4j.LatentDiffusion.load(run)) {
-            SampleRequest req = new SampleRequest(java.util.List.of(0, 1, 2, 0, 1, 2, 0), ldm.defaults().sampler(), 2,
+            SampleRequest req = new SampleRequest(List.of(0, 1, 2, 0, 1, 2, 0), ldm.defaults().sampler(), 2,
                     ldm.defaults().cfg(), ldm.defaults().eta(), ldm.defaults().spacing(), 5, 3);
             LatentSampler.Images im = ldm.sampler().generate(req, 0, 3, SampleListener.batches(n -> { }));
             int plane = 16 * 16;

@@ -26,6 +26,8 @@ import ldm4j.io.PngText;
 import ldm4j.torch.StepScope;
 import ldm4j.torch.Tensors;
 import org.bytedeco.pytorch.InferenceMode;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.AfterAll;
@@ -138,8 +140,8 @@ class SamplingControlsTest {
             vae.vae().train(false);
             Tensor x = Tensors.fromFloats(zero.chw(), 1, 3, 16, 16);
             float[] direct = Tensors.toFloats(vae.vae().decode(vae.vae().encode(x).mean()).clamp(
-                    new org.bytedeco.pytorch.ScalarOptional(new org.bytedeco.pytorch.Scalar(-1.0)),
-                    new org.bytedeco.pytorch.ScalarOptional(new org.bytedeco.pytorch.Scalar(1.0))));
+                    new ScalarOptional(new Scalar(-1.0)),
+                    new ScalarOptional(new Scalar(1.0))));
             assertTrue(maxDiff(direct, Arrays.copyOf(rec, direct.length)) < 1e-4, "strength 0: decode(encode(x))");
         }
         float[] one = pixels(plain(labels, 4, 2).withInit(InitImages.of(picture, 1.0, 16, 16)));

@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -28,12 +29,14 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.Stream;
 
 import javax.imageio.ImageIO;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import ldm4j.LatentDiffusion;
+import ldm4j.config.SamplerKind;
 import ldm4j.io.PngText;
 import ldm4j.sample.TinyRun;
 import org.junit.jupiter.api.AfterAll;
@@ -124,7 +127,7 @@ class ServeApiTest {
             assertEquals(16, card.path("resolution").asInt());
             assertEquals(ldm.model().sha256().substring(0, 10), card.path("model_hash").asText());
             assertEquals(6, card.path("training").path("unet_steps").asInt());
-            assertEquals(ldm4j.config.SamplerKind.keys(), card.path("samplers").findValuesAsText("name"));
+            assertEquals(SamplerKind.keys(), card.path("samplers").findValuesAsText("name"));
             assertEquals(List.of(1, 1, 2), card.path("samplers").findValues("calls_per_step").stream().map(JsonNode::asInt).toList());
             assertEquals("DPM-Solver++(2M)", card.path("samplers").path(1).path("label").asText());
 
@@ -132,7 +135,7 @@ class ServeApiTest {
             assertEquals(202, r.status(), r.body().toString());
             String id = r.body().path("id").asText();
             // the event stream: status events while it runs, then one "end" event
-            HttpResponse<java.util.stream.Stream<String>> events = HTTP.send(HttpRequest.newBuilder(
+            HttpResponse<Stream<String>> events = HTTP.send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + s.port() + "/api/jobs/" + id + "/events")).build(),
                     HttpResponse.BodyHandlers.ofLines());
             assertEquals("text/event-stream; charset=utf-8", events.headers().firstValue("Content-Type").orElse(""));
@@ -329,7 +332,7 @@ class ServeApiTest {
         s.close();
         assertEquals(Job.State.CANCELLED, job.snapshot().state());
         assertTrue((System.nanoTime() - t0) / 1e9 < 20, "stops promptly");
-        try (ServerSocket again = new ServerSocket(port, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+        try (ServerSocket again = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
             assertFalse(again.isClosed(), "the port is free again");
         }
     }

@@ -23,6 +23,7 @@ import java.util.SplittableRandom;
 import javax.imageio.ImageIO;
 
 import ldm4j.LatentDiffusion;
+import ldm4j.config.SamplerKind;
 import ldm4j.io.PngText;
 import ldm4j.sample.FromPng;
 import ldm4j.sample.TinyRun;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -96,7 +98,7 @@ class ServeBrowserTest {
                 wait.until(x -> x.findElements(By.cssSelector("#class option")).size() == 4);   // 3 classes + "one of each"
                 assertTrue(d.findElement(By.id("card-list")).getText().contains("blue, green, red"));
                 Select sampler = new Select(d.findElement(By.id("sampler")));                // from the model card
-                assertEquals(ldm4j.config.SamplerKind.keys(),
+                assertEquals(SamplerKind.keys(),
                         sampler.getOptions().stream().map(o -> o.getAttribute("value")).toList());
                 assertEquals("Heun \u00b7 2 network calls per step", sampler.getOptions().get(2).getText());
                 assertEquals("dpmpp2m", sampler.getFirstSelectedOption().getAttribute("value"), "the run's default");
@@ -118,7 +120,7 @@ class ServeBrowserTest {
                     assertTrue(text.get("parameters").startsWith("class: green\nSteps: 3, Sampler: dpmpp2m, CFG scale: 5, Seed: 7"),
                             text.get("parameters"));
                 }
-                wait.until(x -> (Boolean) ((org.openqa.selenium.JavascriptExecutor) x).executeScript(
+                wait.until(x -> (Boolean) ((JavascriptExecutor) x).executeScript(
                         "return [...document.querySelectorAll('#gallery img')].every(i => i.complete && i.naturalWidth === 16)"));
 
                 d.findElement(By.id("generate")).click();                                   // the same seed again
@@ -217,7 +219,7 @@ class ServeBrowserTest {
                 set(d, "steps", "2");
                 d.findElement(By.id("generate")).click();
                 wait.until(x -> images(x).size() == 1 && x.findElement(By.id("status")).getText().startsWith("done"));
-                wait.until(x -> (Boolean) ((org.openqa.selenium.JavascriptExecutor) x).executeScript(
+                wait.until(x -> (Boolean) ((JavascriptExecutor) x).executeScript(
                         "return [...document.querySelectorAll('#gallery img')].every(i => i.complete && i.naturalWidth === 16)"));
                 assertTrue(images(d).get(0).getAttribute("src").contains("token=s3cret"), "images carry the token");
             } finally {

@@ -15,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -132,7 +133,7 @@ class ServeHardeningTest {
     @Test
     void aBodyOverTheLimitIs413ForEveryClient() throws Exception {
         byte[] big = new byte[20 << 20];
-        java.util.Arrays.fill(big, (byte) ' ');
+        Arrays.fill(big, (byte) ' ');
         try (Server s = server(2)) {
             HttpResponse<String> r = call(s, "POST", "/api/jobs", big);
             assertEquals(413, r.statusCode(), "java.net.http with Content-Length");

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +16,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import ldm4j.cli.ServeCommand;
 
 /**
  * {@code ldm4j serve} as a child process on 127.0.0.1: started with the test's class path, its
@@ -73,7 +76,7 @@ final class ServeProcess implements AutoCloseable {
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("OPENBLAS_NUM_THREADS", "1");
-        pb.environment().remove(ldm4j.cli.ServeCommand.TOKEN_ENV);
+        pb.environment().remove(ServeCommand.TOKEN_ENV);
         pb.environment().putAll(env);
         return pb;
     }
@@ -96,7 +99,7 @@ final class ServeProcess implements AutoCloseable {
             out.write(request.getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             return status(s.getInputStream());
-        } catch (java.net.SocketException e) {
+        } catch (SocketException e) {
             return -1;                                                           // reset
         }
     }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
@@ -21,7 +22,7 @@ class BlockScopeTest {
         try (StepScope step = StepScope.open()) {
             Tensor x = torch.ones(4, 4);
             out = BlockScope.call(() -> {
-                temp[0] = x.mul(new org.bytedeco.pytorch.Scalar(3.0)); // an intermediate
+                temp[0] = x.mul(new Scalar(3.0)); // an intermediate
                 return temp[0].add(x);                                  // the output
             });
             assertTrue(temp[0].isNull(), "the intermediate's handle is released when the block ends");
@@ -36,7 +37,7 @@ class BlockScopeTest {
     void gradientsFlowThroughBlocks() {
         try (StepScope step = StepScope.open()) {
             Tensor w = torch.ones(3).set_requires_grad(true);
-            Tensor y = BlockScope.call(() -> w.mul(w).mul(new org.bytedeco.pytorch.Scalar(2.0)));
+            Tensor y = BlockScope.call(() -> w.mul(w).mul(new Scalar(2.0)));
             y.sum().backward();
             assertEquals(12.0, w.grad().sum().item_double(), 1e-6, "d(2 w^2)/dw = 4 w = 4, three entries");
         }
@@ -45,7 +46,7 @@ class BlockScopeTest {
     @Test
     void sequenceFreesEachOutputOnceTheNextExistsAndLeavesItsInputAlone() {
         try (StepScope step = StepScope.open()) {
-            Tensor x = torch.ones(2, 2).mul(new org.bytedeco.pytorch.Scalar(2.0));
+            Tensor x = torch.ones(2, 2).mul(new Scalar(2.0));
             List<Tensor> outputs = new ArrayList<>();
             UnaryOperator<Tensor> twice = v -> {
                 Tensor o = v.add(v);
@@ -75,7 +76,7 @@ class BlockScopeTest {
     void freeingEarlyKeepsWhatAutogradNeeds() {
         try (StepScope step = StepScope.open()) {
             Tensor w = torch.ones(3).set_requires_grad(true);
-            Tensor a = w.mul(new org.bytedeco.pytorch.Scalar(3.0));
+            Tensor a = w.mul(new Scalar(3.0));
             Tensor b = a.mul(a); // backward needs a
             BlockScope.free(a);
             assertTrue(a.isNull());
@@ -90,8 +91,8 @@ class BlockScopeTest {
     void withoutAnEnclosingScopeTheOutputSurvivesAndIntermediatesAreFreed() {
         Tensor[] temp = new Tensor[1];
         Tensor out = BlockScope.call(() -> {
-            temp[0] = torch.ones(3).mul(new org.bytedeco.pytorch.Scalar(5.0));
-            return temp[0].add(new org.bytedeco.pytorch.Scalar(1.0));
+            temp[0] = torch.ones(3).mul(new Scalar(5.0));
+            return temp[0].add(new Scalar(1.0));
         });
         assertTrue(temp[0].isNull(), "intermediates are freed even when no step scope is open");
         assertEquals(18.0, out.sum().item_double(), 0.0);

@@ -6,17 +6,26 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import ldm4j.LdmException;
+import ldm4j.autoencoder.VaeGanStep;
 import ldm4j.config.ConfigResolver;
 import ldm4j.config.UnetStageConfig;
+import ldm4j.config.VaeConfig;
+import ldm4j.distributed.Collective;
+import ldm4j.io.DType;
+import ldm4j.io.HostTensor;
 import ldm4j.nn.Layers;
+import ldm4j.nn.SelfAttention2d;
 import ldm4j.nn.StateDict;
+import ldm4j.train.AdamW;
 import ldm4j.unet.UnetStep;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.GroupNormImpl;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -120,11 +129,11 @@ class PrecisionTest {
     void attentionBlockOverLongRowsUnderBf16StaysWithinBf16Rounding() {
         try (StepScope s = StepScope.open()) {
             torch.manual_seed(5);
-            ldm4j.nn.SelfAttention2d block = new ldm4j.nn.SelfAttention2d(32, 8, 4);
+            SelfAttention2d block = new SelfAttention2d(32, 8, 4);
             Tensor x = torch.randn(2, 32, 32, 32).mul(new Scalar(2.0));                        // (B, C, H, W), 1024 tokens
             Tensor exact;
             Tensor mixed;
-            try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+            try (NoGradGuard g = new NoGradGuard()) {
                 exact = block.forward(x);                                                     // (B, C, H, W) fp32
                 try (AutoCloseable scope = BF16.autocast()) {
                     mixed = block.forward(x);
@@ -156,9 +165,9 @@ class PrecisionTest {
             Tensor eps = torch.randn(8, 4, 8, 8);
             Tensor t = torch.rand(8).mul(new Scalar(0.9)).add(new Scalar(0.05));
             Tensor y = torch.randint(10, new long[]{8});
-            UnetStep fp32 = new UnetStep(uc, 4, 8, 10, 5, CPU, Precision.fp32(CPU), ldm4j.distributed.Collective.single());
-            UnetStep bf16 = new UnetStep(uc, 4, 8, 10, 5, CPU, BF16, ldm4j.distributed.Collective.single());
-            UnetStep fp32Again = new UnetStep(uc, 4, 8, 10, 5, CPU, Precision.fp32(CPU), ldm4j.distributed.Collective.single());
+            UnetStep fp32 = new UnetStep(uc, 4, 8, 10, 5, CPU, Precision.fp32(CPU), Collective.single());
+            UnetStep bf16 = new UnetStep(uc, 4, 8, 10, 5, CPU, BF16, Collective.single());
+            UnetStep fp32Again = new UnetStep(uc, 4, 8, 10, 5, CPU, Precision.fp32(CPU), Collective.single());
             for (UnetStep step : List.of(fp32, bf16, fp32Again)) {
                 nonZeroOutput(step.unet()); // a fresh UNet outputs exactly 0 in any precision
             }
@@ -183,7 +192,7 @@ class PrecisionTest {
 
     /** The same random output convolution in every call (a fresh one is zero-initialised). */
     static void nonZeroOutput(org.bytedeco.pytorch.Module unet) {
-        try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+        try (NoGradGuard g = new NoGradGuard()) {
             torch.manual_seed(17);
             Tensor w = StateDict.tensors(unet).get("conv_out.weight");
             w.copy_(torch.randn(Tensors.shape(w)).mul(new Scalar(0.1)));
@@ -210,15 +219,15 @@ class PrecisionTest {
      */
     @Test
     void vaeGanStepUnderBf16KeepsFp32StateAndTheLosses() {
-        ldm4j.config.VaeConfig vc = new ConfigResolver().resolve("tiny", null, List.of("data.resolution=16",
+        VaeConfig vc = new ConfigResolver().resolve("tiny", null, List.of("data.resolution=16",
                 "vae.model.channels=8", "vae.model.multipliers=[1,2]", "vae.model.resBlocks=1", "vae.model.groups=4",
                 "vae.model.patchSize=1", "vae.disc.channels=8", "vae.disc.layers=2", "vae.disc.groups=4",
                 "vae.loss.advStart=0", "vae.loss.advWarmup=1", "vae.loss.klWarmup=1")).vae();
         try (StepScope s = StepScope.open()) {
             torch.manual_seed(13);
             Tensor x = torch.rand(4, 3, 16, 16).mul(new Scalar(2.0)).sub(new Scalar(1.0));    // (B, 3, H, W) in [-1, 1]
-            ldm4j.autoencoder.VaeGanStep fp32 = ldm4j.autoencoder.VaeGanStep.create(vc, 7, CPU, Precision.fp32(CPU));
-            ldm4j.autoencoder.VaeGanStep bf16 = ldm4j.autoencoder.VaeGanStep.create(vc, 7, CPU, BF16);
+            VaeGanStep fp32 = VaeGanStep.create(vc, 7, CPU, Precision.fp32(CPU));
+            VaeGanStep bf16 = VaeGanStep.create(vc, 7, CPU, BF16);
             Map<String, Double> a = fp32.run(5, x, 1e-4, 1e-4, true);
             Map<String, Double> b = bf16.run(5, x, 1e-4, 1e-4, true);
             for (String k : List.of("adv", "fm", "disc_loss", "grad_norm_disc")) {
@@ -231,7 +240,7 @@ class PrecisionTest {
             assertCloseButNotEqual(a, b, "adv", 1e-6, 0.02, 0.1);
             assertCloseButNotEqual(a, b, "grad_norm_vae", 1e-6, 0.05);
             assertCloseButNotEqual(a, b, "grad_norm_disc", 1e-6, 0.05);
-            Map<String, Tensor> all = new java.util.LinkedHashMap<>();
+            Map<String, Tensor> all = new LinkedHashMap<>();
             StateDict.tensors(bf16.vae()).forEach((k, v) -> all.put("vae." + k, v));
             StateDict.tensors(bf16.disc()).forEach((k, v) -> all.put("disc." + k, v));
             for (Map.Entry<String, Tensor> e : all.entrySet()) {
@@ -241,12 +250,12 @@ class PrecisionTest {
                     assertEquals(ScalarType.Float.value, g.scalar_type().value, "gradient of " + e.getKey());
                 }
             }
-            for (ldm4j.train.AdamW opt : List.of(bf16.optVae(), bf16.optDisc())) {
-                Map<String, ldm4j.io.HostTensor> state = opt.state("");
+            for (AdamW opt : List.of(bf16.optVae(), bf16.optDisc())) {
+                Map<String, HostTensor> state = opt.state("");
                 assertTrue(state.size() > 1);
-                for (Map.Entry<String, ldm4j.io.HostTensor> e : state.entrySet()) {
+                for (Map.Entry<String, HostTensor> e : state.entrySet()) {
                     if (!e.getKey().equals("step")) {
-                        assertEquals(ldm4j.io.DType.F32, e.getValue().dtype(), "optimizer state " + e.getKey());
+                        assertEquals(DType.F32, e.getValue().dtype(), "optimizer state " + e.getKey());
                     }
                 }
             }

@@ -6,15 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 
 import javax.imageio.ImageIO;
 
+import ldm4j.bench.MemoryProbe;
 import ldm4j.io.DType;
 import ldm4j.io.HostTensor;
 import ldm4j.io.Safetensors;
 import ldm4j.io.SafetensorsFile;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
@@ -41,8 +45,8 @@ class TensorsTest {
     @Test
     void hostTensorsRoundTripThroughSafetensors(@TempDir Path dir) throws Exception {
         try (StepScope s = StepScope.open()) {
-            Tensor w = torch.arange(new org.bytedeco.pytorch.Scalar(12)).to(torch.ScalarType.Float)
-                    .div_(new org.bytedeco.pytorch.Scalar(3)).reshape(3, 4);
+            Tensor w = torch.arange(new Scalar(12)).to(torch.ScalarType.Float)
+                    .div_(new Scalar(3)).reshape(3, 4);
             Tensor bf = w.to(torch.ScalarType.BFloat16);
             Path f = dir.resolve("w.safetensors");
             Safetensors.write(f, Map.of("w", Tensors.toHost(w), "w_bf16", Tensors.toHost(bf)), Map.of());
@@ -64,8 +68,8 @@ class TensorsTest {
     void gridLaysOutImagesAndMapsRange(@TempDir Path dir) throws Exception {
         // 3 images 2x2: all -1 (black), all 1 (white), all 0 (grey 128)
         float[] x = new float[3 * 3 * 4];
-        java.util.Arrays.fill(x, 0, 12, -1f);
-        java.util.Arrays.fill(x, 12, 24, 1f);
+        Arrays.fill(x, 0, 12, -1f);
+        Arrays.fill(x, 12, 24, 1f);
         BufferedImage g = ImageGrid.of(x, 3, 2, 2, 2, 1);
         assertEquals(2 * 2 + 3, g.getWidth());
         assertEquals(2 * 2 + 3, g.getHeight());
@@ -76,7 +80,7 @@ class TensorsTest {
         ImageGrid.writePng(g, png);
         BufferedImage back = ImageIO.read(png.toFile());
         assertEquals(g.getRGB(4, 1), back.getRGB(4, 1));
-        assertEquals(1, java.nio.file.Files.list(dir).count(), "no temporary file left");
+        assertEquals(1, Files.list(dir).count(), "no temporary file left");
         assertEquals(0, ImageGrid.toByte(-3f));
         assertEquals(255, ImageGrid.toByte(2f));
     }
@@ -96,10 +100,10 @@ class TensorsTest {
                 assertEquals(1, Tensors.toFloats(b.sum()).length);
             }
             if (i == 49) {
-                before = ldm4j.bench.MemoryProbe.rss();
+                before = MemoryProbe.rss();
             }
         }
-        long grew = ldm4j.bench.MemoryProbe.rss() - before;
+        long grew = MemoryProbe.rss() - before;
         assertTrue(before > 0, "no VmRSS in /proc/self/status");
         assertTrue(grew < 64 << 20, "resident memory grew by " + (grew >> 20) + " MB over 150 steps");
     }
@@ -108,7 +112,7 @@ class TensorsTest {
     void keptTensorsOutliveTheirScope() {
         Tensor kept;
         try (StepScope s = StepScope.open()) {
-            kept = s.keep(torch.ones(3).mul(new org.bytedeco.pytorch.Scalar(2)));
+            kept = s.keep(torch.ones(3).mul(new Scalar(2)));
         }
         assertArrayEquals(new float[]{2f, 2f, 2f}, Tensors.toFloats(kept));
         kept.releaseReference();

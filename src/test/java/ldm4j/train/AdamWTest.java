@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 import ldm4j.io.FormatException;
 import ldm4j.io.HostTensor;
@@ -14,7 +16,10 @@ import ldm4j.nn.StateDict;
 import ldm4j.torch.StepScope;
 import ldm4j.torch.Tensors;
 import org.bytedeco.pytorch.AdamWOptions;
+import org.bytedeco.pytorch.Conv2dImpl;
+import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
@@ -22,8 +27,8 @@ import org.junit.jupiter.api.Test;
 class AdamWTest {
 
     static final class Net extends Module {
-        final org.bytedeco.pytorch.Conv2dImpl conv;
-        final org.bytedeco.pytorch.LinearImpl fc;
+        final Conv2dImpl conv;
+        final LinearImpl fc;
 
         Net() {
             conv = register_module("conv", Layers.conv3x3(3, 4));
@@ -38,7 +43,7 @@ class AdamWTest {
     static Tensor loss(Net n, long seed) {
         torch.manual_seed(seed);
         Tensor x = torch.randn(5, 3, 4, 4);
-        return n.forward(x).pow(new org.bytedeco.pytorch.Scalar(2)).mean();
+        return n.forward(x).pow(new Scalar(2)).mean();
     }
 
     @Test
@@ -102,7 +107,7 @@ class AdamWTest {
             for (String k : StateDict.tensors(a).keySet()) {
                 float[] x = Tensors.toFloats(StateDict.tensors(a).get(k));
                 float[] y = Tensors.toFloats(StateDict.tensors(b).get(k));
-                assertTrue(java.util.Arrays.equals(x, y), k + " differs after resume");
+                assertTrue(Arrays.equals(x, y), k + " differs after resume");
             }
             FormatException e = assertThrows(FormatException.class, () -> optB.load(Map.of(), "opt.", Path.of("ck")));
             assertTrue(e.getMessage().contains("no optimizer state 'opt.step'"), e.getMessage());
@@ -132,8 +137,8 @@ class AdamWTest {
         // SplitMix64 as the JDK implements it: SplittableRandom(x).nextLong() is mix64(x + golden gamma)
         for (long[] c : new long[][]{{1, 2, 3}, {0, 0, 0}, {42, Seeds.ORDER, 7}, {-5, Seeds.DROPOUT, 123_456_789}}) {
             long x = c[0] + 0x9E3779B97F4A7C15L * c[1] + 0xD1B54A32D192ED03L * (c[2] + 1);
-            assertEquals(new java.util.SplittableRandom(x).nextLong() & Long.MAX_VALUE, Seeds.derive(c[0], c[1], c[2]),
-                    java.util.Arrays.toString(c));
+            assertEquals(new SplittableRandom(x).nextLong() & Long.MAX_VALUE, Seeds.derive(c[0], c[1], c[2]),
+                    Arrays.toString(c));
         }
         assertEquals(2682708930606645585L, Seeds.derive(1, 2, 3), "recorded: every run's noise and order derive from it");
         assertTrue(Seeds.derive(1, 2, 3) != Seeds.derive(1, 2, 4));

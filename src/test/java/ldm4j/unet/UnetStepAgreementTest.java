@@ -9,6 +9,7 @@ import java.util.Map;
 
 import ldm4j.config.ConfigResolver;
 import ldm4j.config.UnetStageConfig;
+import ldm4j.distributed.Collective;
 import ldm4j.io.HostTensor;
 import ldm4j.io.Safetensors;
 import ldm4j.io.SafetensorsFile;
@@ -40,7 +41,7 @@ class UnetStepAgreementTest {
         try (SafetensorsFile f = Safetensors.read(FIXTURE); StepScope s = StepScope.open()) {
             Map<String, HostTensor> all = f.getAll();
             UnetStep step = new UnetStep(uc, 4, 8, 10, 0, new Device(torch.DeviceType.CPU),
-                    Precision.fp32(new Device(torch.DeviceType.CPU)), ldm4j.distributed.Collective.single());
+                    Precision.fp32(new Device(torch.DeviceType.CPU)), Collective.single());
             StateDict.load(step.unet(), all, "unet.", FIXTURE);
             Map<String, Double> m = step.run(0, Tensors.fromHost(all.get("z0")), Tensors.fromHost(all.get("eps")),
                     Tensors.fromHost(all.get("t")), Tensors.fromHost(all.get("y")));

@@ -4,6 +4,7 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.function.LongConsumer;
 
 import ldm4j.eval.inception.FidInceptionV3;
 import ldm4j.io.FormatException;
@@ -32,7 +33,7 @@ public record Activations(Tensor pool, Tensor logits, Tensor spatial) {
         Tensor next(int max);
     }
 
-    public static Activations of(FidInceptionV3 model, Batches batches, java.util.function.LongConsumer progress) {
+    public static Activations of(FidInceptionV3 model, Batches batches, LongConsumer progress) {
         TensorVector pool = new TensorVector();
         TensorVector logits = new TensorVector();
         TensorVector spatial = new TensorVector();

@@ -3,7 +3,10 @@ package ldm4j.eval.adm;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
+
+import java.util.Arrays;
 
 /**
  * ADM's {@code FIDStatistics}: the mean (D,) and covariance (D, D) of a feature set in float64, the
@@ -14,8 +17,8 @@ public record FidStatistics(Tensor mu, Tensor sigma) {
 
     public FidStatistics {
         if (mu.dim() != 1 || sigma.dim() != 2 || sigma.size(0) != mu.size(0) || sigma.size(1) != mu.size(0)) {
-            throw new IllegalArgumentException("mu " + java.util.Arrays.toString(Float64.shape(mu)) + " and sigma "
-                    + java.util.Arrays.toString(Float64.shape(sigma)) + " do not fit (D,) and (D, D)");
+            throw new IllegalArgumentException("mu " + Arrays.toString(Float64.shape(mu)) + " and sigma "
+                    + Arrays.toString(Float64.shape(sigma)) + " do not fit (D,) and (D, D)");
         }
         mu = Float64.cast(mu);
         sigma = Float64.cast(sigma);
@@ -43,6 +46,6 @@ public record FidStatistics(Tensor mu, Tensor sigma) {
     }
 
     static Tensor eye(long d) {
-        return torch.eye(d, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Double));
+        return torch.eye(d, new TensorOptions(torch.ScalarType.Double));
     }
 }

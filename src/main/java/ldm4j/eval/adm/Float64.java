@@ -7,6 +7,8 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 
+import java.util.Arrays;
+
 /** float64 CPU tensors to and from Java arrays: ADM's statistics are computed and compared in double precision. */
 public final class Float64 {
     private Float64() {
@@ -19,7 +21,7 @@ public final class Float64 {
             n *= d;
         }
         if (n != values.length) {
-            throw new IllegalArgumentException(values.length + " values for shape " + java.util.Arrays.toString(shape));
+            throw new IllegalArgumentException(values.length + " values for shape " + Arrays.toString(shape));
         }
         try (DoublePointer p = new DoublePointer(values)) {
             return torch.from_blob(p, shape, new TensorOptions(torch.ScalarType.Double)).clone();

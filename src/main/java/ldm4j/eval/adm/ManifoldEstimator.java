@@ -3,6 +3,8 @@ package ldm4j.eval.adm;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -60,13 +62,13 @@ public final class ManifoldEstimator {
         if (n <= K) {
             throw new IllegalArgumentException("k-NN radii need more than k = " + K + " points, got " + n);
         }
-        Tensor out = torch.zeros(new long[]{n}, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Double));
+        Tensor out = torch.zeros(new long[]{n}, new TensorOptions(torch.ScalarType.Double));
         for (long r0 = 0; r0 < n; r0 += rowBatch) {
             Tensor rows = f.narrow(0, r0, Math.min(rowBatch, n - r0));               // (R, D)
             Tensor best = null;                                                      // (R, <= k+1) smallest so far
             for (long c0 = 0; c0 < n; c0 += colBatch) {
                 Tensor d = pairwiseDistances(rows, f.narrow(0, c0, Math.min(colBatch, n - c0)));   // (R, C)
-                Tensor both = best == null ? d : torch.cat(new org.bytedeco.pytorch.TensorVector(best, d), 1);
+                Tensor both = best == null ? d : torch.cat(new TensorVector(best, d), 1);
                 long keep = Math.min(K + 1, both.size(1));
                 best = both.topk(keep, 1, false, true).get0();                       // ascending
             }
@@ -81,8 +83,8 @@ public final class ManifoldEstimator {
         Tensor f2 = Float64.cast(features2);
         long n1 = f1.size(0);
         long n2 = f2.size(0);
-        Tensor status1 = torch.zeros(new long[]{n1}, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Bool));
-        Tensor status2 = torch.zeros(new long[]{n2}, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Bool));
+        Tensor status1 = torch.zeros(new long[]{n1}, new TensorOptions(torch.ScalarType.Bool));
+        Tensor status2 = torch.zeros(new long[]{n2}, new TensorOptions(torch.ScalarType.Bool));
         for (long b1 = 0; b1 < n1; b1 += rowBatch) {
             long l1 = Math.min(rowBatch, n1 - b1);
             Tensor batch1 = f1.narrow(0, b1, l1);

@@ -4,8 +4,11 @@ import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.LinearOptions;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+
+import ldm4j.torch.Tensors;
 
 /**
  * The FID variant of Inception-v3 (TensorFlow's 2015-12-05 graph as ported by pytorch-fid and
@@ -55,7 +58,7 @@ public final class FidInceptionV3 extends Module {
 
     /** torch-fidelity's preprocessing: uint8 (B, 3, H, W) -> float32 (B, 3, 299, 299) in [-1, 1]. */
     public static Tensor preprocess(Tensor uint8) {
-        if (!ldm4j.torch.Tensors.same(uint8.scalar_type(), torch.ScalarType.Byte) || uint8.dim() != 4 || uint8.size(1) != 3) {
+        if (!Tensors.same(uint8.scalar_type(), torch.ScalarType.Byte) || uint8.dim() != 4 || uint8.size(1) != 3) {
             throw new IllegalArgumentException("expected uint8 images (B, 3, H, W)");
         }
         Tensor x = Tf1Resize.resize(uint8.to(torch.ScalarType.Float), INPUT, INPUT);   // (B, 3, 299, 299)
@@ -76,7 +79,7 @@ public final class FidInceptionV3 extends Module {
                 .contiguous().reshape(x.size(0), -1);                                   // (B, 17 * 17 * 7), HWC order
         x = mixed6e.forward(mixed6d.forward(x, mixed6Conv));                            // (B, 768, 17, 17)
         x = mixed7c.forward(mixed7b.forward(mixed7a.forward(x)));                       // (B, 2048, 8, 8)
-        Tensor pool = x.mean(new long[]{2, 3}, false, new org.bytedeco.pytorch.ScalarTypeOptional());   // (B, 2048)
+        Tensor pool = x.mean(new long[]{2, 3}, false, new ScalarTypeOptional());   // (B, 2048)
         Tensor logits = pool.matmul(fc.weight().t());                                   // (B, 1008), no bias
         return new Features(pool, logits, spatial);
     }

@@ -19,6 +19,7 @@ import java.util.zip.ZipFile;
 
 import ldm4j.io.DType;
 import ldm4j.io.FormatException;
+import ldm4j.io.HostTensor;
 
 /**
  * Reads NumPy {@code .npz} archives (stored or deflated, ZIP64 or not) as {@code numpy.savez} and ADM's
@@ -145,7 +146,7 @@ public final class NpzReader implements AutoCloseable {
     public long[] longs(String name) {
         NpyHeader h = header(name);
         ByteBuffer b = whole(name, h);
-        long[] out = new long[(int) ldm4j.io.HostTensor.numel(h.shape())];
+        long[] out = new long[(int) HostTensor.numel(h.shape())];
         for (int i = 0; i < out.length; i++) {
             out[i] = switch (h.dtype()) {
                 case I64 -> b.getLong();
@@ -160,9 +161,9 @@ public final class NpzReader implements AutoCloseable {
     }
 
     /** A whole array of any supported dtype as a {@link ldm4j.io.HostTensor}. */
-    public ldm4j.io.HostTensor hostTensor(String name) {
+    public HostTensor hostTensor(String name) {
         NpyHeader h = header(name);
-        return new ldm4j.io.HostTensor(h.dtype(), h.shape(), whole(name, h));
+        return new HostTensor(h.dtype(), h.shape(), whole(name, h));
     }
 
     private ByteBuffer whole(String name, NpyHeader h) {

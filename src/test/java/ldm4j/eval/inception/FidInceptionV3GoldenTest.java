@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import ldm4j.LdmException;
+import ldm4j.io.FormatException;
 import ldm4j.io.HostTensor;
 import ldm4j.io.Safetensors;
 import ldm4j.io.npz.NpzReader;
@@ -16,6 +17,7 @@ import ldm4j.nn.StateDict;
 import ldm4j.torch.Tensors;
 import org.bytedeco.pytorch.InferenceMode;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -80,7 +82,7 @@ class FidInceptionV3GoldenTest {
         Tensor pre = FidInceptionV3.preprocess(images());                              // (2, 3, 299, 299)
         double[] want = golden.doubles("preprocessed_sum");
         for (int i = 0; i < 2; i++) {
-            double got = pre.select(0, i).to(org.bytedeco.pytorch.global.torch.ScalarType.Double).sum().item_double();
+            double got = pre.select(0, i).to(ScalarType.Double).sum().item_double();
             assertEquals(want[i], got, 1e-6 * 3 * 299 * 299, "image " + i);
         }
         Tensor in = Tensors.fromHost(golden.hostTensor("resize_in"));
@@ -104,7 +106,7 @@ class FidInceptionV3GoldenTest {
         Safetensors.write(file, host);
         InceptionWeights.Loaded loaded = InceptionWeights.load(file);
         assertEquals(64, loaded.sha256().length());
-        Map<String, org.bytedeco.pytorch.Tensor> got = StateDict.tensors(loaded.model());
+        Map<String, Tensor> got = StateDict.tensors(loaded.model());
         StateDict.tensors(model).forEach((k, v) -> {
             if (!k.endsWith("num_batches_tracked")) {
                 assertTrue(org.bytedeco.pytorch.global.torch.equal(v, got.get(k)), k);
@@ -113,7 +115,7 @@ class FidInceptionV3GoldenTest {
         host.remove("Mixed_6d.branch1x1.bn.running_var");
         Path partial = tmp.resolve("partial.safetensors");
         Safetensors.write(partial, host);
-        assertThrows(ldm4j.io.FormatException.class, () -> InceptionWeights.load(partial));
+        assertThrows(FormatException.class, () -> InceptionWeights.load(partial));
         LdmException missing = assertThrows(LdmException.class, () -> InceptionWeights.load(tmp.resolve("absent.npz")));
         assertTrue(missing.getMessage().contains("pt_inception-2015-12-05-6726825d.pth")
                 && !missing.getMessage().contains("\n"), missing.getMessage());
