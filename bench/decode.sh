@@ -20,16 +20,20 @@ while [[ $# -gt 0 ]]; do
 done
 [[ -d "$DIR" ]] || { echo "bench/decode.sh: error: $DIR is not a folder: give the folder of class subfolders" >&2; exit 2; }
 bin/ldm4j --help > /dev/null # builds the jar first if needed, outside the timings
-JAVA=(); PIL=()
+JAVA=(); PIL=(); ADM=()
 for r in $(seq 1 "$ROUNDS"); do
   j="$(taskset -c "$CORE" bin/ldm4j data --data "folder:$DIR" --set data.resolution="$SIZE" --set data.crop=adm \
-        --set data.workers=1 --measure 8 --batch 32 | grep '^loader:')"
+        --set data.workers=1 --measure 60 --batch 32 | grep '^loader:')"
   echo "round $r ldm4j: $j"
   JAVA+=("$(sed -E 's/.* = ([0-9,.]+) images\/s.*/\1/; s/,//g' <<< "$j")")
   p="$(taskset -c "$CORE" "$PY" scripts/bench_decode_pil.py "$DIR" --size "$SIZE" --repeat 2)"
   echo "round $r PIL:   $p"
   PIL+=("$(sed -E 's/.*ADM crop to [0-9]+: ([0-9.]+) images\/s.*/\1/' <<< "$p")")
+  ADM+=("$(sed -E 's/.*ADM loader items[^:]*: ([0-9.]+) images\/s.*/\1/' <<< "$p")")
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-jm="$(median "${JAVA[@]}")"; pm="$(median "${PIL[@]}")"
-awk -v j="$jm" -v p="$pm" -v s="$SIZE" 'BEGIN {printf "decode + ADM crop to %d px, one core, median of the rounds: ldm4j %.0f images/s, PIL %.0f images/s: %.2fx PIL\n", s, j, p, j / p}'
+jm="$(median "${JAVA[@]}")"; pm="$(median "${PIL[@]}")"; am="$(median "${ADM[@]}")"
+awk -v j="$jm" -v p="$pm" -v a="$am" -v s="$SIZE" 'BEGIN {
+  printf "one core, %d px, median of the rounds: ldm4j loader %.0f images/s (read, decode, ADM crop, flip, float, batch)\n", s, j
+  printf "  against ADM loader items in Python (the same work) %.0f images/s: %.2fx\n", a, j / a
+  printf "  against PIL decode + ADM crop alone (bytes in memory, uint8 out) %.0f images/s: %.2fx\n", p, j / p}'

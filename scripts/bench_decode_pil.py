@@ -1,5 +1,7 @@
 """The Python twin of 'bin/ldm4j data --measure' at 256 px: PIL decode + ADM's center_crop_arr on the same JPEGs, on
-one core, as images/s. Also times decode alone, so the crop's share shows.
+one core, as images/s. Also times decode alone, so the crop's share shows, and ADM's whole training-loader item
+(guided_diffusion/image_datasets.py: file read, decode, center_crop_arr, random flip, float32 in [-1, 1], CHW) with
+batches of 32 stacked, which is the work 'bin/ldm4j data --measure' times.
 Usage: python scripts/bench_decode_pil.py FOLDER [--size 256] [--repeat 2]   (FOLDER: JPEGs, searched recursively)
 Run it on a quiet machine, pinned to one core:  taskset -c 0 python scripts/bench_decode_pil.py ...
 """
@@ -46,8 +48,31 @@ def run(crop):
     return len(data) * a.repeat / (time.perf_counter() - t0)
 
 
+def loader(batch=32):
+    """ADM's ImageDataset.__getitem__ for every file, and the collation of each batch (np.stack)."""
+    t0 = time.perf_counter()
+    n = 0
+    for _ in range(a.repeat):
+        items = []
+        for i, f in enumerate(files):
+            with open(f, "rb") as fh:
+                im = Image.open(fh)
+                im.load()
+            arr = center_crop_arr(im.convert("RGB"), a.size)
+            if i % 2:  # ADM flips with probability 0.5
+                arr = arr[:, ::-1]
+            items.append(np.transpose(arr.astype(np.float32) / 127.5 - 1, [2, 0, 1]))
+            if len(items) == batch:
+                np.stack(items)
+                n += batch
+                items = []
+    return n / (time.perf_counter() - t0)
+
+
 run(True)  # warm-up
 dec = run(False)
 both = run(True)
-print("PIL %s: %d files x %d: decode %.0f images/s, decode + ADM crop to %d: %.0f images/s (one core)" % (
-    Image.__version__ if hasattr(Image, "__version__") else "", len(data), a.repeat, dec, a.size, both))
+item = loader()
+print("PIL %s: %d files x %d: decode %.0f images/s, decode + ADM crop to %d: %.0f images/s, ADM loader items "
+      "(read, decode, crop, flip, float CHW, batches of 32): %.0f images/s (one core)" % (
+          Image.__version__ if hasattr(Image, "__version__") else "", len(data), a.repeat, dec, a.size, both, item))
