@@ -6,23 +6,17 @@ Usage: python scripts/bench_decode_pil.py FOLDER [--size 256] [--repeat 2]   (FO
 Run it on a quiet machine, pinned to one core:  taskset -c 0 python scripts/bench_decode_pil.py ...
 """
 import argparse
+import io
 import os
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-
-def center_crop_arr(pil_image, image_size):
-    while min(*pil_image.size) >= 2 * image_size:
-        pil_image = pil_image.resize(tuple(x // 2 for x in pil_image.size), resample=Image.BOX)
-    scale = image_size / min(*pil_image.size)
-    pil_image = pil_image.resize(tuple(round(x * scale) for x in pil_image.size), resample=Image.BICUBIC)
-    arr = np.array(pil_image)
-    crop_y = (arr.shape[0] - image_size) // 2
-    crop_x = (arr.shape[1] - image_size) // 2
-    return arr[crop_y: crop_y + image_size, crop_x: crop_x + image_size]
-
+sys.path.insert(0, str(Path(__file__).resolve().parent / "reference"))
+from adm_crop import center_crop_arr  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("folder")
@@ -32,7 +26,6 @@ a = ap.parse_args()
 files = sorted(os.path.join(d, f) for d, _, fs in os.walk(a.folder) for f in fs
                if f.lower().endswith((".jpg", ".jpeg")))
 data = [open(f, "rb").read() for f in files]  # bytes in memory: the file cache is not what is timed
-import io
 
 
 def run(crop):

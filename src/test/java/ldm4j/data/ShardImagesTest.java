@@ -12,8 +12,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -127,17 +125,6 @@ class ShardImagesTest {
     }
 
     private Path tar(String name, Object... members) throws IOException {
-        Path p = dir.resolve(name);
-        try (TarArchiveOutputStream t = new TarArchiveOutputStream(Files.newOutputStream(p))) {
-            for (int i = 0; i < members.length; i += 2) {
-                byte[] b = (byte[]) members[i + 1];
-                TarArchiveEntry e = new TarArchiveEntry((String) members[i]);
-                e.setSize(b.length);
-                t.putArchiveEntry(e);
-                t.write(b);
-                t.closeArchiveEntry();
-            }
-        }
-        return p;
+        return TestTars.write(dir.resolve(name), members);
     }
 }

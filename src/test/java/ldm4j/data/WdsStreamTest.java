@@ -15,8 +15,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -186,17 +184,6 @@ class WdsStreamTest {
     }
 
     private Path tar(String name, Object... members) throws IOException {
-        Path p = dir.resolve(name);
-        try (TarArchiveOutputStream t = new TarArchiveOutputStream(Files.newOutputStream(p))) {
-            for (int i = 0; i < members.length; i += 2) {
-                byte[] b = (byte[]) members[i + 1];
-                TarArchiveEntry e = new TarArchiveEntry((String) members[i]);
-                e.setSize(b.length);
-                t.putArchiveEntry(e);
-                t.write(b);
-                t.closeArchiveEntry();
-            }
-        }
-        return p;
+        return TestTars.write(dir.resolve(name), members);
     }
 }
