@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 
 import ldm4j.config.AutoencoderConfig;
+import ldm4j.config.VaeLayout;
 import ldm4j.nn.Layers;
 import ldm4j.nn.Level;
 import ldm4j.nn.MidBlock;
@@ -39,32 +40,29 @@ public final class Decoder extends Module {
     private final int patchSize;
 
     public Decoder(AutoencoderConfig c) {
-        List<Integer> m = c.multipliers();
-        int count = m.size();
-        long cur = (long) c.channels() * m.get(count - 1);
-        convIn = register_module("conv_in", Layers.conv3x3(c.latentChannels(), cur));
+        VaeLayout layout = VaeLayout.of(c);
+        long cur = layout.midWidth();
+        convIn = register_module("conv_in", Layers.conv3x3(layout.latentChannels(), cur));
         mid = register_module("mid", Encoder.midBlock(cur, c));
-        // built from the lowest resolution up (widths chain that way), registered as up.0 .. up.{L-1}
-        levels = new Level[count];
-        for (int i = count - 1; i >= 0; i--) {
+        // built in running order, from the lowest resolution up (widths chain that way), registered as up.0 .. up.{L-1}
+        levels = new Level[layout.up().size()];
+        for (VaeLayout.Level l : layout.up()) {
             Level level = new Level();
-            long width = (long) c.channels() * m.get(i);
-            for (int j = 0; j < c.resBlocks(); j++) {
-                level.add(new ResBlock(cur, width, c.groups(), 0.0), null);
-                cur = width;
+            for (VaeLayout.Block b : l.blocks()) {
+                level.add(new ResBlock(b.in(), b.out(), c.groups(), 0.0), null);
             }
-            if (i > 0) {
-                level.upsample(cur);
+            if (l.resamples()) {
+                level.upsample(l.width());
             }
-            levels[i] = level;
+            levels[l.index()] = level;
         }
         up = register_module("up", new ModuleList<>());
         for (Level level : levels) {
             up.add(level);
         }
-        normOut = register_module("norm_out", Layers.groupNorm(c.groups(), cur));
+        normOut = register_module("norm_out", Layers.groupNorm(c.groups(), layout.firstWidth()));
         patchSize = c.patchSize();
-        convOut = register_module("conv_out", Layers.conv3x3(cur, 3L * patchSize * patchSize));
+        convOut = register_module("conv_out", Layers.conv3x3(layout.firstWidth(), layout.imageChannels()));
     }
 
     /** (B, latent, h, w) -> (B, 3, h*f, w*f). */

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 
 import ldm4j.config.AutoencoderConfig;
+import ldm4j.config.VaeLayout;
 import ldm4j.nn.Layers;
 import ldm4j.nn.Level;
 import ldm4j.nn.MidBlock;
@@ -38,26 +39,23 @@ public final class Encoder extends Module {
     private final int patchSize;
 
     public Encoder(AutoencoderConfig c) {
-        List<Integer> m = c.multipliers();
-        int levels = m.size();
-        long cur = (long) c.channels() * m.get(0);
+        VaeLayout layout = VaeLayout.of(c);
         patchSize = c.patchSize();
-        convIn = register_module("conv_in", Layers.conv3x3(3L * patchSize * patchSize, cur));
+        convIn = register_module("conv_in", Layers.conv3x3(layout.imageChannels(), layout.firstWidth()));
         down = register_module("down", new ModuleList<>());
-        for (int i = 0; i < levels; i++) {
+        for (VaeLayout.Level l : layout.down()) {
             Level level = down.add(new Level());
-            long width = (long) c.channels() * m.get(i);
-            for (int j = 0; j < c.resBlocks(); j++) {
-                level.add(new ResBlock(cur, width, c.groups(), 0.0), null);
-                cur = width;
+            for (VaeLayout.Block b : l.blocks()) {
+                level.add(new ResBlock(b.in(), b.out(), c.groups(), 0.0), null);
             }
-            if (i < levels - 1) {
-                level.downsample(cur);
+            if (l.resamples()) {
+                level.downsample(l.width());
             }
         }
+        long cur = layout.midWidth();
         mid = register_module("mid", midBlock(cur, c));
         normOut = register_module("norm_out", Layers.groupNorm(c.groups(), cur));
-        convOut = register_module("conv_out", Layers.conv3x3(cur, 2L * c.latentChannels()));
+        convOut = register_module("conv_out", Layers.conv3x3(cur, 2L * layout.latentChannels()));
     }
 
     /** {@code res1}, single-head {@code attn} (if enabled), {@code res2}, built in that order. */

@@ -1,12 +1,11 @@
 package ldm4j.bench;
 
-import java.util.List;
-
 import ldm4j.config.AutoencoderConfig;
 import ldm4j.config.DiscriminatorConfig;
 import ldm4j.config.DitSizes;
 import ldm4j.config.UnetConfig;
 import ldm4j.config.UnetLayout;
+import ldm4j.config.VaeLayout;
 import ldm4j.dit.Dit;
 
 /**
@@ -24,44 +23,39 @@ public final class ModelFlops {
      * @return the latent side
      */
     public static int encoder(FlopCounter f, AutoencoderConfig c, long batch, int size, boolean inputGrad) {
-        List<Integer> m = c.multipliers();
+        VaeLayout layout = VaeLayout.of(c);
         int s = size / c.patchSize();                                        // pixel-unshuffle: no FLOPs
-        long cur = (long) c.channels() * m.get(0);
-        f.conv(batch, 3L * c.patchSize() * c.patchSize(), cur, 3, 1, 1, s, inputGrad); // conv_in
-        for (int i = 0; i < m.size(); i++) {
-            long width = (long) c.channels() * m.get(i);
-            for (int j = 0; j < c.resBlocks(); j++) {
-                resBlock(f, batch, cur, width, s, 0);
-                cur = width;
+        f.conv(batch, layout.imageChannels(), layout.firstWidth(), 3, 1, 1, s, inputGrad); // conv_in
+        for (VaeLayout.Level l : layout.down()) {
+            for (VaeLayout.Block b : l.blocks()) {
+                resBlock(f, batch, b.in(), b.out(), s, 0);
             }
-            if (i < m.size() - 1) {
-                s = f.conv(batch, cur, cur, 3, 2, 1, s, true);                 // downsample
+            if (l.resamples()) {
+                s = f.conv(batch, l.width(), l.width(), 3, 2, 1, s, true);   // downsample
             }
         }
-        mid(f, batch, cur, s, c.midAttention() ? 1 : 0, 0);
-        f.conv(batch, cur, 2L * c.latentChannels(), 3, 1, 1, s, true);       // conv_out
+        mid(f, batch, layout.midWidth(), s, c.midAttention() ? 1 : 0, 0);
+        f.conv(batch, layout.midWidth(), 2L * layout.latentChannels(), 3, 1, 1, s, true); // conv_out
         return s;
     }
 
     /** {@link ldm4j.autoencoder.Decoder}: (batch, latent, s, s) to images; returns the image side. */
     public static int decoder(FlopCounter f, AutoencoderConfig c, long batch, int latentSize) {
-        List<Integer> m = c.multipliers();
+        VaeLayout layout = VaeLayout.of(c);
         int s = latentSize;
-        long cur = (long) c.channels() * m.get(m.size() - 1);
-        f.conv(batch, c.latentChannels(), cur, 3, 1, 1, s, true);             // conv_in (z is sampled from the encoder's output)
-        mid(f, batch, cur, s, c.midAttention() ? 1 : 0, 0);
-        for (int i = m.size() - 1; i >= 0; i--) {
-            long width = (long) c.channels() * m.get(i);
-            for (int j = 0; j < c.resBlocks(); j++) {
-                resBlock(f, batch, cur, width, s, 0);
-                cur = width;
+        // conv_in (z is sampled from the encoder's output)
+        f.conv(batch, layout.latentChannels(), layout.midWidth(), 3, 1, 1, s, true);
+        mid(f, batch, layout.midWidth(), s, c.midAttention() ? 1 : 0, 0);
+        for (VaeLayout.Level l : layout.up()) {
+            for (VaeLayout.Block b : l.blocks()) {
+                resBlock(f, batch, b.in(), b.out(), s, 0);
             }
-            if (i > 0) {
+            if (l.resamples()) {
                 s *= 2;                                                      // nearest 2x, then a 3x3 conv
-                f.conv(batch, cur, cur, 3, 1, 1, s, true);
+                f.conv(batch, l.width(), l.width(), 3, 1, 1, s, true);
             }
         }
-        f.conv(batch, cur, 3L * c.patchSize() * c.patchSize(), 3, 1, 1, s, true); // conv_out, then pixel-shuffle
+        f.conv(batch, layout.firstWidth(), layout.imageChannels(), 3, 1, 1, s, true); // conv_out, then pixel-shuffle
         return s * c.patchSize();
     }
 
