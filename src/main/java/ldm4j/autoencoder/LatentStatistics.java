@@ -6,6 +6,7 @@ import java.util.Map;
 import ldm4j.data.Batch;
 import ldm4j.data.DataLoader;
 import ldm4j.data.ImageDataset;
+import ldm4j.data.Subset;
 import ldm4j.data.Transform;
 import ldm4j.torch.StepScope;
 import ldm4j.torch.Tensors;
@@ -19,8 +20,8 @@ import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * Per-channel mean and standard deviation of posterior samples over a whole dataset (no flips),
- * accumulated in float64, plus the mean KL per latent element. The result becomes the
+ * Per-channel mean and standard deviation of posterior samples over a dataset, or over {@code limit} evenly
+ * spaced images of it (no flips), accumulated in float64, plus the mean KL per latent element. The result becomes the
  * {@link LatentNormalizer} stored with the VAE. Batches hold at most 250 images and at most
  * {@code latents.batchSize} (sized for the resolution), so memory does not grow with the dataset or
  * the image size beyond one encoder batch.
@@ -33,8 +34,13 @@ public record LatentStatistics(LatentNormalizer normalizer, long count, double k
         return Math.max(1, Math.min(MAX_BATCH, encoderBatch));
     }
 
-    public static LatentStatistics compute(Autoencoder vae, ImageDataset ds, Transform transform, Device device,
+    /**
+     * The statistics of {@code data}, or of {@code limit} evenly spaced images of it when {@code limit} is above 0
+     * and below its size ({@code latents.statsImages}).
+     */
+    public static LatentStatistics compute(Autoencoder vae, ImageDataset data, int limit, Transform transform, Device device,
                                            long seed, int workers, int encoderBatch) {
+        ImageDataset ds = limit > 0 && limit < data.size() ? Subset.spaced(data, limit) : data;
         boolean wasTraining = vae.is_training();
         vae.train(false);
         double[] sum = null;

@@ -117,8 +117,8 @@ public final class VaeTrainer {
             }
             out.printf("test reconstruction on %,d images: MSE %.5f, PSNR %.2f dB (pixels on the [-1, 1] scale)%n",
                     test.images(), test.mse(), test.psnr());
-            LatentStatistics stats = LatentStatistics.compute(t.vae, data.train(), transform, device, config.seed(),
-                    config.data().workers(), config.latents().batchSize());
+            LatentStatistics stats = LatentStatistics.compute(t.vae, data.train(), config.latents().statsImages(), transform,
+                    device, config.seed(), config.data().workers(), config.latents().batchSize());
             out.printf("latent statistics over %,d training images: mean %s, std %s, KL per element %.4f%n",
                     stats.count(), fmt(stats.normalizer().mean()), fmt(stats.normalizer().std()), stats.klPerElement());
             log.scalars("latents", o.step(), stats.asMap());

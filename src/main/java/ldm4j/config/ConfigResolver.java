@@ -132,6 +132,7 @@ public final class ConfigResolver {
      * Fills in the fields that later versions added, with the value that means "as before":
      * {@code vae.model.patchSize = 1} (no pixel-unshuffle), {@code vae.loss.instanceNoise = 0} and
      * {@code data.maxPixels} = its default (the limit did not exist: any size was decoded);
+     * {@code latents.statsImages = 0} (the latent statistics covered every training image);
      * {@code precision = auto} (how to compute, not what was trained); {@code unet.model.type = unet} and
      * the default {@code unet.model.dit} (there was only the UNet).
      */
@@ -149,6 +150,9 @@ public final class ConfigResolver {
         }
         if (tree.path("data") instanceof ObjectNode data && !data.has("maxPixels")) {
             data.put("maxPixels", DataConfig.DEFAULT_MAX_PIXELS);
+        }
+        if (tree.path("latents") instanceof ObjectNode latents && !latents.has("statsImages")) {
+            latents.put("statsImages", 0); // the statistics were taken over every training image
         }
         JsonNode vae = tree.path("vae");
         if (vae.path("model") instanceof ObjectNode model && !model.has("patchSize")) {
