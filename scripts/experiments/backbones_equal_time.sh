@@ -75,9 +75,10 @@ train dit 1 --set "unet.train.steps=$steps_dit" "${dit_set[@]}" --max-minutes "$
 wait $p1 && wait $p2
 echo "trained both in $(( ($(date +%s) - start) / 60 )) minutes of wall time"
 
-for name in unet dit; do
-  "$ldm4j" eval --run "$out/$name" "${eval_opts[@]}" >"$out/$name-eval.log" 2>&1
-done
+# both evaluations at once, one core and one thread each (the sampling seed is eval's, the same for both)
+taskset -c 0 "$ldm4j" eval --run "$out/unet" --threads 1 "${eval_opts[@]}" >"$out/unet-eval.log" 2>&1 & p1=$!
+taskset -c 1 "$ldm4j" eval --run "$out/dit" --threads 1 "${eval_opts[@]}" >"$out/dit-eval.log" 2>&1 & p2=$!
+wait $p1 && wait $p2
 
 python3 - "$out" <<'EOF'
 import json, sys, os
