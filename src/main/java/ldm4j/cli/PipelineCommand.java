@@ -283,9 +283,9 @@ public final class PipelineCommand implements Callable<Integer> {
                     + "more cores are faster. On an NVIDIA GPU use --device cuda --preset seed for the full recipe.";
         }
         if (cfg.preset().equals("tiny256") && !cuda) {
-            return "expected wall time: about 75 minutes on a 2-core AVX2 CPU in fp32 for 10 classes of 1,300 images, "
-                    + "projected from measured step times, not a timed run (VAE 24, encode 9, UNet 38, previews 4; README "
-                    + "'256 px'); CPUs with AVX-512 or native bf16 are faster; evaluation adds more when a classifier exists.";
+            return "expected wall time: about 85 minutes on a 2-core AVX2 CPU in fp32 for 10 classes of 1,300 images "
+                    + "(measured: VAE 26, encode 9, UNet 48, previews 2; README '256 px'); CPUs with AVX-512 or native bf16 "
+                    + "are faster; evaluation adds more when a classifier exists.";
         }
         if (cfg.preset().equals("imagenet256")) {
             return cuda ? "expected wall time: about 77 GPU-hours at 40% of an A100's bf16 rate (about 10 hours on 8 GPUs with "
