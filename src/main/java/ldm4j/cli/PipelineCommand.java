@@ -244,7 +244,8 @@ public final class PipelineCommand implements Callable<Integer> {
         out.println("report: " + report + (evaluated ? "" : "; samples in " + run.resolve("samples.png") + " (one row per class)"));
         if (!evaluated) {
             out.println("evaluation: no classifier at " + classifier + "; train one (bin/ldm4j train-classifier --data "
-                    + job.cfg().data().spec() + ", about 40 min on 2 cores), then bin/ldm4j eval --run " + run);
+                    + job.cfg().data().spec() + ", about 40 min on 2 cores for 50,000 training images, less for fewer), "
+                    + "then bin/ldm4j eval --run " + run);
         }
         out.flush();
     }
