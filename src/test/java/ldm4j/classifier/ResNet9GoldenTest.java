@@ -28,16 +28,26 @@ import org.junit.jupiter.api.Test;
 class ResNet9GoldenTest {
     static final Path FILE = Path.of("src/test/resources/fixtures/classifier/resnet9.safetensors");
 
+    /** The ResNet-9 a fixture file describes (metadata {@code config}: widths, classes), with its {@code model.*} weights. */
+    static ResNet9 modelOf(SafetensorsFile f, Path file) throws Exception {
+        JsonNode cfg = new ObjectMapper().readTree(f.metadata().get("config"));
+        ResNet9 model = new ResNet9(new ClassifierConfig(widthsOf(f), cfg.get("classes").asInt(), 6, 1, 0.1, 0, 0.9, 0, 0, 0, 0));
+        StateDict.load(model, f.getAll(), "model.", file);
+        return model;
+    }
+
+    /** The stage widths in a fixture file's metadata {@code config}. */
+    static List<Integer> widthsOf(SafetensorsFile f) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        JsonNode cfg = json.readTree(f.metadata().get("config"));
+        return json.convertValue(cfg.get("widths"), json.getTypeFactory().constructCollectionType(List.class, Integer.class));
+    }
+
     @Test
     void forwardLossGradientsAndSgdMatchPyTorch() throws Exception {
         try (SafetensorsFile f = Safetensors.read(FILE)) {
-            ObjectMapper json = new ObjectMapper();
-            JsonNode cfg = json.readTree(f.metadata().get("config"));
-            JsonNode sgd = json.readTree(f.metadata().get("sgd"));
-            List<Integer> widths = json.convertValue(cfg.get("widths"), json.getTypeFactory().constructCollectionType(List.class, Integer.class));
-            ClassifierConfig c = new ClassifierConfig(widths, cfg.get("classes").asInt(), 6, 1, 0.1, 0, 0.9, 0, 0, 0, 0);
-            ResNet9 model = new ResNet9(c);
-            StateDict.load(model, f.getAll(), "model.", FILE);
+            JsonNode sgd = new ObjectMapper().readTree(f.metadata().get("sgd"));
+            ResNet9 model = modelOf(f, FILE);
             Golden g = new Golden(f);
             Tensor x = g.tensor("x");
             model.train(false);

@@ -6,13 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.nio.file.Path;
 import java.util.List;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import ldm4j.autoencoder.Golden;
-import ldm4j.config.ClassifierConfig;
 import ldm4j.io.Safetensors;
 import ldm4j.io.SafetensorsFile;
-import ldm4j.nn.StateDict;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
@@ -28,11 +24,8 @@ class ResNet9StageGoldenTest {
     @Test
     void everyStageMeanAndThePenultimateFeaturesMatchPyTorch() throws Exception {
         try (SafetensorsFile f = Safetensors.read(FILE)) {
-            ObjectMapper json = new ObjectMapper();
-            JsonNode cfg = json.readTree(f.metadata().get("config"));
-            List<Integer> widths = json.convertValue(cfg.get("widths"), json.getTypeFactory().constructCollectionType(List.class, Integer.class));
-            ResNet9 model = new ResNet9(new ClassifierConfig(widths, cfg.get("classes").asInt(), 6, 1, 0.1, 0, 0.9, 0, 0, 0, 0));
-            StateDict.load(model, f.getAll(), "model.", FILE);
+            List<Integer> widths = ResNet9GoldenTest.widthsOf(f);
+            ResNet9 model = ResNet9GoldenTest.modelOf(f, FILE);
             model.train(false);
             Golden g = new Golden(f);
             Tensor x = g.tensor("x");
