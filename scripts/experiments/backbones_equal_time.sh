@@ -52,13 +52,21 @@ last_ms_per_step() { # metrics.jsonl -> the last training row's ms_per_step
   grep '"event":"train"' "$1" | tail -1 | sed -E 's/.*"ms_per_step":([0-9.Ee+-]+).*/\1/'
 }
 
+# wait_both STAGE PID1 PID2: both jobs, failing the script (with where to look) if either failed
+wait_both() {
+  local r=0
+  wait "$2" || r=1
+  wait "$3" || r=1
+  [[ $r == 0 ]] || { echo "backbones_equal_time: $1 failed; see the logs in $out" >&2; exit 1; }
+}
+
 mkdir -p "$out"
 echo "calibrating step times (30 steps each, both at once)..."
 prepare "$out/cal-unet" && prepare "$out/cal-dit"
 cal=(--max-steps 30 --set unet.train.logEvery=10 --set unet.train.evalEvery=100000 --set unet.train.checkpointEvery=100000)
 train cal-unet 0 "${cal[@]}" & p1=$!
 train cal-dit 1 "${cal[@]}" "${dit_set[@]}" & p2=$!
-wait $p1 && wait $p2
+wait_both calibration $p1 $p2
 ms_unet=$(last_ms_per_step "$out/cal-unet/metrics.jsonl")
 ms_dit=$(last_ms_per_step "$out/cal-dit/metrics.jsonl")
 # 3% of the budget is left for the held-out evaluations and checkpoints inside the run
@@ -72,13 +80,13 @@ cap=$((minutes + minutes / 5 + 2)) # a safety stop only: the schedules end first
 start=$(date +%s)
 train unet 0 --set "unet.train.steps=$steps_unet" --max-minutes "$cap" & p1=$!
 train dit 1 --set "unet.train.steps=$steps_dit" "${dit_set[@]}" --max-minutes "$cap" & p2=$!
-wait $p1 && wait $p2
+wait_both training $p1 $p2
 echo "trained both in $(( ($(date +%s) - start) / 60 )) minutes of wall time"
 
 # both evaluations at once, one core and one thread each (the sampling seed is eval's, the same for both)
 taskset -c 0 "$ldm4j" eval --run "$out/unet" --threads 1 "${eval_opts[@]}" >"$out/unet-eval.log" 2>&1 & p1=$!
 taskset -c 1 "$ldm4j" eval --run "$out/dit" --threads 1 "${eval_opts[@]}" >"$out/dit-eval.log" 2>&1 & p2=$!
-wait $p1 && wait $p2
+wait_both evaluation $p1 $p2
 
 python3 - "$out" <<'EOF'
 import json, sys, os
