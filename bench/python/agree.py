@@ -72,7 +72,7 @@ def unet(path):
         net = D.DiT(depth, hidden, heads, patch, m["numClasses"], c, s, qk_norm=m["dit"]["qkNorm"])
     else:
         net = U.Unet(m["channels"], m["multipliers"], m["resBlocks"], m["attentionResolutions"], m["headChannels"],
-                     m["dropout"], m["groups"], m["numClasses"], c, s)
+                     m["dropout"], m["groups"], m["numClasses"], c, s, patch_size=m.get("patchSize", 1))
     net.load_state_dict(strip(t, "unet."))
     net.eval()
     z, eps, tt, y = t["z"], t["eps"], t["t"], t["y"]

@@ -153,7 +153,7 @@ def unet_model(cfg):
         net = D.DiT(depth, hidden, heads, patch, m["numClasses"], c, s, qk_norm=m["dit"]["qkNorm"])
         return layout(cfg, net), c, s
     net = U.Unet(m["channels"], m["multipliers"], m["resBlocks"], m["attentionResolutions"], m["headChannels"],
-                 m["dropout"], m["groups"], m["numClasses"], c, s)
+                 m["dropout"], m["groups"], m["numClasses"], c, s, patch_size=m.get("patchSize", 1))
     return layout(cfg, net), c, s
 
 

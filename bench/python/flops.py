@@ -120,6 +120,10 @@ CASES = {
         'unet.model.numClasses=5', 'unet.train.batchSize=10',
         'sample.sampler=heun', 'sample.cfg=1.0', 'sample.batchSize=3']),
 }
+# the tiny preset's UNet on the latent pixel-unshuffled by 2 (8x8 at 16 channels; attention now at level 0)
+PATCH_CASES = {
+    "unet-patch2": dict(preset="tiny", sample_steps=4, overrides=["unet.model.patchSize=2"]),
+}
 # the DiT: the tiny-dit preset (DiT-T/2 at 16x16x4 latents), and DiT-S/4 with QK-norm on 8x8x4 latents
 # without guidance; only the steps that run the backbone
 DIT_CASES = {
@@ -143,6 +147,7 @@ def main():
                + ") on bench/python/bench.py's steps, CPU attention counted; written by bench/python/flops.py",
                cases={})
     cases = {n: dict(c, preset="tiny", targets=list(BATCH)) for n, c in CASES.items()}
+    cases.update({n: dict(c, targets=["unet", "sample"]) for n, c in PATCH_CASES.items()})
     cases.update({n: dict(c, targets=["unet", "sample"]) for n, c in DIT_CASES.items()})
     for name, case in cases.items():
         cfg = apply(preset(case["preset"]), case["overrides"])

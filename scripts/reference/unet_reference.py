@@ -112,11 +112,12 @@ class Level(nn.Module):
 
 class Unet(nn.Module):
     def __init__(self, channels, multipliers, res_blocks, attention_resolutions, head_channels, dropout, groups,
-                 num_classes, in_channels, latent_size):
+                 num_classes, in_channels, latent_size, patch_size=1):
         super().__init__()
         levels = len(multipliers)
-        if latent_size % (2 ** (levels - 1)):
-            raise ValueError("latent size must be divisible by 2^(levels-1)")
+        if latent_size % (patch_size * 2 ** (levels - 1)):
+            raise ValueError("latent size must be divisible by patch_size * 2^(levels-1)")
+        self.patch_size = patch_size
         widths = [channels * m for m in multipliers]
         emb_dim = 4 * channels
 
@@ -125,10 +126,10 @@ class Unet(nn.Module):
 
         self.time_embed = TimestepEmbedding(channels, emb_dim)
         self.class_embed = nn.Embedding(num_classes + 1, emb_dim)
-        self.conv_in = nn.Conv2d(in_channels, widths[0], 3, padding=1)
+        self.conv_in = nn.Conv2d(in_channels * patch_size ** 2, widths[0], 3, padding=1)
 
         skips = [widths[0]]
-        ch, size = widths[0], latent_size
+        ch, size = widths[0], latent_size // patch_size
         self.down = nn.ModuleList()
         for i, w in enumerate(widths):
             level = Level()
@@ -164,14 +165,15 @@ class Unet(nn.Module):
         self.up = nn.ModuleList(ups)  # indexed by level, as in the Java class
 
         self.norm_out = group_norm(groups, widths[0])
-        self.conv_out = zero_(nn.Conv2d(widths[0], in_channels, 3, padding=1))
+        self.conv_out = zero_(nn.Conv2d(widths[0], in_channels * patch_size ** 2, 3, padding=1))
 
     def embedding(self, t, y):
         return self.time_embed(t) + self.class_embed(y)  # (B, E)
 
     def forward(self, x, t, y):
         emb = self.embedding(t, y)  # (B, E)
-        h = self.conv_in(x)  # (B, w0, S, S)
+        p = self.patch_size
+        h = self.conv_in(F.pixel_unshuffle(x, p) if p > 1 else x)  # (B, w0, S/p, S/p)
         skips = [h]
         for level in self.down:
             for j, res in enumerate(level.res):
@@ -190,4 +192,5 @@ class Unet(nn.Module):
                     h = level.attn[j](h)
             if hasattr(level, "upsample"):
                 h = level.upsample(h)
-        return self.conv_out(F.silu(self.norm_out(h)))  # (B, C, S, S)
+        out = self.conv_out(F.silu(self.norm_out(h)))  # (B, C p^2, S/p, S/p)
+        return F.pixel_shuffle(out, p) if p > 1 else out  # (B, C, S, S)

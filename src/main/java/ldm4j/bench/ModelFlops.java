@@ -109,7 +109,8 @@ public final class ModelFlops {
         long emb = layout.embedDim();
         f.linear(batch, c.channels(), emb, false);                           // time_embed.0 on sinusoidal features
         f.linear(batch, emb, emb, true);                                     // time_embed.2; class_embed: a lookup
-        f.conv(batch, channels, layout.firstWidth(), 3, 1, 1, latentSize, false); // conv_in on the noisy latents
+        int cp = layout.patchChannels(channels);                             // pixel-unshuffle: no FLOPs
+        f.conv(batch, cp, layout.firstWidth(), 3, 1, 1, layout.patchedSize(), false); // conv_in on the noisy latents
         for (UnetLayout.Level level : layout.down()) {
             unetBlocks(f, level, batch, emb);
             if (level.resamples()) {
@@ -124,7 +125,7 @@ public final class ModelFlops {
                 f.conv(batch, level.width(), level.width(), 3, 1, 1, 2 * level.size(), true); // upsample: nearest 2x, conv
             }
         }
-        f.conv(batch, layout.firstWidth(), channels, 3, 1, 1, latentSize, true); // conv_out
+        f.conv(batch, layout.firstWidth(), cp, 3, 1, 1, layout.patchedSize(), true); // conv_out; pixel-shuffle: none
     }
 
     /** A UNet level's residual blocks (on cat([h, skip]) on the way up) and their attention. */

@@ -7,7 +7,7 @@ import java.util.List;
  * that a combination that cannot train fails before any data is read, naming the key to change.
  * <ul>
  *   <li>{@code data.resolution} divisible by the VAE's downsampling factor {@code vae.model.patchSize * 2^(levels-1)};</li>
- *   <li>the latent size divisible by {@code 2^(levels-1)} of {@code unet.model.multipliers};</li>
+ *   <li>the latent size divisible by {@code unet.model.patchSize * 2^(levels-1)} of {@code unet.model.multipliers};</li>
  *   <li>every {@code unet.model.attentionResolutions} entry is a feature-map size the UNet has;</li>
  *   <li>{@code unet.model.headChannels} divides every width that gets attention (those levels and the middle);</li>
  *   <li>for a DiT, the latent size divisible by the patch size of {@code unet.model.dit.size};</li>
@@ -57,10 +57,15 @@ final class Compatibility {
         int levels = u.multipliers().size();
         int unetFactor = UnetLayout.downsampleFactor(u);
         if (latent % unetFactor != 0) {
+            int p = u.patchSize();
+            String fix = latent % p != 0
+                    ? "use a unet.model.patchSize dividing " + latent
+                    : "use at most " + (Integer.numberOfTrailingZeros(latent / p) + 1) + " unet.model.multipliers"
+                            + (p > 1 ? " or a smaller unet.model.patchSize" : "");
             throw new ConfigException("unet.model.multipliers " + u.multipliers() + " has " + levels + " levels, which halve "
-                    + "the latent " + (levels - 1) + " times, but the latent is " + latent + "x" + latent
-                    + " (data.resolution " + res + " / " + f + "): use at most " + (Integer.numberOfTrailingZeros(latent) + 1)
-                    + " unet.model.multipliers, or a data.resolution that is a multiple of " + f * unetFactor);
+                    + "the latent " + (levels - 1) + " times" + (p > 1 ? " after unet.model.patchSize " + p : "")
+                    + ", but the latent is " + latent + "x" + latent + " (data.resolution " + res + " / " + f + "): "
+                    + fix + ", or a data.resolution that is a multiple of " + f * unetFactor);
         }
         List<Integer> sizes = UnetLayout.of(u, latent).sizes(); // also: headChannels divides every width with attention
         for (int a : u.attentionResolutions()) {

@@ -134,12 +134,16 @@ public final class ConfigResolver {
      * {@code data.maxPixels} = its default (the limit did not exist: any size was decoded);
      * {@code latents.statsImages = 0} (the latent statistics covered every training image);
      * {@code precision = auto} (how to compute, not what was trained); {@code unet.model.type = unet} and
-     * the default {@code unet.model.dit} (there was only the UNet).
+     * the default {@code unet.model.dit} (there was only the UNet); {@code unet.model.patchSize = 1} (no input
+     * patching).
      */
     static ObjectNode upgrade(ObjectNode tree) {
         if (tree.path("unet").path("model") instanceof ObjectNode model) {
             if (!model.has("type")) {
                 model.put("type", BackboneType.UNET.key());
+            }
+            if (!model.has("patchSize")) {
+                model.put("patchSize", 1);
             }
             if (!model.has("dit")) {
                 model.set("dit", mapper().valueToTree(UnetConfig.DEFAULT_DIT));

@@ -15,11 +15,14 @@ import java.util.List;
  * @param dropout        dropout inside residual blocks
  * @param groups         GroupNorm groups
  * @param numClasses     real classes; index numClasses is the "null" class for classifier-free guidance
+ * @param patchSize      pixel-unshuffle factor p on the noisy latent before conv_in, pixel-shuffle after conv_out:
+ *                       the UNet runs at side S/p on C p^2 channels (1: none). The input patching of "simple
+ *                       diffusion" (Hoogeboom et al. 2023), and the UNet's counterpart of a DiT's patch size
  * @param dit            the transformer's size and options, for {@code type = dit}
  */
 public record UnetConfig(String type, int channels, List<Integer> multipliers, int resBlocks,
                          List<Integer> attentionResolutions, int headChannels, double dropout, int groups, int numClasses,
-                         DitConfig dit) {
+                         int patchSize, DitConfig dit) {
     /** The DiT a config names when it does not choose one ({@code unet.model.dit} of older configs). */
     public static final DitConfig DEFAULT_DIT = new DitConfig("DiT-S/2", false);
 
@@ -36,6 +39,7 @@ public record UnetConfig(String type, int channels, List<Integer> multipliers, i
         Check.range("unet.model.dropout", dropout, 0, 0.9);
         Check.range("unet.model.groups", groups, 1, 256);
         Check.range("unet.model.numClasses", numClasses, 1, 100_000);
+        Check.range("unet.model.patchSize", patchSize, 1, 8);
         for (int m : multipliers) {
             Check.range("unet.model.multipliers (entry)", m, 1, 64);
             if (channels * m % groups != 0) {
@@ -45,11 +49,11 @@ public record UnetConfig(String type, int channels, List<Integer> multipliers, i
         }
     }
 
-    /** A UNet config (type {@code unet}, the default DiT section). */
+    /** A UNet config (type {@code unet}, no input patching, the default DiT section). */
     public UnetConfig(int channels, List<Integer> multipliers, int resBlocks, List<Integer> attentionResolutions,
                       int headChannels, double dropout, int groups, int numClasses) {
         this(BackboneType.UNET.key(), channels, multipliers, resBlocks, attentionResolutions, headChannels, dropout, groups,
-                numClasses, DEFAULT_DIT);
+                numClasses, 1, DEFAULT_DIT);
     }
 
     /** The backbone type. */
@@ -60,6 +64,6 @@ public record UnetConfig(String type, int channels, List<Integer> multipliers, i
     /** This config with {@code numClasses} real classes. */
     public UnetConfig withNumClasses(int classes) {
         return new UnetConfig(type, channels, multipliers, resBlocks, attentionResolutions, headChannels, dropout, groups,
-                classes, dit);
+                classes, patchSize, dit);
     }
 }

@@ -13,22 +13,24 @@ import java.util.List;
  *
  * <p>With widths {@code w_i = channels * multipliers[i]} and L levels (ADM / LDM):
  * <pre>
- *   conv_in (C -> w_0) at side S; skips = [w_0]
+ *   pixel-unshuffle by p (C at side S -> C p^2 at side S/p; nothing for p = 1)
+ *   conv_in (C p^2 -> w_0) at side S/p; skips = [w_0]
  *   down.{i}: resBlocks blocks (w -> w_i, attention if the side is in attentionResolutions; push w_i),
  *             then for i &lt; L-1 a stride-2 downsample (push w_i); the side halves
  *   mid: res (w_{L-1}), attention (always), res
  *   up.{i}, i = L-1 .. 0: resBlocks + 1 blocks (w + skips.pop() -> w_i, attention as on the way down),
  *             then for i &gt; 0 a 2x upsample; the side doubles
- *   conv_out (w_0 -> C) at side S
+ *   conv_out (w_0 -> C p^2) at side S/p, pixel-shuffle back to C at side S
  * </pre>
  *
  * @param latentSize the latent side S
+ * @param patchSize  the pixel-unshuffle factor p ({@code unet.model.patchSize})
  * @param embedDim   size E of the time/class embedding (4 channels)
  * @param down       the encoder path's levels, {@code down.0} first
  * @param mid        the middle block's residual blocks (both alike) and its attention
  * @param up         the decoder path's levels in the order they run, {@code up.(L-1)} first
  */
-public record UnetLayout(int latentSize, int embedDim, List<Level> down, Block mid, List<Level> up) {
+public record UnetLayout(int latentSize, int patchSize, int embedDim, List<Level> down, Block mid, List<Level> up) {
     /**
      * A residual block, then its attention when {@code heads > 0}.
      *
@@ -69,9 +71,9 @@ public record UnetLayout(int latentSize, int embedDim, List<Level> down, Block m
         up = List.copyOf(up);
     }
 
-    /** How much the UNet shrinks the latent, {@code 2^(levels - 1)}: the latent side must be a multiple. */
+    /** How much the UNet shrinks the latent, {@code p 2^(levels - 1)}: the latent side must be a multiple. */
     public static int downsampleFactor(UnetConfig c) {
-        return 1 << (c.multipliers().size() - 1);
+        return c.patchSize() << (c.multipliers().size() - 1);
     }
 
     /**
@@ -84,15 +86,16 @@ public record UnetLayout(int latentSize, int embedDim, List<Level> down, Block m
         int levels = c.multipliers().size();
         int factor = downsampleFactor(c);
         if (latentSize < 1 || latentSize % factor != 0) {
-            throw new ConfigException("latent size " + latentSize + " is not divisible by 2^" + (levels - 1)
-                    + " (unet.model.multipliers has " + levels + " levels, each but the last halves the size); "
-                    + "use fewer multipliers or a latent size that is a multiple of " + factor);
+            throw new ConfigException("latent size " + latentSize + " is not divisible by " + factor
+                    + " (unet.model.patchSize " + c.patchSize() + " x 2^" + (levels - 1) + ": unet.model.multipliers has "
+                    + levels + " levels, each but the last halves the size); use fewer multipliers, a smaller "
+                    + "unet.model.patchSize or a latent size that is a multiple of " + factor);
         }
         int[] widths = c.multipliers().stream().mapToInt(m -> m * c.channels()).toArray();
         Deque<Integer> skips = new ArrayDeque<>();
         skips.push(widths[0]);                                          // conv_in's output
         int ch = widths[0];
-        int size = latentSize;
+        int size = latentSize / c.patchSize();                          // after the pixel-unshuffle
         List<Level> down = new ArrayList<>();
         for (int i = 0; i < levels; i++) {
             List<Block> blocks = new ArrayList<>();
@@ -122,7 +125,17 @@ public record UnetLayout(int latentSize, int embedDim, List<Level> down, Block m
                 size *= 2;
             }
         }
-        return new UnetLayout(latentSize, 4 * c.channels(), down, mid, up);
+        return new UnetLayout(latentSize, c.patchSize(), 4 * c.channels(), down, mid, up);
+    }
+
+    /** Channels of conv_in's input and conv_out's output for a latent of {@code channels}: C p^2. */
+    public int patchChannels(int channels) {
+        return channels * patchSize * patchSize;
+    }
+
+    /** Side of the feature maps conv_in and conv_out run at, S/p. */
+    public int patchedSize() {
+        return latentSize / patchSize;
     }
 
     /** Width of conv_in's output and norm_out's input, w_0. */

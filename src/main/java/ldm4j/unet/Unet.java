@@ -23,6 +23,7 @@ import org.bytedeco.pytorch.EmbeddingOptions;
 import org.bytedeco.pytorch.GroupNormImpl;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * Class-conditional UNet on VAE latents: the ADM architecture (Dhariwal &amp; Nichol 2021) as used by
@@ -33,13 +34,14 @@ import org.bytedeco.pytorch.Tensor;
  * {@code E = 4 channels}:
  * <pre>
  *   emb = time_embed(t) + class_embed(y)                         (B, E); y = numClasses is the null class
- *   conv_in 3x3 (C -> w_0); skips = [h]
+ *   pixel-unshuffle by p = patchSize (C at S -> C p^2 at S/p; p = 1: nothing)
+ *   conv_in 3x3 (C p^2 -> w_0); skips = [h]
  *   down.{i}: resBlocks x (res.{j}, attn.{j} if size in attentionResolutions; push h),
  *             then for i &lt; L-1 downsample (3x3 stride-2 conv; push h)
  *   mid: res1, attn, res2
  *   up.{i} for i = L-1 .. 0: (resBlocks + 1) x (res.{j} on concat(h, skips.pop()), attn.{j}),
  *             then for i &gt; 0 upsample (nearest 2x + conv)
- *   norm_out, SiLU, conv_out 3x3 (w_0 -> C), zero-initialised
+ *   norm_out, SiLU, conv_out 3x3 (w_0 -> C p^2), zero-initialised; pixel-shuffle by p back to C at S
  * </pre>
  * The topology (levels, widths, skips, where attention sits) is the config's {@link UnetLayout}.
  * Parameter names are those of scripts/reference/unet_reference.py, which computes the same function.
@@ -51,6 +53,7 @@ public final class Unet extends Module implements Backbone {
     private final UnetConfig config;
     private final int inChannels;
     private final int latentSize;
+    private final int patchSize;
     private final int embedDim;
 
     private final TimestepEmbedding timeEmbed;
@@ -66,7 +69,7 @@ public final class Unet extends Module implements Backbone {
     /**
      * @param c          architecture
      * @param inChannels latent channels C (input and output)
-     * @param latentSize latent side S; must be divisible by 2^(levels - 1)
+     * @param latentSize latent side S; must be divisible by patchSize x 2^(levels - 1)
      */
     public Unet(UnetConfig c, int inChannels, int latentSize) {
         if (inChannels < 1) {
@@ -76,12 +79,14 @@ public final class Unet extends Module implements Backbone {
         this.config = c;
         this.inChannels = inChannels;
         this.latentSize = latentSize;
+        this.patchSize = layout.patchSize();
         this.embedDim = layout.embedDim();
         int w0 = layout.firstWidth();
 
         timeEmbed = register_module("time_embed", new TimestepEmbedding(c.channels(), embedDim));
         classEmbed = register_module("class_embed", new EmbeddingImpl(new EmbeddingOptions(c.numClasses() + 1, embedDim)));
-        convIn = register_module("conv_in", Layers.conv3x3(inChannels, w0));
+        int patchChannels = layout.patchChannels(inChannels);
+        convIn = register_module("conv_in", Layers.conv3x3(patchChannels, w0));
 
         down = register_module("down", new ModuleList<>());
         for (UnetLayout.Level l : layout.down()) {
@@ -111,7 +116,7 @@ public final class Unet extends Module implements Backbone {
         this.upward = List.copyOf(upward);
 
         normOut = register_module("norm_out", Layers.groupNorm(c.groups(), w0));
-        convOut = register_module("conv_out", Layers.zeroInit(Layers.conv3x3(w0, inChannels)));
+        convOut = register_module("conv_out", Layers.zeroInit(Layers.conv3x3(w0, patchChannels)));
     }
 
     private Level level(UnetConfig c, UnetLayout.Level l) {
@@ -155,7 +160,8 @@ public final class Unet extends Module implements Backbone {
         // Memory: each block runs in its own scope (nn.Level, nn.MidBlock); this pass owns the block outputs
         // and frees each once used: a down-path output when its skip is consumed, an up-path one when the next exists.
         Tensor emb = embedding(t, y);                                  // (B, E)
-        Tensor h = convIn.forward(x);                                  // (B, w_0, S, S)
+        Tensor patches = patchSize > 1 ? torch.pixel_unshuffle(x, patchSize) : x; // (B, C p^2, S/p, S/p)
+        Tensor h = convIn.forward(patches);                            // (B, w_0, S/p, S/p)
         Deque<Tensor> skips = new ArrayDeque<>(List.of(h));
         for (Level level : down) {
             for (int j = 0; j < level.depth(); j++) {
@@ -175,7 +181,8 @@ public final class Unet extends Module implements Backbone {
             h = used(h, level.resample(h));                            // (B, w_i, 2s, 2s) but at level 0
         }
         Tensor hh = h;
-        return BlockScope.call(() -> Layers.normSiluConv(normOut, convOut, hh)); // (B, C, S, S)
+        Tensor out = BlockScope.call(() -> Layers.normSiluConv(normOut, convOut, hh)); // (B, C p^2, S/p, S/p)
+        return patchSize > 1 ? torch.pixel_shuffle(out, patchSize) : out;        // (B, C, S, S)
     }
 
     /** {@code next}, freeing this pass's own {@code previous} once {@code next} exists (unless it is the same). */

@@ -46,7 +46,8 @@ class FlopsTest {
                 checked.add(c.getKey() + " " + t.getKey());
             }
         }
-        assertEquals(12, checked.size(), "two UNet configs x four targets, two DiT configs x (unet, sample): " + checked);
+        assertEquals(14, checked.size(), "two UNet configs x four targets, the input-patched UNet and two DiT configs x "
+                + "(unet, sample): " + checked);
     }
 
     @Test

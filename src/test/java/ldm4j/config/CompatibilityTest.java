@@ -47,6 +47,14 @@ class CompatibilityTest {
         String m = rejected("data.resolution=40"); // latent 10, three levels need a multiple of 4
         assertTrue(m.startsWith("unet.model.multipliers [1, 2, 2] has 3 levels"), m);
         assertTrue(m.contains("latent is 10x10") && m.contains("use at most 2 unet.model.multipliers"), m);
+        // tiny: 16x16 latents; patch 2 leaves 8x8 for three levels (fine), patch 8 leaves 2x2, which two halvings
+        // cannot take (at most 2 levels), patch 3 does not divide 16
+        assertEquals(2, new ConfigResolver().resolve("tiny", null, List.of("unet.model.patchSize=2")).unet().model().patchSize());
+        String p = rejected("unet.model.patchSize=8");
+        assertTrue(p.contains("times after unet.model.patchSize 8") && p.contains("latent is 16x16")
+                && p.contains("use at most 2 unet.model.multipliers or a smaller unet.model.patchSize"), p);
+        String q = rejected("unet.model.patchSize=3");
+        assertTrue(q.contains("use a unet.model.patchSize dividing 16"), q);
     }
 
     @Test

@@ -111,6 +111,7 @@ class ConfigResolverTest {
         Config parsed = r.parse(old, "an older checkpoint");
         assertEquals(0.0, parsed.vae().loss().instanceNoise(), "no instance noise before it existed");
         assertEquals(1, parsed.vae().model().patchSize(), "no pixel-unshuffle before it existed");
+        assertEquals(1, parsed.unet().model().patchSize(), "no input patching of the UNet before it existed");
         assertTrue(c.vae().loss().instanceNoise() > 0 && c.vae().model().patchSize() == 2, "the preset has both");
     }
 

@@ -40,7 +40,27 @@ class UnetLayoutTest {
         assertEquals(4, UnetLayout.downsampleFactor(new UnetConfig(16, List.of(1, 2, 2), 1, List.of(), 8, 0.0, 4, 10)));
         ConfigException e = assertThrows(ConfigException.class,
                 () -> UnetLayout.of(new UnetConfig(16, List.of(1, 2, 2), 1, List.of(), 8, 0.0, 4, 10), 6));
-        assertTrue(e.getMessage().startsWith("latent size 6 is not divisible by 2^2"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("latent size 6 is not divisible by 4 (unet.model.patchSize 1 x 2^2"),
+                e.getMessage());
+    }
+
+    @Test
+    void patchingRunsTheLevelsOnTheUnshuffledLatent() {
+        UnetConfig patched = new UnetConfig("unet", 16, List.of(1, 2), 2, List.of(4), 8, 0.0, 4, 10, 2,
+                UnetConfig.DEFAULT_DIT);
+        assertEquals(4, UnetLayout.downsampleFactor(patched));
+        UnetLayout l = UnetLayout.of(patched, 16);
+        assertEquals(16, l.latentSize());
+        assertEquals(8, l.patchedSize());
+        assertEquals(16, l.patchChannels(4), "4 latent channels x 2^2");
+        // the same levels as TWO_LEVELS on an 8x8 latent: patching only changes conv_in, conv_out and the side
+        UnetLayout unpatched = UnetLayout.of(TWO_LEVELS, 8);
+        assertEquals(unpatched.down(), l.down());
+        assertEquals(unpatched.mid(), l.mid());
+        assertEquals(unpatched.up(), l.up());
+        ConfigException e = assertThrows(ConfigException.class, () -> UnetLayout.of(patched, 6));
+        assertTrue(e.getMessage().startsWith("latent size 6 is not divisible by 4 (unet.model.patchSize 2 x 2^1")
+                && e.getMessage().contains("a smaller unet.model.patchSize"), e.getMessage());
     }
 
     @Test

@@ -73,6 +73,45 @@ class UnetTest {
         }
     }
 
+    /**
+     * The input-patched UNet (patchSize 2, fixture unet_patch2): the output and the gradient of sum(output * w) for
+     * the input and every parameter, so that the pixel-unshuffle's channel order shows in both directions.
+     */
+    @Test
+    void patchedForwardAndGradientsMatchPyTorch() throws Exception {
+        Path file = Path.of("src/test/resources/fixtures/unet/unet_patch2.safetensors");
+        UnetConfig patched = new UnetConfig("unet", 16, List.of(1, 2), 1, List.of(2), 8, 0.0, 4, 10, 2,
+                UnetConfig.DEFAULT_DIT);
+        try (SafetensorsFile f = Safetensors.read(file); StepScope s = StepScope.open()) {
+            Unet unet = new Unet(patched, 4, 8);
+            StateDict.load(unet, f.getAll(), "unet.", f.path());
+            unet.train(false);
+            Tensor x = load(f, "x").requires_grad_(true);                               // (2, 4, 8, 8)
+            Tensor out = unet.forward(x, load(f, "t"), load(f, "y"));                    // (2, 4, 8, 8)
+            assertArrayEquals(new long[]{2, 4, 8, 8}, Tensors.shape(out));
+            double eOut = relError(Tensors.toFloats(out), f.get("output").toFloats());
+            out.mul(load(f, "w")).sum().backward();
+            double eX = relError(Tensors.toFloats(x.grad()), f.get("grad_x").toFloats());
+            double worst = 0;
+            String worstName = "";
+            Map<String, Tensor> params = StateDict.parameters(unet);
+            for (Map.Entry<String, Tensor> p : params.entrySet()) {
+                double e = relError(Tensors.toFloats(p.getValue().grad()), f.get("grad." + p.getKey()).toFloats());
+                if (e > worst) {
+                    worst = e;
+                    worstName = p.getKey();
+                }
+            }
+            assertEquals(f.names().stream().filter(n -> n.startsWith("grad.")).count(), params.size(),
+                    "every gradient of the reference is compared");
+            System.out.printf("UNet patch 2 golden: rel error output %.3g, input gradient %.3g, worst of %d parameter "
+                    + "gradients %.3g (%s)%n", eOut, eX, params.size(), worst, worstName);
+            assertTrue(eOut < 1e-4, "output: " + eOut);
+            assertTrue(eX < 1e-4, "input gradient: " + eX);
+            assertTrue(worst < 1e-4, "gradient of " + worstName + ": " + worst);
+        }
+    }
+
     @Test
     void embeddingMatchesPyTorch() throws Exception {
         try (SafetensorsFile f = Safetensors.read(FIXTURE); StepScope s = StepScope.open(); NoGradGuard g = new NoGradGuard()) {
