@@ -194,3 +194,19 @@ class Unet(nn.Module):
                 h = level.upsample(h)
         out = self.conv_out(F.silu(self.norm_out(h)))  # (B, C p^2, S/p, S/p)
         return F.pixel_shuffle(out, p) if p > 1 else out  # (B, C, S, S)
+
+
+def randomise_for_fixture(net):
+    """Undoes the zero-initialisations of a fresh Unet (otherwise its output is 0 and most weights get no
+    gradient, so a golden test could not fail) and perturbs the GroupNorm affine parameters (so that a swapped
+    weight and bias show). Consumes the global RNG in module order."""
+    for m in net.modules():
+        if isinstance(m, TimestepResBlock):
+            m.conv2.reset_parameters()
+        if isinstance(m, UnetAttention):
+            m.proj.reset_parameters()
+    net.conv_out.reset_parameters()
+    with torch.no_grad():
+        for name, p in net.named_parameters():
+            if ".norm" in name or name.startswith("norm_out"):
+                p.add_(0.1 * torch.randn_like(p))
