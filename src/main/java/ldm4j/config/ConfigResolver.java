@@ -135,7 +135,7 @@ public final class ConfigResolver {
      * {@code latents.statsImages = 0} (the latent statistics covered every training image);
      * {@code precision = auto} (how to compute, not what was trained); {@code unet.model.type = unet} and
      * the default {@code unet.model.dit} (there was only the UNet); {@code unet.model.patchSize = 1} (no input
-     * patching).
+     * patching); {@code unet.diffusion.scheduleShift = 1} (the plain cosine schedule).
      */
     static ObjectNode upgrade(ObjectNode tree) {
         if (tree.path("unet").path("model") instanceof ObjectNode model) {
@@ -148,6 +148,9 @@ public final class ConfigResolver {
             if (!model.has("dit")) {
                 model.set("dit", mapper().valueToTree(UnetConfig.DEFAULT_DIT));
             }
+        }
+        if (tree.path("unet").path("diffusion") instanceof ObjectNode diffusion && !diffusion.has("scheduleShift")) {
+            diffusion.put("scheduleShift", 1.0);
         }
         if (!tree.has("precision")) {
             tree.put("precision", "auto"); // a compute setting (like threads), not part of what was trained

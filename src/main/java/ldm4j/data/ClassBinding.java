@@ -50,7 +50,7 @@ public final class ClassBinding {
         SampleConfig s = cfg.sample();
         if (n == 1 && (d.labelDropout() != 0 || s.cfg() != 1)) {
             notes.accept("note: one class: an unconditional model (unet.diffusion.labelDropout = 0, sample.cfg = 1: no guidance)");
-            d = new DiffusionConfig(0.0, d.loss(), d.minSnrGamma());
+            d = d.withLabelDropout(0.0);
             s = new SampleConfig(s.sampler(), s.steps(), 1.0, s.eta(), s.spacing(), s.perClass(), s.batchSize(), s.ema());
         }
         return new Config(cfg.preset(), cfg.seed(), cfg.device(), cfg.threads(), cfg.precision(), cfg.data(), cfg.vae(), cfg.latents(),

@@ -13,11 +13,11 @@ public sealed interface NoiseSchedule permits CosineSchedule {
 
     /**
      * The schedule of the diffusion stage {@code c} configures: built once per run (trainer, sampler, bench) and
-     * passed to everything that needs it. Every config so far trains on the cosine schedule clamped to log-SNR
-     * in [-15, 15] ({@link CosineSchedule#standard}); a schedule key would be read here.
+     * passed to everything that needs it: the cosine schedule shifted by {@code unet.diffusion.scheduleShift} (1: none),
+     * clamped to log-SNR in [-15, 15] ({@link CosineSchedule#shifted}).
      */
     static NoiseSchedule of(DiffusionConfig c) {
-        return CosineSchedule.standard();
+        return CosineSchedule.shifted(c.scheduleShift());
     }
 
     double alpha(double t);

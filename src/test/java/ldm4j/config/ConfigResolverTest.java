@@ -104,14 +104,17 @@ class ConfigResolverTest {
 
     @Test
     void checkpointsWrittenBeforeLaterFieldsLoadAsTheyWereTrained() {
-        Config c = r.resolve("tiny", null, List.of());
+        Config c = r.resolve("tiny", null, List.of("unet.diffusion.scheduleShift=2"));
         String old = r.toJson(c).replaceAll(",\\s*\"instanceNoise\"\\s*:\\s*[0-9.eE-]+", "")
-                .replaceAll(",\\s*\"patchSize\"\\s*:\\s*[0-9]+", "");
-        assertTrue(!old.contains("instanceNoise") && !old.contains("patchSize"), old);
+                .replaceAll(",\\s*\"patchSize\"\\s*:\\s*[0-9]+", "")
+                .replaceAll(",\\s*\"scheduleShift\"\\s*:\\s*[0-9.eE-]+", "");
+        assertTrue(!old.contains("instanceNoise") && !old.contains("patchSize") && !old.contains("scheduleShift"), old);
         Config parsed = r.parse(old, "an older checkpoint");
         assertEquals(0.0, parsed.vae().loss().instanceNoise(), "no instance noise before it existed");
         assertEquals(1, parsed.vae().model().patchSize(), "no pixel-unshuffle before it existed");
         assertEquals(1, parsed.unet().model().patchSize(), "no input patching of the UNet before it existed");
+        assertEquals(1.0, parsed.unet().diffusion().scheduleShift(), "the plain cosine schedule before the shift existed");
+        assertEquals(2.0, c.unet().diffusion().scheduleShift());
         assertTrue(c.vae().loss().instanceNoise() > 0 && c.vae().model().patchSize() == 2, "the preset has both");
     }
 

@@ -30,6 +30,8 @@ class PresetsTest {
                     ConfigResolver.mapper().valueToTree(UnetConfig.DEFAULT_DIT), name);
             model.remove("dit");
             assertEquals(1, model.remove("patchSize").asInt(), name + ": unet.model.patchSize (1 = no patching, as before)");
+            assertEquals(1.0, ((ObjectNode) now.get("unet").get("diffusion")).remove("scheduleShift").asDouble(),
+                    name + ": unet.diffusion.scheduleShift (1 = the plain cosine schedule, as before)");
             assertEquals("auto", ((ObjectNode) now.get("data")).remove("crop").asText(), name + ": data.crop (auto = as before)");
             JsonNode before;
             try (InputStream in = PresetsTest.class.getResourceAsStream("/ldm4j/presets-resolved/" + name + ".json")) {
@@ -50,6 +52,8 @@ class PresetsTest {
             ObjectNode now = r.toTree(Presets.get(name));
             ObjectNode model = (ObjectNode) now.get("unet").get("model");
             assertEquals(1, model.remove("patchSize").asInt(), name + ": unet.model.patchSize (1 = no patching, as before)");
+            assertEquals(1.0, ((ObjectNode) now.get("unet").get("diffusion")).remove("scheduleShift").asDouble(),
+                    name + ": unet.diffusion.scheduleShift (1 = the plain cosine schedule, as before)");
             assertEquals(before.toString(), now.toString(), name + ": the resolved preset changed");
         }
     }
