@@ -13,10 +13,7 @@
 # Prints the wall time of each stage and the last held-out v-MSE; logs go to OUT/*.log. The samples are
 # OUT/samples.png, the evaluation OUT/eval.json.
 set -euo pipefail
-if [[ $# -lt 2 ]]; then
-  sed -n '2,14p' "$0" >&2
-  exit 2
-fi
+[[ $# -ge 2 ]] || { sed -n '2,14p' "$0" >&2; exit 2; } # usage: the comment above
 run=$1 out=$2
 shift 2
 sets=() eval_opts=()
