@@ -99,11 +99,6 @@ public record CosineSchedule(double tMin, double tMax, double shift) implements 
         return timeOf(logSnr, shift);
     }
 
-    /** Inverse of lambda(t) = -2 log tan(pi t / 2) (the unshifted schedule). */
-    static double timeOf(double logSnr) {
-        return timeOf(logSnr, 1.0);
-    }
-
     /** Inverse of lambda(t) = -2 log tan(pi t / 2) - 2 log shift. */
     static double timeOf(double logSnr, double shift) {
         return 2 / Math.PI * Math.atan(Math.exp(-logSnr / 2) / shift);
